@@ -1,0 +1,137 @@
+"""The `qa` command: a thin shell over the library that formats results and translates errors."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from qa.errors import QAError
+
+DEFAULT_FOLDER = "seeds"
+DEFAULT_INDEX = "index"
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--index",
+        type=Path,
+        default=Path(os.environ.get("QA_INDEX", DEFAULT_INDEX)),
+        help="index folder (default: ./index or $QA_INDEX)",
+    )
+    parser.add_argument(
+        "--model",
+        default=None,
+        help="sentence-transformers model name or path (default: $QA_MODEL or the packaged all-MiniLM-L6-v2)",
+    )
+
+
+def _query_options(parser: argparse.ArgumentParser) -> None:
+    _common(parser)
+    parser.add_argument(
+        "--mode", choices=("hybrid", "dense", "bm25"), default="hybrid", help="retrieval mode (default: hybrid)"
+    )
+    parser.add_argument("--top-k", type=int, default=5, help="passages to retrieve (default: 5)")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="qa", description="Ask questions about a folder of documents; answers quote and cite them."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("index", help="build or sync the index of a folder")
+    p.add_argument(
+        "folder",
+        nargs="?",
+        type=Path,
+        default=Path(os.environ.get("QA_FOLDER", DEFAULT_FOLDER)),
+        help="folder of documents (default: ./seeds)",
+    )
+    _common(p)
+    p.add_argument("--rebuild", action="store_true", help="start from scratch instead of syncing")
+    p.add_argument("--watch", action="store_true", help="keep the index in sync as files change, until interrupted")
+    p.add_argument("--chunk-size", type=int, default=None, help="words per chunk (default 120)")
+    p.add_argument("--chunk-overlap", type=int, default=None, help="sentences repeated between chunks (default 1)")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+    p = sub.add_parser("search", help="show the passages ranked for a query")
+    p.add_argument("query", nargs="+")
+    _query_options(p)
+
+    p = sub.add_parser("ask", help="answer a question with cited sentences ('-' reads questions from stdin)")
+    p.add_argument("question", nargs="+")
+    _query_options(p)
+
+    p = sub.add_parser("serve", help="open the browser chat")
+    _common(p)
+    p.add_argument(
+        "--folder",
+        type=Path,
+        default=Path(os.environ.get("QA_FOLDER", DEFAULT_FOLDER)),
+        help="folder to index first if there is no index (default: ./seeds)",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=7860)
+    p.add_argument(
+        "--auth",
+        default=os.environ.get("QA_AUTH"),
+        help="user:password (required for a non-loopback host; or $QA_AUTH)",
+    )
+
+    p = sub.add_parser("eval", help="measure answer and retrieval quality")
+    kind = p.add_subparsers(dest="kind", required=True)
+    e = kind.add_parser("questions", help="a JSONL file of {question, answers, source} over a folder")
+    e.add_argument("file", type=Path)
+    e.add_argument("--corpus", type=Path, required=True, help="folder of documents the questions are about")
+    e = kind.add_parser("beir", help="a BEIR directory (corpus.jsonl, queries.jsonl, qrels/test.tsv)")
+    e.add_argument("dir", type=Path)
+    e = kind.add_parser("squad", help="a SQuAD v1.1 JSON file; every paragraph is a document")
+    e.add_argument("file", type=Path)
+    e.add_argument("--limit", type=int, default=None, help="evaluate only the first N questions")
+    for e in kind.choices.values():
+        _query_options(e)
+        e.add_argument(
+            "--cache",
+            type=Path,
+            default=Path(os.environ.get("QA_CACHE", ".cache")),
+            help="embedding cache folder (default ./.cache or $QA_CACHE)",
+        )
+
+    p = sub.add_parser("bench", help="measure indexing and query speed and memory")
+    p.add_argument(
+        "target",
+        nargs="?",
+        type=Path,
+        default=Path(DEFAULT_FOLDER),
+        help="a folder of documents or a BEIR directory (default: ./seeds)",
+    )
+    p.add_argument("--chunks", type=int, default=None, help="instead, a synthetic corpus of N chunks")
+    p.add_argument("--queries", type=int, default=50, help="queries timed per mode")
+    _common(p)
+    p.add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from qa import commands
+
+    try:
+        return getattr(commands, f"run_{args.command}")(args)
+    except QAError as exc:
+        print(f"qa: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("qa: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def emit(obj) -> None:
+    """Print one JSON object on one line."""
+    print(json.dumps(obj, ensure_ascii=False))

@@ -1,0 +1,94 @@
+"""Reading a folder of files into Documents, skipping what cannot be read with a reason."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from qa.errors import DocumentError, InputError
+from qa.formats import READERS
+from qa.records import Document
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+SUPPORTED = tuple(sorted(READERS))
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file left out of the index, and why."""
+
+    source: str
+    reason: str
+
+
+def find_files(root: Path) -> Iterator[Path]:
+    """Files below `root` in a stable order; symlinked folders are not descended."""
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if not name.startswith("."):
+                yield Path(dirpath) / name
+
+
+def source_name(path: Path, root: Path) -> str:
+    """The document id: the path relative to the indexed folder, with forward slashes."""
+    return path.relative_to(root).as_posix()
+
+
+def read_bytes(path: Path, root: Path, source: str, max_bytes: int) -> bytes:
+    """The file's bytes, refusing links out of the folder, oversized and vanished files."""
+    if path.is_symlink():
+        target = path.resolve()
+        if not target.is_relative_to(root.resolve()):
+            raise DocumentError(source, "symlink pointing outside the folder; not followed")
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise DocumentError(source, f"file is {size / 2**20:.1f} MB, over the {max_bytes / 2**20:.0f} MB limit")
+        with path.open("rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except FileNotFoundError:
+        raise DocumentError(source, "file disappeared while being read") from None
+    except OSError as exc:
+        raise DocumentError(source, f"cannot read file ({exc.strerror or exc})") from None
+    if len(data) > max_bytes:
+        raise DocumentError(source, f"file grew past the {max_bytes / 2**20:.0f} MB limit while being read")
+    return data
+
+
+def parse_document(data: bytes, source: str) -> Document:
+    """Extract a Document from a file's bytes; the suffix of `source` picks the format."""
+    suffix = Path(source).suffix.lower()
+    reader = READERS.get(suffix)
+    if reader is None:
+        raise DocumentError(source, f"unsupported file type '{suffix or '(none)'}' (supported: {', '.join(SUPPORTED)})")
+    if not data.strip():
+        raise DocumentError(source, "empty file")
+    extracted = reader(data, source)
+    if not extracted.text.strip():
+        raise DocumentError(source, "no text found in the file")
+    title = " ".join((extracted.title or "").split())[:200] or Path(source).name
+    digest = hashlib.sha256(data).hexdigest()
+    return Document(source, title, extracted.text, digest, extracted.page_starts)
+
+
+def read_document(path: Path, root: Path, max_bytes: int = MAX_FILE_BYTES) -> Document:
+    """Read one file below `root` into a Document, or raise DocumentError."""
+    source = source_name(path, root)
+    return parse_document(read_bytes(path, root, source, max_bytes), source)
+
+
+def read_folder(root: Path, max_bytes: int = MAX_FILE_BYTES) -> tuple[list[Document], list[Skipped]]:
+    """Every readable document below `root`, and the files skipped with their reasons."""
+    if not root.is_dir():
+        raise InputError(f"{root}: not a folder (give the folder of documents to index)")
+    documents, skipped = [], []
+    for path in find_files(root):
+        try:
+            documents.append(read_document(path, root, max_bytes))
+        except DocumentError as exc:
+            skipped.append(Skipped(exc.source, exc.reason))
+    return documents, skipped

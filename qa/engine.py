@@ -1,0 +1,93 @@
+"""The library's front door: open an index, search it, ask it questions."""
+
+from __future__ import annotations
+
+import threading
+import unicodedata
+from pathlib import Path
+
+import numpy as np
+
+from qa.answer import Weights, answer
+from qa.embedding import CachedEmbedder, Embedder, ModelUnavailable
+from qa.errors import InputError
+from qa.index import Index, current_version, load_index
+from qa.records import Answer, Hit
+from qa.retrieval import check_mode, rank
+
+MAX_QUESTION_CHARS = 2_000
+
+
+def clean_question(question: str) -> str:
+    """The question without control characters; empty questions are refused."""
+    text = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf", "Cs") else ch for ch in question or "")
+    text = " ".join(text.split())
+    if not text:
+        raise InputError("the question is empty; type a question in words")
+    return text[:MAX_QUESTION_CHARS]
+
+
+class Engine:
+    """Answers questions from the index in `index_dir`, reloading it when a writer replaces it."""
+
+    def __init__(self, index_dir: Path, model: str | None = None, weights: Weights = Weights()):
+        self.index_dir = Path(index_dir)
+        self.model = model
+        self.weights = weights
+        self.dense_warning: str | None = None
+        self._index: Index | None = None
+        self._version: str | None = None
+        self._embedder: CachedEmbedder | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def index(self) -> Index:
+        """The current index; a query holds on to one object, so it sees one version throughout."""
+        version = current_version(self.index_dir) if self.index_dir.is_dir() else None
+        if self._index is None or version != self._version:
+            with self._lock:
+                if self._index is None or version != self._version:
+                    self._index = load_index(self.index_dir)
+                    self._version = current_version(self.index_dir)
+        return self._index
+
+    def encoder(self, index: Index):
+        """The embedding function for this index, or None when dense retrieval cannot serve."""
+        if index.dense is None or self.dense_warning:
+            return None
+        if self._embedder is None:
+            with self._lock:
+                if self._embedder is None:
+                    self._embedder = CachedEmbedder(Embedder(self.model or index.manifest["model"]))
+        try:
+            return self._embedder.encode
+        except ModelUnavailable as exc:  # pragma: no cover - the property cannot fail itself
+            self.dense_warning = str(exc)
+            return None
+
+    def _query_vector(self, index: Index, text: str, mode: str) -> tuple[np.ndarray | None, object]:
+        encode = self.encoder(index) if mode != "bm25" else None
+        if encode is None:
+            return None, None
+        try:
+            return encode([text])[0], encode
+        except ModelUnavailable as exc:
+            self.dense_warning = f"{exc}; answering in BM25-only mode"
+            return None, None
+
+    def search(self, query: str, mode: str = "hybrid", top_k: int = 5) -> tuple[list[Hit], str]:
+        """The top_k passages for the query and the mode that actually served it."""
+        query, mode = clean_question(query), check_mode(mode)
+        index = self.index
+        vector, _ = self._query_vector(index, query, mode)
+        served = mode if vector is not None or mode == "bm25" else "bm25"
+        return rank(index, query, vector, served, top_k), served
+
+    def ask(self, question: str, mode: str = "hybrid", top_k: int = 5) -> Answer:
+        """An extractive answer with citations, or a not-found answer with the closest passages."""
+        question, mode = clean_question(question), check_mode(mode)
+        index = self.index
+        vector, encode = self._query_vector(index, question, mode)
+        served = mode if vector is not None or mode == "bm25" else "bm25"
+        hits = rank(index, question, vector, served, top_k)
+        return answer(question, hits, index, served, encode, self.weights)

@@ -1,0 +1,183 @@
+"""Text extraction for each supported file format; every failure becomes a DocumentError."""
+
+from __future__ import annotations
+
+import codecs
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+
+from qa.errors import DocumentError
+
+MAX_UNZIPPED_BYTES = 200 * 1024 * 1024  # a .docx that inflates past this is treated as a zip bomb
+BLOCK_TAGS = [
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "br",
+    "dd",
+    "div",
+    "dl",
+    "dt",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hr",
+    "li",
+    "main",
+    "nav",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "table",
+    "td",
+    "th",
+    "title",
+    "tr",
+    "ul",
+]
+_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """What a parser returns: the text, an optional title, and page start offsets."""
+
+    text: str
+    title: str | None = None
+    page_starts: tuple[int, ...] = ()
+
+
+def decode_text(data: bytes, source: str) -> str:
+    """Decode UTF-8 (or UTF-16/UTF-8 with BOM) with universal newlines, as `open()` would."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"
+    elif b"\x00" in data[:8192]:
+        raise DocumentError(source, "binary data, not text (contains NUL bytes)")
+    else:
+        encoding = "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise DocumentError(source, f"not valid UTF-8 text (bad byte at offset {exc.start})") from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def read_plain(data: bytes, source: str) -> Extracted:
+    """Plain text: the file itself, so offsets index the file read with universal newlines."""
+    return Extracted(decode_text(data, source))
+
+
+def read_markdown(data: bytes, source: str) -> Extracted:
+    """Markdown is kept verbatim (offsets stay true to the file); the first heading is the title."""
+    text = decode_text(data, source)
+    match = _MD_HEADING.search(text)
+    return Extracted(text, match.group(1) if match else None)
+
+
+def read_html(data: bytes, source: str) -> Extracted:
+    """Visible text of an HTML page, one line per block element."""
+    from bs4 import BeautifulSoup
+
+    try:
+        soup = BeautifulSoup(data, "lxml")
+        for tag in soup(["script", "style", "noscript", "template", "head", "svg"]):
+            if tag.name == "head":
+                continue
+            tag.decompose()
+        title_tag = soup.find("title")
+        title = title_tag.get_text(" ", strip=True) if title_tag else None
+        if title_tag:
+            title_tag.decompose()
+        for tag in soup.find_all(BLOCK_TAGS):
+            tag.insert_before("\n")
+            tag.insert_after("\n")
+        raw = soup.get_text("")
+    except RecursionError:
+        raise DocumentError(source, "HTML nested too deeply to parse") from None
+    lines = (" ".join(line.split()) for line in raw.splitlines())
+    text = "\n\n".join(line for line in lines if line)
+    if not title:
+        heading = soup.find(["h1", "h2"])
+        title = heading.get_text(" ", strip=True) if heading else None
+    return Extracted(text, title or None)
+
+
+def read_pdf(data: bytes, source: str) -> Extracted:
+    """The text layer of a PDF, page by page; a PDF without one is an error, not an empty doc."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            raise DocumentError(source, "PDF is encrypted")
+        pages = [(page.extract_text() or "").replace("\r\n", "\n").strip() for page in reader.pages]
+        title = (reader.metadata or {}).get("/Title") if reader.metadata else None
+    except DocumentError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+        raise DocumentError(source, f"malformed PDF ({type(exc).__name__})") from None
+    if not any(pages):
+        raise DocumentError(source, "PDF has no text layer (scanned images?); run OCR on it first")
+    starts, parts, offset = [], [], 0
+    for page_text in pages:
+        starts.append(offset)
+        parts.append(page_text)
+        offset += len(page_text) + 2
+    return Extracted("\n\n".join(parts), str(title) if title else None, tuple(starts))
+
+
+def _check_zip(data: bytes, source: str) -> None:
+    """Refuse archives that are not zips or that would inflate beyond a sane size."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            total = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError):
+        raise DocumentError(source, "malformed DOCX (not a valid zip archive)") from None
+    if total > MAX_UNZIPPED_BYTES:
+        raise DocumentError(source, f"DOCX inflates to {total // 2**20} MB (zip bomb?); refused")
+
+
+def read_docx(data: bytes, source: str) -> Extracted:
+    """Paragraph text of a Word document; the first Title/Heading paragraph is the title."""
+    _check_zip(data, source)
+    import docx
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except Exception as exc:  # python-docx raises many types for damaged files
+        raise DocumentError(source, f"malformed DOCX ({type(exc).__name__})") from None
+    title = document.core_properties.title or None
+    paragraphs = []
+    for paragraph in document.paragraphs:
+        text = " ".join(paragraph.text.split())
+        if not text:
+            continue
+        style = (paragraph.style.name if paragraph.style is not None else "") or ""
+        if title is None and (style == "Title" or style.startswith("Heading")):
+            title = text
+        paragraphs.append(text)
+    return Extracted("\n\n".join(paragraphs), title)
+
+
+READERS = {
+    ".txt": read_plain,
+    ".md": read_markdown,
+    ".markdown": read_markdown,
+    ".html": read_html,
+    ".htm": read_html,
+    ".pdf": read_pdf,
+    ".docx": read_docx,
+}

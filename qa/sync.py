@@ -1,0 +1,207 @@
+"""Building and syncing an index: only new or changed text is chunked and embedded again."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from qa.chunking import ChunkParams, chunk_document
+from qa.documents import Skipped, read_folder
+from qa.embedding import Embedder, ModelUnavailable, model_name, text_key
+from qa.errors import IndexMismatch, IndexMissing
+from qa.index import REBUILD_HINT, Index, IndexLock, faiss_index, load_index, save_index
+from qa.lexical import LexicalIndex
+from qa.records import Chunk, Document
+
+UPLOADS = "uploads/"  # doc_id prefix of documents added through the app, kept by folder syncs
+
+
+@dataclass
+class SyncReport:
+    """What an index update did, for the CLI summary and benchmarks."""
+
+    documents: int = 0
+    chunks: int = 0
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+    embedded: int = 0
+    reused: int = 0
+    mode: str = "hybrid"
+    model: str | None = None
+    warning: str | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def _previous(index_dir: Path, rebuild: bool) -> Index | None:
+    if rebuild:
+        return None
+    try:
+        return load_index(index_dir)
+    except IndexMissing:
+        return None
+
+
+def _check_compatible(previous: Index, model: str, params: ChunkParams) -> None:
+    manifest = previous.manifest
+    if manifest.get("model") not in (None, model):
+        raise IndexMismatch(f"the index was built with model '{manifest['model']}', not '{model}'; {REBUILD_HINT}")
+    if manifest.get("chunking") != {"size": params.size, "overlap": params.overlap}:
+        raise IndexMismatch(f"the index was built with chunking {manifest.get('chunking')}; {REBUILD_HINT}")
+
+
+def _chunks(documents: list[Document], previous: Index | None, params: ChunkParams) -> list[Chunk]:
+    """Chunks for every document, reusing the previous index's chunks of unchanged documents."""
+    old: dict[str, list[Chunk]] = {}
+    if previous is not None:
+        for chunk in previous.chunks:
+            old.setdefault(chunk.doc_id, []).append(chunk)
+    chunks: list[Chunk] = []
+    for document in documents:
+        kept = previous is not None and previous.documents.get(document.doc_id, None)
+        if kept and kept.content_hash == document.content_hash and kept.title == document.title:
+            chunks.extend(replace(c, chunk_id=len(chunks) + i) for i, c in enumerate(old[document.doc_id]))
+        else:
+            chunks.extend(chunk_document(document, params, first_id=len(chunks)))
+    return chunks
+
+
+def _vectors(chunks: list[Chunk], previous: Index | None, embedder: Embedder, report: SyncReport, progress: bool):
+    """Vectors for all chunks: reused by text key from the previous index, the rest embedded."""
+    known: dict[str, np.ndarray] = {}
+    old_vectors = previous.vectors() if previous is not None else None
+    if old_vectors is not None:
+        for chunk, vector in zip(previous.chunks, old_vectors):
+            known[text_key(embedder.name, chunk.embed_text())] = vector
+    keys = [text_key(embedder.name, c.embed_text()) for c in chunks]
+    todo = sorted({k: c.embed_text() for k, c in zip(keys, chunks) if k not in known}.items())
+    if todo:
+        fresh = embedder.encode([text for _, text in todo], progress=progress)
+        known.update(zip([k for k, _ in todo], fresh))
+    report.embedded, report.reused = len(todo), len(chunks) - len(todo)
+    if not chunks:
+        return np.zeros((0, embedder.dimension), dtype=np.float32)
+    return np.stack([known[k] for k in keys]).astype(np.float32)
+
+
+def _diff(documents: list[Document], previous: Index | None, report: SyncReport, keep: Callable[[str], bool]):
+    old = previous.documents if previous is not None else {}
+    new_ids = {d.doc_id for d in documents}
+    for document in documents:
+        before = old.get(document.doc_id)
+        if before is None:
+            report.added.append(document.doc_id)
+        elif before.content_hash != document.content_hash:
+            report.updated.append(document.doc_id)
+        else:
+            report.unchanged += 1
+    kept = [d for doc_id, d in old.items() if doc_id not in new_ids and keep(doc_id)]
+    report.removed = sorted(doc_id for doc_id in old if doc_id not in new_ids and not keep(doc_id))
+    return kept
+
+
+def update_index(
+    index_dir: Path,
+    documents: list[Document],
+    keep: Callable[[str], bool],
+    model: str | None = None,
+    params: ChunkParams | None = None,
+    rebuild: bool = False,
+    progress: bool = False,
+    report: SyncReport | None = None,
+) -> SyncReport:
+    """Make the index hold `documents` plus the previous ones `keep` accepts; one atomic write."""
+    report = report or SyncReport()
+    clock = time.perf_counter()
+    with IndexLock(index_dir):
+        previous = _previous(index_dir, rebuild)
+        if previous is not None:
+            model = model or previous.manifest.get("model") or None
+            params = params or ChunkParams(**previous.manifest["chunking"])
+        name, params = model_name(model), params or ChunkParams()
+        if previous is not None:
+            _check_compatible(previous, name, params)
+        documents = sorted(documents + _diff(documents, previous, report, keep), key=lambda d: d.doc_id)
+        start = time.perf_counter()
+        chunks = _chunks(documents, previous, params)
+        report.seconds["chunk"] = time.perf_counter() - start
+        start = time.perf_counter()
+        embedder, dense = Embedder(name), None
+        try:
+            dense = faiss_index(_vectors(chunks, previous, embedder, report, progress))
+            report.mode, report.model = "hybrid", name
+        except ModelUnavailable as exc:
+            report.mode, report.model, report.warning = "bm25", None, f"{exc}; continuing in BM25-only mode"
+        report.seconds["embed"] = time.perf_counter() - start
+        start = time.perf_counter()
+        lexical = LexicalIndex.build([c.embed_text() for c in chunks])
+        manifest = {
+            "mode": report.mode,
+            "model": report.model,
+            "dimension": dense.d if dense is not None else None,
+            "chunking": {"size": params.size, "overlap": params.overlap},
+            "stem": True,
+            "documents": {d.doc_id: d.content_hash for d in documents},
+            "chunks": len(chunks),
+        }
+        save_index(index_dir, Index(manifest, {d.doc_id: d for d in documents}, chunks, lexical, dense))
+        report.seconds["write"] = time.perf_counter() - start
+    report.documents, report.chunks = len(documents), len(chunks)
+    report.seconds["total"] = time.perf_counter() - clock
+    return report
+
+
+def sync_folder(
+    folder: Path,
+    index_dir: Path,
+    model: str | None = None,
+    params: ChunkParams | None = None,
+    rebuild: bool = False,
+    progress: bool = False,
+) -> SyncReport:
+    """Bring the index in line with `folder`: add, update and remove documents as needed."""
+    report = SyncReport()
+    start = time.perf_counter()
+    documents, report.skipped = read_folder(folder)
+    report.seconds["read"] = time.perf_counter() - start
+    keep_uploads = lambda doc_id: doc_id.startswith(UPLOADS)  # noqa: E731
+    update_index(index_dir, documents, keep_uploads, model, params, rebuild, progress, report)
+    report.seconds["total"] += report.seconds["read"]
+    return report
+
+
+def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
+    from qa.documents import find_files
+
+    state = {}
+    for path in find_files(folder):
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        state[str(path)] = (stat.st_mtime_ns, stat.st_size)
+    return state
+
+
+def watch_folder(folder: Path, index_dir: Path, model: str | None = None, interval: float = 1.0, debounce: float = 0.5):
+    """Yield a SyncReport after each burst of changes in `folder` settles; runs until interrupted."""
+    seen = _snapshot(folder)
+    while True:
+        time.sleep(interval)
+        now = _snapshot(folder)
+        if now == seen:
+            continue
+        while True:  # debounce: wait until the folder stops changing
+            time.sleep(debounce)
+            settled = _snapshot(folder)
+            if settled == now:
+                break
+            now = settled
+        seen = now
+        yield sync_folder(folder, index_dir, model)
