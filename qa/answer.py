@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qa.answer_types import holds_type, question_type
+from qa.answer_types import count_unit, holds_type, question_type, specific_form
 from qa.index import Index
 from qa.lexical import tokenize
 from qa.records import Answer, Citation, Hit, Span
@@ -27,8 +27,11 @@ class Weights:
     cosine: float = 1.0
     overlap: float = 0.6
     type_match: float = 0.25
+    unit: float = 0.2
+    form: float = 0.4
     rank: float = 0.15
-    found_threshold: float = 0.55
+    found_threshold: float = 1.0
+    min_cosine: float = 0.35  # below this the best sentence is off-topic, however many words it shares
     extra_ratio: float = 0.9
     max_sentences: int = 3
 
@@ -45,6 +48,7 @@ class Candidate:
     overlap: float = 0.0
     typed: bool = True
     score: float = 0.0
+    has_cosine: bool = True
 
 
 def _candidates(hits: list[Hit], index: Index) -> list[Candidate]:
@@ -60,13 +64,34 @@ def _candidates(hits: list[Hit], index: Index) -> list[Candidate]:
     return out
 
 
-def _overlap(question_terms: dict[str, float], sentence: str, stem: bool) -> float:
-    """Share of the question's IDF mass that the sentence covers."""
+def _overlap(question_terms: dict[str, float], tokens: list[str]) -> float:
+    """Share of the question's IDF mass (terms the corpus knows) that the sentence covers."""
     total = sum(question_terms.values())
     if not total:
         return 0.0
-    present = set(tokenize(sentence, stem))
+    present = set(tokens)
     return sum(w for t, w in question_terms.items() if t in present) / total
+
+
+def _counts_unit(tokens: list[str], unit: str | None) -> bool:
+    """Whether a number in the sentence is followed closely by the counted thing."""
+    if unit is None:
+        return False
+    return any(any(ch.isdigit() for ch in t) and unit in tokens[i + 1 : i + 4] for i, t in enumerate(tokens))
+
+
+def _known(token: str, vocab: dict[str, int]) -> bool:
+    """Whether the corpus has the token or a close form of it ('japanes' ~ 'japan')."""
+    if token in vocab:
+        return True
+    return len(token) >= 5 and any(t[:5] == token[:5] and (t in token or token in t) for t in vocab)
+
+
+def unknown_names(question: str, index: Index) -> list[str]:
+    """Capitalized words of the question (not its first) that no indexed chunk contains."""
+    names = [w.strip("?.,!;:'\"()") for w in question.split()[1:] if w[:1].isupper()]
+    vocab = index.lexical.vocab
+    return [n for n in names if n and not all(_known(t, vocab) for t in tokenize(n, index.lexical.stem))]
 
 
 def score_candidates(
@@ -74,22 +99,26 @@ def score_candidates(
 ) -> list[Candidate]:
     """Candidates with their scores filled in, best first."""
     stem = index.lexical.stem
-    terms = {t: index.lexical.term_idf(t) for t in tokenize(question, stem)}
-    kind = question_type(question)
+    terms = {t: index.lexical.term_idf(t) for t in tokenize(question, stem) if t in index.lexical.vocab}
+    kind, form = question_type(question), specific_form(question)
+    unit = (tokenize(count_unit(question) or "", stem) or [None])[0]
     scored = []
     for i, c in enumerate(candidates):
+        tokens = tokenize(c.text, stem)
         cosine = float(cosines[i]) if cosines is not None else 0.0
-        overlap = _overlap(terms, c.text, stem)
+        overlap = _overlap(terms, tokens)
         typed = holds_type(c.text, kind, question)
         score = (
             weights.cosine * cosine
             + weights.overlap * overlap
             + weights.type_match * (1.0 if typed else -1.0 if kind else 0.0)
+            + weights.unit * _counts_unit(tokens, unit)
+            + weights.form * bool(form and form.search(c.text))
             + weights.rank / (1 + c.hit_rank)
         )
         if cosines is None:  # BM25-only: overlap carries the meaning too
             score += weights.cosine * overlap
-        scored.append(Candidate(c.hit, c.hit_rank, c.span, c.text, cosine, overlap, typed, score))
+        scored.append(Candidate(c.hit, c.hit_rank, c.span, c.text, cosine, overlap, typed, score, cosines is not None))
     return sorted(scored, key=lambda c: -c.score)
 
 
@@ -119,11 +148,19 @@ def _citation(n: int, c: Candidate, index: Index) -> Citation:
     )
 
 
+def _supported(question: str, ranked: list[Candidate], index: Index, weights: Weights) -> bool:
+    """Whether the best sentence is strong enough evidence to answer at all."""
+    if not ranked or ranked[0].score < weights.found_threshold or unknown_names(question, index):
+        return False
+    best, form = ranked[0], specific_form(question)
+    return best.has_cosine is False or best.cosine >= weights.min_cosine or bool(form and form.search(best.text))
+
+
 def compose(
     question: str, ranked: list[Candidate], hits: list[Hit], index: Index, mode: str, weights: Weights
 ) -> Answer:
     """The Answer record: chosen sentences with [n] markers, or a not-found answer."""
-    if not ranked or ranked[0].score < weights.found_threshold:
+    if not _supported(question, ranked, index, weights):
         return Answer(question, NOT_FOUND, False, mode, (), tuple(hits))
     citations, parts = [], []
     for c in _select(ranked, weights):

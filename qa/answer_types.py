@@ -14,8 +14,8 @@ _NUMBER_WORDS = (
 _QUESTION_TYPES = [
     (
         re.compile(
-            r"\b(how (many|much|long|old|far|large|big|often|tall|high)|number of"
-            r"|what (percentage|percent|share|amount|proportion)|phone|telephone)\b"
+            r"\b(how (many|much|long|old|far|large|big|often|tall|high)|number of|population"
+            r"|what (percentage|percent|share|amount|proportion)|phone|telephone|call)\b"
         ),
         NUMBER,
     ),
@@ -36,7 +36,9 @@ _HAS_DATE = re.compile(
     rf"\b(1[0-9]{{3}}|20[0-9]{{2}})\b|\b({_MONTHS.replace(' ', '|')})\b|\b\d{{1,2}}\s?(am|pm)\b|\bcentury\b",
     re.IGNORECASE,
 )
-_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'’-]+(?:\s+(?:of|de|la|del|the|and|y)?\s*[A-Z][\w'’-]+)*")
+_NAME = re.compile(r"\b[A-Z][\w'’-]+(?:\s+(?:of|de|la|del|the|and|y)?\s*[A-Z][\w'’-]+)+|\b[A-Z]{3,}\b")
+_PHONE = re.compile(r"\+?\d[\d ()-]{7,}\d")
+_UNIT = re.compile(r"\bhow (?:many|much) ([a-z]+)")
 
 
 def question_type(question: str) -> str | None:
@@ -48,7 +50,30 @@ def question_type(question: str) -> str | None:
     return None
 
 
+def count_unit(question: str) -> str | None:
+    """The thing a "how many X" question counts ("people"), if any."""
+    match = _UNIT.search(question.casefold())
+    return match.group(1) if match and match.group(1) not in ("of", "did", "does", "do", "is", "was", "are") else None
+
+
+# A question that names one of these gets a bonus for sentences holding the matching form.
+_SPECIFIC = [
+    (re.compile(r"\b(phone|telephone|call|contact number)\b"), _PHONE),
+    (re.compile(r"\baddress\b"), re.compile(r"\b[A-Z][a-z]+ \d{1,5}\b|\b\d{1,5} [A-Z][a-z]+ (St|Street|Ave|Road)\b")),
+    (re.compile(r"\b(percentage|percent)\b"), re.compile(r"%|\bpercent\b")),
+    (re.compile(r"\bhow much\b.*\b(money|funding|fund|dollars|support|cost|budget|agreement|aid)\b"),
+     re.compile(r"[$€£]\s?\d|\b(dollars|euros|million|billion)\b")),
+]
+
+
+def specific_form(question: str) -> re.Pattern | None:
+    """The written form the answer must take when the question names it (a phone number, an address)."""
+    folded = question.casefold()
+    return next((form for asks, form in _SPECIFIC if asks.search(folded)), None)
+
+
 def _new_names(sentence: str, question_words: set[str]) -> list[str]:
+    """Multi-word capitalized names or acronyms in the sentence that the question does not contain."""
     names = []
     for match in _NAME.finditer(sentence.strip()):
         words = {w.casefold() for w in re.findall(r"\w+", match.group())}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import unicodedata
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ from qa.records import Answer, Hit
 from qa.retrieval import check_mode, rank
 
 MAX_QUESTION_CHARS = 2_000
+ANSWER_POOL = 8  # passages the answerer reads, even when fewer are shown
 
 
 def clean_question(question: str) -> str:
@@ -89,5 +91,6 @@ class Engine:
         index = self.index
         vector, encode = self._query_vector(index, question, mode)
         served = mode if vector is not None or mode == "bm25" else "bm25"
-        hits = rank(index, question, vector, served, top_k)
-        return answer(question, hits, index, served, encode, self.weights)
+        hits = rank(index, question, vector, served, max(top_k, ANSWER_POOL))
+        reply = answer(question, hits, index, served, encode, self.weights)
+        return replace(reply, passages=reply.passages[:top_k])

@@ -115,6 +115,7 @@ def update_index(
     rebuild: bool = False,
     progress: bool = False,
     report: SyncReport | None = None,
+    embedder=None,
 ) -> SyncReport:
     """Make the index hold `documents` plus the previous ones `keep` accepts; one atomic write."""
     report = report or SyncReport()
@@ -132,7 +133,7 @@ def update_index(
         chunks = _chunks(documents, previous, params)
         report.seconds["chunk"] = time.perf_counter() - start
         start = time.perf_counter()
-        embedder, dense = Embedder(name), None
+        embedder, dense = embedder or Embedder(name), None
         try:
             dense = faiss_index(_vectors(chunks, previous, embedder, report, progress))
             report.mode, report.model = "hybrid", name

@@ -1,0 +1,124 @@
+"""End to end through the CLI on seeds/ with the real packaged model."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, SEEDS
+
+CASES = [json.loads(line) for line in (Path(__file__).parent / "data" / "seeds_qa.jsonl").read_text().splitlines()]
+CONTRACT = {"question": str, "answer": str, "found": bool, "mode": str, "citations": list, "passages": list}
+CITATION = {"n": int, "source": str, "title": str, "quote": str, "start": int, "end": int,
+            "line_start": int, "line_end": int, "score": float}
+
+
+def _file_text(source: str) -> str:
+    with open(SEEDS / source, encoding="utf-8") as handle:  # universal newlines, as the contract says
+        return handle.read()
+
+
+def check_contract(reply: dict) -> None:
+    """The `qa ask --json` contract, and every citation checkable against its file."""
+    for key, kind in CONTRACT.items():
+        assert isinstance(reply[key], kind), key
+    for n, citation in enumerate(reply["citations"], start=1):
+        for key, kind in CITATION.items():
+            assert isinstance(citation[key], kind), key
+        assert citation["n"] == n and f"[{n}]" in reply["answer"]
+        assert citation["page"] is None
+        text = _file_text(citation["source"])
+        assert text[citation["start"] : citation["end"]] == citation["quote"]
+        assert text.count("\n", 0, citation["start"]) + 1 == citation["line_start"]
+        assert text.count("\n", 0, citation["end"] - 1) + 1 == citation["line_end"]
+    for passage in reply["passages"]:
+        assert {"source", "text", "start", "end", "score"} <= passage.keys()
+        assert _file_text(passage["source"])[passage["start"] : passage["end"]] == passage["text"]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["question"][:50] for c in CASES])
+def test_every_answer_keeps_the_contract_and_its_citations_check_out(cli, seeds_index, case):
+    code, out, _ = cli("ask", case["question"], "--index", seeds_index, "--json")
+    assert code == 0
+    reply = json.loads(out)
+    check_contract(reply)
+    assert reply["passages"], "closest passages are always listed"
+    assert reply["found"] == bool(reply["citations"])
+
+
+def test_seed_questions_are_answered_from_the_right_source(cli, tmp_path):
+    """The seed cases through `qa eval questions`: answers, sources and declines."""
+    questions = Path(__file__).parent / "data" / "seeds_qa.jsonl"
+    code, out, _ = cli("eval", "questions", questions, "--corpus", SEEDS, "--cache", tmp_path, "--json")
+    result = json.loads(out)
+    assert code == 0 and result["questions"] == len(CASES) >= 15
+    misses = [f["question"] for f in result["failures"]]
+    assert result["answer_accuracy"] >= 0.85, misses
+    assert result["citation_accuracy"] >= 0.9, misses
+    assert result["declined_rate"] >= 0.66, misses
+    assert result["wrongly_declined"] <= 1, misses
+
+
+def test_stdin_questions_give_one_json_line_each(seeds_index):
+    questions = "Since when has COOPI been present in Peru?\nWho won the 2018 FIFA World Cup?\n"
+    result = subprocess.run(
+        [sys.executable, "-m", "qa", "ask", "-", "--json", "--index", str(seeds_index)],
+        input=questions, capture_output=True, text=True, check=True,
+    )
+    replies = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["found"] for r in replies] == [True, False]
+    for reply in replies:
+        check_contract(reply)
+
+
+def test_search_json_and_modes(cli, seeds_index):
+    for mode in ("hybrid", "dense", "bm25"):
+        code, out, _ = cli("search", "Donation Agreement 527-0427", "--index", seeds_index, "--mode", mode,
+                           "--top-k", "3", "--json")
+        reply = json.loads(out)
+        assert code == 0 and reply["mode"] == mode and len(reply["passages"]) == 3
+        assert reply["passages"][0]["source"] == "002_f806f91d97a55b2f.txt"
+        scores = [p["score"] for p in reply["passages"]]
+        assert scores == sorted(scores, reverse=True)
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["index", "no/such/folder"], "no such folder"),
+        (["ask", "what?", "--index", "no/such/index"], "no index here yet"),
+        (["ask", "   ", "--index", "{index}"], "question is empty"),
+        (["search", "x", "--top-k", "0", "--index", "{index}"], "top_k must be greater than 0"),
+    ],
+)
+def test_user_mistakes_get_one_line_and_nonzero_exit(cli, seeds_index, args, message):
+    code, out, err = cli(*[a.replace("{index}", str(seeds_index)) for a in args])
+    assert code == 2 and message in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_index_summary_reports_skips(cli, tmp_path):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a.txt").write_text("The well in Huanta was finished in 2019.", encoding="utf-8")
+    (folder / "b.txt").write_bytes(b"")
+    code, out, _ = cli("index", folder, "--index", tmp_path / "idx")
+    assert code == 0
+    assert "1 documents" in out and "skipped b.txt: empty file" in out and "hybrid mode" in out
+
+
+def test_quickstart_commands(tmp_path):
+    """The README's CLI: `.venv/bin/qa index` then `qa ask`, as a user would run them."""
+    qa = ROOT / ".venv" / "bin" / "qa"
+    assert qa.exists(), "run `make test` so the CLI is installed in .venv"
+    index = tmp_path / "index"
+    subprocess.run([qa, "index", SEEDS, "--index", index], check=True, capture_output=True)
+    result = subprocess.run(
+        [qa, "ask", "How many people went missing during the period of violence?", "--index", index],
+        check=True, capture_output=True, text=True,
+    )
+    assert "22,295" in result.stdout and "[1] 001_b09e6e96470ac102.txt" in result.stdout
