@@ -13,6 +13,7 @@ from tqdm import tqdm
 from qa.answer import Weights, answer
 from qa.chunking import ChunkParams
 from qa.embedding import CachedEmbedder, Embedder, model_name
+from qa.engine import ANSWER_POOL
 from qa.errors import InputError
 from qa.index import Index, current_version, load_index
 from qa.records import Document
@@ -162,7 +163,7 @@ def eval_squad(args) -> dict:
     for mode in _modes(args):
         r1 = r5 = correct = 0
         for (question, answers, doc_id), vector in tqdm(list(zip(questions, vectors)), desc=f"squad {mode}"):
-            hits = rank(index, question, vector, mode, 5)
+            hits = rank(index, question, vector, mode, max(5, ANSWER_POOL))
             ranked = _doc_ranking(hits)
             r1 += ranked[:1] == [doc_id]
             r5 += doc_id in ranked[:5]
@@ -182,7 +183,7 @@ def eval_squad(args) -> dict:
 
 
 def eval_questions(args) -> dict:
-    from qa.engine import Engine
+    from qa.engine import Engine  # noqa: PLC0415
 
     cases = _read_jsonl(args.file)
     key = hashlib.sha256(str(args.corpus.resolve()).encode()).hexdigest()[:16]
