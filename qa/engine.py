@@ -61,11 +61,7 @@ class Engine:
             with self._lock:
                 if self._embedder is None:
                     self._embedder = CachedEmbedder(Embedder(self.model or index.manifest["model"]))
-        try:
-            return self._embedder.encode
-        except ModelUnavailable as exc:  # pragma: no cover - the property cannot fail itself
-            self.dense_warning = str(exc)
-            return None
+        return self._embedder.encode
 
     def _query_vector(self, index: Index, text: str, mode: str) -> tuple[np.ndarray | None, object]:
         encode = self.encoder(index) if mode != "bm25" else None

@@ -122,3 +122,14 @@ def test_quickstart_commands(tmp_path):
         check=True, capture_output=True, text=True,
     )
     assert "22,295" in result.stdout and "[1] 001_b09e6e96470ac102.txt" in result.stdout
+
+
+def test_unloadable_model_falls_back_to_bm25_and_says_so_once(cli, tmp_path):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Donation Agreement 527-0427 added $92.5 million.\n", encoding="utf-8")
+    code, out, _ = cli("index", folder, "--index", tmp_path / "idx", "--model", tmp_path / "no-model")
+    assert code == 0 and "(bm25 mode)" in out and out.count("cannot load embedding model") == 1
+    code, out, _ = cli("ask", "Which donation agreement added money?", "--index", tmp_path / "idx", "--json")
+    reply = json.loads(out)
+    assert reply["mode"] == "bm25" and reply["found"] and "527-0427" in reply["answer"]
