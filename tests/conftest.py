@@ -22,7 +22,9 @@ def make_pdf(pages: list[str]) -> bytes:
     font = 3 + 2 * len(pages)
     for i, text in enumerate(pages):
         resources = f"<< /Font << /F1 {font} 0 R >> >>"
-        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {4 + 2 * i} 0 R /Resources {resources} >>")
+        objects.append(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {4 + 2 * i} 0 R /Resources {resources} >>"
+        )
         escaped = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
         stream = f"BT /F1 12 Tf 72 720 Td ({escaped}) Tj ET" if text else ""
         objects.append(f"<< /Length {len(stream)} >>\nstream\n{stream}\nendstream")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import make_pdf
+
 from qa.chunking import ChunkParams, chunk_document
 from qa.documents import parse_document
 from qa.records import Document
@@ -44,7 +44,10 @@ def test_heading_path_and_line_numbers():
 
 
 def test_pdf_chunks_carry_their_page():
-    document = parse_document(make_pdf(["First page talks of wells and new water pumps.", "Second page talks of pumps and old wells."]), "r.pdf")
+    document = parse_document(
+        make_pdf(["First page talks of wells and new water pumps.", "Second page talks of pumps and old wells."]),
+        "r.pdf",
+    )
     chunks = chunk_document(document, ChunkParams(size=10, overlap=0))
     assert [c.page for c in chunks] == [1, 2]
 

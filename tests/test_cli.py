@@ -8,13 +8,21 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, SEEDS
 
 CASES = [json.loads(line) for line in (Path(__file__).parent / "data" / "seeds_qa.jsonl").read_text().splitlines()]
 CONTRACT = {"question": str, "answer": str, "found": bool, "mode": str, "citations": list, "passages": list}
-CITATION = {"n": int, "source": str, "title": str, "quote": str, "start": int, "end": int,
-            "line_start": int, "line_end": int, "score": float}
+CITATION = {
+    "n": int,
+    "source": str,
+    "title": str,
+    "quote": str,
+    "start": int,
+    "end": int,
+    "line_start": int,
+    "line_end": int,
+    "score": float,
+}
 
 
 def _file_text(source: str) -> str:
@@ -67,7 +75,10 @@ def test_stdin_questions_give_one_json_line_each(seeds_index):
     questions = "Since when has COOPI been present in Peru?\nWho won the 2018 FIFA World Cup?\n"
     result = subprocess.run(
         [sys.executable, "-m", "qa", "ask", "-", "--json", "--index", str(seeds_index)],
-        input=questions, capture_output=True, text=True, check=True,
+        input=questions,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     replies = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["found"] for r in replies] == [True, False]
@@ -77,8 +88,9 @@ def test_stdin_questions_give_one_json_line_each(seeds_index):
 
 def test_search_json_and_modes(cli, seeds_index):
     for mode in ("hybrid", "dense", "bm25"):
-        code, out, _ = cli("search", "Donation Agreement 527-0427", "--index", seeds_index, "--mode", mode,
-                           "--top-k", "3", "--json")
+        code, out, _ = cli(
+            "search", "Donation Agreement 527-0427", "--index", seeds_index, "--mode", mode, "--top-k", "3", "--json"
+        )
         reply = json.loads(out)
         assert code == 0 and reply["mode"] == mode and len(reply["passages"]) == 3
         assert reply["passages"][0]["source"] == "002_f806f91d97a55b2f.txt"
@@ -119,7 +131,9 @@ def test_quickstart_commands(tmp_path):
     subprocess.run([qa, "index", SEEDS, "--index", index], check=True, capture_output=True)
     result = subprocess.run(
         [qa, "ask", "How many people went missing during the period of violence?", "--index", index],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     assert "22,295" in result.stdout and "[1] 001_b09e6e96470ac102.txt" in result.stdout
 

@@ -6,8 +6,8 @@ import os
 import zipfile
 
 import pytest
-
 from conftest import make_docx, make_pdf
+
 from qa.documents import parse_document, read_document, read_folder
 from qa.errors import DocumentError
 
@@ -28,8 +28,10 @@ def test_markdown_title_is_first_heading(tmp_path):
 
 
 def test_html_visible_text_and_title():
-    html = b"<html><head><title>Report</title><style>p{}</style></head><body><h1>Aid</h1>" \
-           b"<p>Wells were <b>dug</b> in 2020.</p><script>alert(1)</script></body></html>"
+    html = (
+        b"<html><head><title>Report</title><style>p{}</style></head><body><h1>Aid</h1>"
+        b"<p>Wells were <b>dug</b> in 2020.</p><script>alert(1)</script></body></html>"
+    )
     document = parse_document(html, "page.html")
     assert document.title == "Report"
     assert "Wells were dug in 2020." in document.text

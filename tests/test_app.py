@@ -1,0 +1,237 @@
+"""The browser app's handlers, its one public API endpoint over a real server, uploads, and escaping."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import urllib.error
+import urllib.request
+from argparse import Namespace
+from pathlib import Path
+
+import pytest
+
+from qa import app_render as render
+from qa.app import Handlers, build_app, check_access, launch, safe_name, serve
+from qa.engine import Engine
+from qa.errors import InputError
+from qa.index import current_version
+from qa.records import Answer, Chunk, Citation, Document, Hit
+
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:.*(no_silent_downcasting|copy keyword is deprecated)"
+)  # pandas notes from gradio's queue
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+QUESTION = "How many people went missing during the period of violence in Peru?"
+HOSTILE = '<script>window.__pwned=1</script> <img src=x onerror="window.__pwned=2"> [click](javascript:alert(3)) ![x](http://example.com/x.png)'
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def index_dir(seeds_index, tmp_path_factory) -> Path:
+    """A private copy of the seeds index: these tests add uploads to it."""
+    folder = tmp_path_factory.mktemp("app") / "index"
+    shutil.copytree(seeds_index, folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def engine(index_dir) -> Engine:
+    return Engine(index_dir)
+
+
+@pytest.fixture(scope="module")
+def server(engine, index_dir):
+    """The app launched on a free loopback port; yields (handlers, base url)."""
+    demo = build_app(engine, index_dir)
+    port = free_port()
+    launch(demo, "127.0.0.1", port, block=False, quiet=True)
+    yield demo.qa_handlers, f"http://127.0.0.1:{port}/"
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    from gradio_client import Client
+
+    return Client(server[1], verbose=False)
+
+
+def test_chat_handler_answers_a_seed_question_with_citations(engine, index_dir):
+    handlers = Handlers(engine, index_dir)
+    history, box, pending = handlers.add_question(f"  {QUESTION}\n", [])
+    assert box == "" and pending == QUESTION and history[-1]["role"] == "user"
+    chat, answers, shown, sources, markdown, download, status, _tab = handlers.respond(
+        pending, history, [], "hybrid", 5
+    )
+    answer = answers[-1]
+    assert answer.found and answer.citations and shown == 0
+    assert "22,295" in chat[-1]["content"] and "[1]" in chat[-1]["content"]
+    first = answer.citations[0]
+    assert first.source in sources and "<mark>" in sources and f"score {first.score:.3f}" in sources
+    assert markdown.startswith(f"**Q:** {QUESTION}") and "References:" in markdown and first.source in markdown
+    exported = Path(download.value["path"])
+    assert exported.name in handlers.exports and "22,295" in exported.read_text(encoding="utf-8")
+    assert "5</b><span>documents" in status and "hybrid" in status
+    # a follow-up in the same conversation is answered on its own; history just grows
+    history, _, pending = handlers.add_question("Since when has COOPI been present in Peru?", chat)
+    chat, answers, shown, *_ = handlers.respond(pending, history, answers, "bm25", 3)
+    assert len(chat) == 4 and shown == 1 and answers[1].mode == "bm25" and "2000" in answers[1].answer
+    document, _ = handlers.open_source(answers, 0, _event({"open": "c1"}))
+    assert 'class="qa-current"' in document and render.esc(first.quote) in document
+
+
+def _event(data: dict):
+    import gradio as gr
+
+    return gr.EventData(None, data)
+
+
+def test_not_found_shows_closest_matches(engine, index_dir):
+    handlers = Handlers(engine, index_dir)
+    history, _, pending = handlers.add_question("What colour is the Zanzibar moon-lizard?", [])
+    chat, answers, _, sources, *_ = handlers.respond(pending, history, [], "hybrid", 5)
+    assert not answers[-1].found and answers[-1].passages
+    assert render.NOT_FOUND_LABEL in sources and "<mark>" not in sources and "do not contain" in chat[-1]["content"]
+
+
+def test_api_ask_returns_the_json_contract(client):
+    result = client.predict(QUESTION, api_name="/ask")
+    assert set(result) == {"question", "answer", "found", "mode", "citations", "passages"}
+    assert result["question"] == QUESTION and isinstance(result["answer"], str) and result["found"] is True
+    assert result["mode"] == "hybrid" and result["citations"] and result["passages"]
+    for citation in result["citations"]:
+        assert set(citation) == {
+            "n", "source", "title", "quote", "start", "end", "line_start", "line_end", "page", "score"
+        }  # fmt: skip
+        assert isinstance(citation["n"], int) and isinstance(citation["score"], float)
+        with open(SEEDS / citation["source"], encoding="utf-8") as handle:
+            assert handle.read()[citation["start"] : citation["end"]] == citation["quote"]
+        assert f"[{citation['n']}]" in result["answer"]
+    for passage in result["passages"]:
+        assert {"source", "text", "start", "end", "score"} <= set(passage)
+
+
+def test_only_ask_is_public(client):
+    info = client.view_api(return_format="dict", print_info=False)
+    assert list(info["named_endpoints"]) == ["/ask"] and not info["unnamed_endpoints"]
+
+
+def test_upload_then_ask_about_it(server, client, tmp_path):
+    handlers, _ = server
+    path = tmp_path / "Zorblat facts!.txt"
+    path.write_text("Notes on rivers.\n\nThe Zorblat river is 321 kilometres long.\n", encoding="utf-8")
+    log, status, cleared = handlers.upload([str(path)], "hybrid")
+    assert "Zorblat_facts.txt" in log and "qa-up-added" in log and cleared is None and "6</b>" in status
+    result = client.predict("How long is the Zorblat river?", api_name="/ask")
+    assert result["found"] and "321 kilometres" in result["answer"]
+    citation = result["citations"][0]
+    assert citation["source"] == "uploads/Zorblat_facts.txt"
+    assert path.read_text(encoding="utf-8")[citation["start"] : citation["end"]] == citation["quote"]
+    again = tmp_path / "copy.txt"
+    again.write_bytes(path.read_bytes())
+    log, *_ = handlers.upload([str(again)], "hybrid")
+    assert "already indexed" in log and "qa-up-duplicate" in log
+    assert len(handlers.engine.index.documents) == 6  # nothing added twice, the seeds kept
+    path.write_text("The Zorblat river is 654 kilometres long.\n", encoding="utf-8")
+    log, *_ = handlers.upload([str(path)], "hybrid")
+    assert "replaced the earlier upload" in log and len(handlers.engine.index.documents) == 6
+    assert "654 kilometres" in client.predict("How long is the Zorblat river?", api_name="/ask")["answer"]
+
+
+def test_upload_rejects_with_reasons(server, tmp_path):
+    handlers, _ = server
+    (tmp_path / "tool.exe").write_bytes(b"MZ\x90\x00binary")
+    (tmp_path / "empty.md").write_text("  \n", encoding="utf-8")
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"word " * (handlers.max_upload_bytes // 5 + 10))
+    log, *_ = handlers.upload([str(tmp_path / n) for n in ("tool.exe", "empty.md", "big.txt")], "hybrid")
+    assert log.count("qa-up-rejected") == 3
+    assert "unsupported file type" in log and "empty file" in log and "over the 10 MB limit" in log
+
+
+def test_server_serves_back_no_files_and_fetches_no_urls(server):
+    _, url = server
+    for path in ("gradio_api/file=/etc/passwd", "gradio_api/file=http://example.com/x.png", "gradio_api/proxy=x"):
+        with pytest.raises(urllib.error.HTTPError) as error:
+            urllib.request.urlopen(url + path, timeout=10)
+        assert error.value.code == 403
+    with urllib.request.urlopen(url, timeout=10) as page:
+        assert page.status == 200
+
+
+def test_non_loopback_host_needs_auth(monkeypatch, tmp_path):
+    monkeypatch.delenv("QA_AUTH", raising=False)
+    args = Namespace(host="0.0.0.0", port=7860, auth=None, index=tmp_path / "index", folder=SEEDS, model=None)
+    with pytest.raises(InputError, match="--auth"):
+        serve(args)
+    assert not (tmp_path / "index").exists()  # refused before doing anything
+    assert check_access("0.0.0.0", "ann:s3cret") == ("ann", "s3cret")
+    assert check_access("127.0.0.1", None) is None and check_access("localhost", None) is None
+    assert check_access("::1", None) is None
+    with pytest.raises(InputError):
+        check_access("192.168.1.5", "no-colon")
+
+
+def test_serve_builds_the_index_first_then_launches(monkeypatch, tmp_path):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "note.txt").write_text("The Quibble bridge opened in 1911.\n", encoding="utf-8")
+    launched = {}
+    monkeypatch.setattr("qa.app.launch", lambda demo, host, port, auth: launched.update(host=host, port=port))
+    args = Namespace(host="127.0.0.1", port=7999, auth=None, index=tmp_path / "index", folder=folder, model=None)
+    assert serve(args) == 0
+    assert current_version(tmp_path / "index") is not None and launched == {"host": "127.0.0.1", "port": 7999}
+
+
+def test_safe_name():
+    assert safe_name("../../etc/passwd") == "passwd"
+    assert safe_name("C:\\Users\\me\\My Report (final).PDF") == "My_Report_final.pdf"
+    assert safe_name("<script>.md") == "script.md" and safe_name("...") == "document"
+
+
+def _hostile_answer() -> tuple[Answer, dict[str, Document]]:
+    text = f"Intro {HOSTILE}.\nThe lighthouse {HOSTILE} was built in 1887.\nEnd."
+    quote_start = text.index("The lighthouse")
+    quote_end = text.index("1887.") + len("1887.")
+    source = 'evil<img src=x onerror="alert(1)">.md'
+    document = Document(source, f"Title {HOSTILE}", text, "hash")
+    chunk = Chunk(0, source, 0, len(text), text, ())
+    cite = Citation(1, source, document.title, text[quote_start:quote_end], quote_start, quote_end, 2, 2, None, 1.0)
+    answer = Answer(f"When {HOSTILE}?", f"{cite.quote} [1]", True, "hybrid", (cite,), (Hit(chunk, 0.9),))
+    return answer, {source: document}
+
+
+def _assert_inert(markup: str) -> None:
+    lowered = markup.lower()
+    for bad in ("<script", "<img", "href=", 'onerror="'):
+        assert bad not in lowered, (bad, markup)
+
+
+def test_hostile_document_text_is_escaped():
+    answer, documents = _hostile_answer()
+    cite = answer.citations[0]
+    not_found = Answer(answer.question, "The documents do not contain an answer.", False, "bm25", (), answer.passages)
+    pieces = [
+        render.question_html(answer.question),
+        render.answer_html(answer),
+        render.answer_html(not_found),
+        render.sources_html(answer, documents),
+        render.sources_html(not_found, documents),
+        render.document_html(documents[cite.source], [(cite.start, cite.end)], (cite.start, cite.end), "line 2"),
+        render.upload_html([(HOSTILE, "rejected", HOSTILE)]),
+        render.status_html(1, 2, HOSTILE, "hybrid", HOSTILE),
+        render.error_html(HOSTILE),
+    ]
+    for markup in pieces:
+        _assert_inert(markup)
+    assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in pieces[3]
+    assert "![x](http://example.com/x.png)" in pieces[3]  # shown as characters; the chat renders no Markdown
+    assert f"<mark>{render.esc(cite.quote)}</mark>" in pieces[3]
+    assert render.NOT_FOUND_LABEL in pieces[4] and "<mark>" not in pieces[4]

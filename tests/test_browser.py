@@ -1,0 +1,166 @@
+"""The chat in a real headless Chromium: answers with highlighted sources, uploads, and inert hostile text."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from qa.app import build_app, launch
+from qa.documents import parse_document
+from qa.engine import Engine
+from qa.sync import update_index
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.filterwarnings("ignore:.*(no_silent_downcasting|copy keyword is deprecated)"),
+]  # pandas notes from gradio's queue
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SEED_QUESTION = "How many people went missing during the period of violence in Peru?"
+SCRIPT = "<script>window.__pwned=1</script>"
+HOSTILE_NAME = "harbour<img src=x onerror=window.__pwned=4>.md"
+HOSTILE_TEXT = f"""# Harbour notes <img src=x onerror="window.__pwned=5">
+
+Quarterly notes {SCRIPT} from the harbour office.
+
+<img src=x onerror="window.__pwned=2"> See [click](javascript:window.__pwned=3) and ![x](http://example.com/x.png).
+
+The Glimmerfen lighthouse {SCRIPT} was built in 1887 by the harbour guild.
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(seeds_index, tmp_path_factory):
+    """The app on a free loopback port over the seeds plus a hostile document."""
+    index_dir = tmp_path_factory.mktemp("browser") / "index"
+    shutil.copytree(seeds_index, index_dir)
+    update_index(index_dir, [parse_document(HOSTILE_TEXT.encode(), HOSTILE_NAME)], keep=lambda doc_id: True)
+    demo = build_app(Engine(index_dir), index_dir)
+    port = free_port()
+    launch(demo, "127.0.0.1", port, block=False, quiet=True)
+    yield f"http://127.0.0.1:{port}/"
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail(f"Chromium is missing at {CHROMIUM}: install it with `make browser` (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture()
+def page(browser, app_url):
+    """A fresh page on the app that records every URL it requests."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    page.requested = []
+    page.on("request", lambda request: page.requested.append(request.url))
+    page.goto(app_url)
+    page.wait_for_selector("#qa-status .qa-stats", timeout=120_000)  # the model has loaded
+    yield page
+    context.close()
+
+
+def ask(page, question: str) -> None:
+    box = page.locator("#qa-question textarea")
+    box.fill(question)
+    box.press("Enter")
+
+
+def assert_in_view(page) -> None:
+    """The cited place is inside the visible part of the document viewer."""
+    body = page.locator("#qa-viewer .qa-doc-body").bounding_box()
+    mark = page.locator("#qa-viewer mark.qa-current").bounding_box()
+    assert body["y"] <= mark["y"] <= body["y"] + body["height"] - mark["height"] / 2, (body, mark)
+
+
+def assert_only_loopback(page) -> None:
+    hosts = {urlparse(url).hostname for url in page.requested if urlparse(url).scheme not in ("data", "blob")}
+    assert hosts == {"127.0.0.1"}, hosts
+
+
+def test_answers_with_highlighted_sources_and_hostile_text_stays_text(page):
+    assert page.title() == "qa \u2014 ask your documents"
+    page.get_by_text(SEED_QUESTION).first.click()  # an example question on the empty chat
+    page.wait_for_selector("#qa-sources .qa-card mark", timeout=60_000)
+    page.wait_for_selector("#qa-chat :text('22,295')", timeout=10_000)
+    (ROOT / "artifacts").mkdir(exist_ok=True)
+    page.wait_for_timeout(800)  # let the pending-update fade settle, for the picture only
+    page.screenshot(path=str(ROOT / "artifacts" / "screenshot.png"))
+    page.locator("#qa-sources button.qa-open").first.click()  # the full text, scrolled to the quote
+    page.wait_for_selector("#qa-viewer mark.qa-current:has-text('22,295')", timeout=30_000)
+    page.wait_for_function("() => document.querySelector('#qa-viewer .qa-doc-body').scrollTop > 0", timeout=10_000)
+    assert_in_view(page)
+
+    ask(page, "When was the Glimmerfen lighthouse built?")
+    card = page.locator("#qa-sources .qa-card", has_text="Glimmerfen")
+    card.locator("mark").wait_for(timeout=60_000)
+    assert SCRIPT in card.inner_text() and SCRIPT in page.locator("#qa-chat").inner_text()
+    assert page.get_by_text("<script>", exact=False).first.is_visible()
+    assert "![x](http://example.com/x.png)" in card.inner_text()
+
+    card.locator("button.qa-open").click()
+    current = page.locator("#qa-viewer mark.qa-current")
+    current.wait_for(timeout=30_000)
+    assert "Glimmerfen" in current.inner_text() and current.is_visible()
+    assert_in_view(page)
+
+    assert page.evaluate("() => typeof window.__pwned") == "undefined"
+    assert page.locator("img[src='x'], a[href^='javascript'], #qa-sources script, #qa-viewer script").count() == 0
+
+    page.locator("#qa-chat .message", has_text="22,295").first.click()  # an earlier answer shows its sources again
+    page.wait_for_selector("#qa-sources .qa-sources-q:has-text('went missing')", timeout=10_000)
+    page.locator("#qa-copy").click()
+    assert page.evaluate("() => navigator.clipboard.readText()").startswith("**Q:** When was the Glimmerfen")
+    with page.expect_download() as download:
+        page.get_by_text("Download chat (.md)").click()
+    exported = Path(download.value.path()).read_text(encoding="utf-8")
+    assert exported.startswith("# qa conversation") and "22,295" in exported and "References:" in exported
+
+    ask(page, "What colour is the Zanzibar moon-lizard?")
+    page.wait_for_selector("#qa-sources .qa-closest .qa-label:has-text('Closest matches (not an answer)')")
+    assert_only_loopback(page)
+
+
+def test_upload_then_ask_in_the_browser(page, tmp_path):
+    upload = tmp_path / "Zorblat river.txt"
+    upload.write_text("Notes on rivers.\n\nThe Zorblat river is 321 kilometres long.\n", encoding="utf-8")
+    page.locator("#qa-upload input[type=file]").set_input_files(str(upload))
+    page.wait_for_selector("#qa-upload-log .qa-up-added", timeout=120_000)
+    assert "Zorblat_river.txt" in page.locator("#qa-upload-log").inner_text()
+    page.wait_for_selector("#qa-status :text('7')", timeout=10_000)
+
+    ask(page, "How long is the Zorblat river?")
+    card = page.locator("#qa-sources .qa-card", has_text="uploads/Zorblat_river.txt")
+    card.locator("mark").wait_for(timeout=60_000)
+    assert "321 kilometres" in card.locator("mark").inner_text()
+    assert page.evaluate("() => typeof window.__pwned") == "undefined"
+    assert_only_loopback(page)
