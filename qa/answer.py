@@ -8,7 +8,7 @@ scores well enough the answer says the documents do not contain it, and still li
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -18,6 +18,18 @@ from qa.lexical import tokenize
 from qa.records import Answer, Citation, Hit, Span
 
 NOT_FOUND = "The documents do not contain an answer to this question."
+
+
+@dataclass(frozen=True)
+class Features:
+    """What is known of one sentence against the question; `typed` is +1 fits, -1 misses, 0 untyped."""
+
+    cosine: float | None
+    overlap: float
+    typed: int
+    unit: bool
+    form: bool
+    hit_rank: int
 
 
 @dataclass(frozen=True)
@@ -35,23 +47,33 @@ class Weights:
     extra_ratio: float = 0.9
     max_sentences: int = 3
 
+    def score(self, f: Features) -> float:
+        # Without embeddings (BM25-only) word overlap stands in for meaning.
+        meaning = f.cosine if f.cosine is not None else f.overlap
+        return (
+            self.cosine * meaning
+            + self.overlap * f.overlap
+            + self.type_match * f.typed
+            + self.unit * f.unit
+            + self.form * f.form
+            + self.rank / (1 + f.hit_rank)
+        )
+
 
 @dataclass(frozen=True)
 class Candidate:
-    """A sentence from a retrieved passage, with its score parts."""
+    """A sentence from a retrieved passage, with its features and score."""
 
     hit: Hit
     hit_rank: int
     span: Span
     text: str
-    cosine: float = 0.0
-    overlap: float = 0.0
-    typed: bool = True
+    features: Features | None = None
     score: float = 0.0
-    has_cosine: bool = True
 
 
-def _candidates(hits: list[Hit], index: Index) -> list[Candidate]:
+def candidates(hits: list[Hit], index: Index) -> list[Candidate]:
+    """Every distinct non-heading sentence of the hits, in rank order."""
     out, seen = [], set()
     for rank, hit in enumerate(hits):
         text = index.documents[hit.chunk.doc_id].text
@@ -94,42 +116,50 @@ def unknown_names(question: str, index: Index) -> list[str]:
     return [n for n in names if n and not all(_known(t, vocab) for t in tokenize(n, index.lexical.stem))]
 
 
-def score_candidates(
-    question: str, candidates: list[Candidate], index: Index, cosines: np.ndarray | None, weights: Weights
-) -> list[Candidate]:
-    """Candidates with their scores filled in, best first."""
+def featurize(question: str, found: list[Candidate], index: Index, cosines: np.ndarray | None) -> list[Candidate]:
+    """The candidates with their Features filled in."""
     stem = index.lexical.stem
     terms = {t: index.lexical.term_idf(t) for t in tokenize(question, stem) if t in index.lexical.vocab}
     kind, form = question_type(question), specific_form(question)
     unit = (tokenize(count_unit(question) or "", stem) or [None])[0]
-    scored = []
-    for i, c in enumerate(candidates):
+    out = []
+    for i, c in enumerate(found):
         tokens = tokenize(c.text, stem)
-        cosine = float(cosines[i]) if cosines is not None else 0.0
-        overlap = _overlap(terms, tokens)
-        typed = holds_type(c.text, kind, question)
-        score = (
-            weights.cosine * cosine
-            + weights.overlap * overlap
-            + weights.type_match * (1.0 if typed else -1.0 if kind else 0.0)
-            + weights.unit * _counts_unit(tokens, unit)
-            + weights.form * bool(form and form.search(c.text))
-            + weights.rank / (1 + c.hit_rank)
+        features = Features(
+            cosine=float(cosines[i]) if cosines is not None else None,
+            overlap=_overlap(terms, tokens),
+            typed=0 if kind is None else 1 if holds_type(c.text, kind, question) else -1,
+            unit=_counts_unit(tokens, unit),
+            form=bool(form and form.search(c.text)),
+            hit_rank=c.hit_rank,
         )
-        if cosines is None:  # BM25-only: overlap carries the meaning too
-            score += weights.cosine * overlap
-        scored.append(Candidate(c.hit, c.hit_rank, c.span, c.text, cosine, overlap, typed, score, cosines is not None))
+        out.append(replace(c, features=features))
+    return out
+
+
+def ranked(found: list[Candidate], weights: Weights) -> list[Candidate]:
+    """Candidates scored by `weights`, best first."""
+    scored = [replace(c, score=weights.score(c.features)) for c in found]
     return sorted(scored, key=lambda c: -c.score)
 
 
-def _select(ranked: list[Candidate], weights: Weights) -> list[Candidate]:
-    chosen = ranked[:1]
-    for c in ranked[1:]:
+def _select(best_first: list[Candidate], weights: Weights) -> list[Candidate]:
+    """The best sentence, plus up to two nearly as good that also hold the asked-for kind of fact."""
+    chosen = best_first[:1]
+    for c in best_first[1:]:
         if len(chosen) >= weights.max_sentences or c.score < weights.extra_ratio * chosen[0].score:
             break
-        if c.typed and not any(abs(c.span.start - o.span.start) == 0 for o in chosen):
+        if c.features.typed >= 0:
             chosen.append(c)
     return chosen
+
+
+def supported(question: str, best_first: list[Candidate], index: Index, weights: Weights) -> bool:
+    """Whether the best sentence is strong enough evidence to answer at all."""
+    if not best_first or best_first[0].score < weights.found_threshold or unknown_names(question, index):
+        return False
+    best = best_first[0].features
+    return best.cosine is None or best.cosine >= weights.min_cosine or best.form
 
 
 def _citation(n: int, c: Candidate, index: Index) -> Citation:
@@ -148,22 +178,12 @@ def _citation(n: int, c: Candidate, index: Index) -> Citation:
     )
 
 
-def _supported(question: str, ranked: list[Candidate], index: Index, weights: Weights) -> bool:
-    """Whether the best sentence is strong enough evidence to answer at all."""
-    if not ranked or ranked[0].score < weights.found_threshold or unknown_names(question, index):
-        return False
-    best, form = ranked[0], specific_form(question)
-    return best.has_cosine is False or best.cosine >= weights.min_cosine or bool(form and form.search(best.text))
-
-
-def compose(
-    question: str, ranked: list[Candidate], hits: list[Hit], index: Index, mode: str, weights: Weights
-) -> Answer:
+def compose(question: str, best_first: list[Candidate], hits: list[Hit], index: Index, mode: str, weights: Weights):
     """The Answer record: chosen sentences with [n] markers, or a not-found answer."""
-    if not _supported(question, ranked, index, weights):
+    if not supported(question, best_first, index, weights):
         return Answer(question, NOT_FOUND, False, mode, (), tuple(hits))
     citations, parts = [], []
-    for c in _select(ranked, weights):
+    for c in _select(best_first, weights):
         citation = _citation(len(citations) + 1, c, index)
         citations.append(citation)
         parts.append(f"{' '.join(c.text.split())} [{citation.n}]")
@@ -174,10 +194,10 @@ def answer(
     question: str, hits: list[Hit], index: Index, mode: str, encode=None, weights: Weights = Weights()
 ) -> Answer:
     """Answer `question` from `hits`; `encode` embeds texts (None when dense cannot serve)."""
-    candidates = _candidates(hits, index)
+    found = candidates(hits, index)
     cosines = None
-    if encode is not None and candidates:
-        vectors = encode([question] + [c.text for c in candidates])
+    if encode is not None and found:
+        vectors = encode([question] + [c.text for c in found])
         cosines = vectors[1:] @ vectors[0]
-    ranked = score_candidates(question, candidates, index, cosines, weights)
-    return compose(question, ranked, hits, index, mode, weights)
+    best_first = ranked(featurize(question, found, index, cosines), weights)
+    return compose(question, best_first, hits, index, mode, weights)
