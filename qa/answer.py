@@ -8,6 +8,7 @@ scores well enough the answer says the documents do not contain it, and still li
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -26,10 +27,13 @@ class Features:
 
     cosine: float | None
     overlap: float
+    context: float  # overlap of the sentence with its neighbours, for answers that lean on them
+    bigrams: float  # share of the question's word pairs found in the sentence, in order
+    length: float  # log word count: a longer sentence can hold the answer and its setting
     typed: int
     unit: bool
     form: bool
-    hit_rank: int
+    passage: float  # the passage's score relative to the best passage
 
 
 @dataclass(frozen=True)
@@ -37,12 +41,15 @@ class Weights:
     """How the sentence score is put together; tuned on SQuAD dev and the seed questions."""
 
     cosine: float = 1.0
-    overlap: float = 0.6
-    type_match: float = 0.25
+    overlap: float = 1.0
+    context: float = 0.4
+    bigrams: float = 0.3
+    length: float = 0.05
+    type_match: float = 0.1
     unit: float = 0.2
-    form: float = 0.4
-    rank: float = 0.15
-    found_threshold: float = 1.0
+    form: float = 0.8
+    passage: float = 0.5
+    found_threshold: float = 1.5
     min_cosine: float = 0.35  # below this the best sentence is off-topic, however many words it shares
     extra_ratio: float = 0.9
     max_sentences: int = 3
@@ -53,10 +60,13 @@ class Weights:
         return (
             self.cosine * meaning
             + self.overlap * f.overlap
+            + self.context * f.context
+            + self.bigrams * f.bigrams
+            + self.length * f.length
             + self.type_match * f.typed
             + self.unit * f.unit
             + self.form * f.form
-            + self.rank / (1 + f.hit_rank)
+            + self.passage * f.passage
         )
 
 
@@ -65,24 +75,26 @@ class Candidate:
     """A sentence from a retrieved passage, with its features and score."""
 
     hit: Hit
-    hit_rank: int
     span: Span
     text: str
+    around: str = ""
     features: Features | None = None
     score: float = 0.0
 
 
 def candidates(hits: list[Hit], index: Index) -> list[Candidate]:
-    """Every distinct non-heading sentence of the hits, in rank order."""
+    """Every distinct non-heading sentence of the hits, in rank order, with its neighbours' text."""
     out, seen = [], set()
-    for rank, hit in enumerate(hits):
+    for hit in hits:
         text = index.documents[hit.chunk.doc_id].text
-        for span in hit.chunk.sentences:
+        spans = [s for s in hit.chunk.sentences if not s.is_heading]
+        for i, span in enumerate(spans):
             key = (hit.chunk.doc_id, span.start)
-            if span.is_heading or key in seen or len(text[span.start : span.end].split()) < 2:
+            if key in seen or len(text[span.start : span.end].split()) < 2:
                 continue
             seen.add(key)
-            out.append(Candidate(hit, rank, span, text[span.start : span.end]))
+            around = text[spans[max(i - 1, 0)].start : spans[min(i + 1, len(spans) - 1)].end]
+            out.append(Candidate(hit, span, text[span.start : span.end], around))
     return out
 
 
@@ -93,6 +105,11 @@ def _overlap(question_terms: dict[str, float], tokens: list[str]) -> float:
         return 0.0
     present = set(tokens)
     return sum(w for t, w in question_terms.items() if t in present) / total
+
+
+def _bigrams(text: str) -> set[tuple[str, str]]:
+    words = tokenize(text, stem=False)
+    return set(zip(words, words[1:]))
 
 
 def _counts_unit(tokens: list[str], unit: str | None) -> bool:
@@ -122,16 +139,21 @@ def featurize(question: str, found: list[Candidate], index: Index, cosines: np.n
     terms = {t: index.lexical.term_idf(t) for t in tokenize(question, stem) if t in index.lexical.vocab}
     kind, form = question_type(question), specific_form(question)
     unit = (tokenize(count_unit(question) or "", stem) or [None])[0]
+    pairs = _bigrams(question)
+    best_passage = max((c.hit.score for c in found), default=1.0) or 1.0
     out = []
     for i, c in enumerate(found):
         tokens = tokenize(c.text, stem)
         features = Features(
             cosine=float(cosines[i]) if cosines is not None else None,
             overlap=_overlap(terms, tokens),
+            context=_overlap(terms, tokenize(c.around, stem)),
+            bigrams=len(pairs & _bigrams(c.text)) / len(pairs) if pairs else 0.0,
+            length=math.log1p(len(tokens)),
             typed=0 if kind is None else 1 if holds_type(c.text, kind, question) else -1,
             unit=_counts_unit(tokens, unit),
             form=bool(form and form.search(c.text)),
-            hit_rank=c.hit_rank,
+            passage=c.hit.score / best_passage,
         )
         out.append(replace(c, features=features))
     return out
