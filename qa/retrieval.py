@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 
 import numpy as np
 
@@ -29,7 +30,16 @@ def lexical_ranking(index: Index, query: str, k: int) -> list[tuple[int, float]]
     return _top(index.lexical.scores(query), k)
 
 
+@lru_cache(maxsize=1)
+def _one_faiss_thread() -> None:
+    """One query at a time is fastest on one thread: OpenMP start-up costs more than the scan."""
+    import faiss
+
+    faiss.omp_set_num_threads(1)
+
+
 def dense_ranking(index: Index, query_vector: np.ndarray, k: int) -> list[tuple[int, float]]:
+    _one_faiss_thread()
     k = min(k, index.dense.ntotal)
     if k == 0:
         return []

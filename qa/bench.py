@@ -1,0 +1,193 @@
+"""`qa bench`: where indexing and query time go, against raw model speed, with memory and startup cost."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+
+from qa.bench_common import (
+    import_seconds,
+    machine,
+    peak_rss_mb,
+    rss_mb,
+    stage_rates,
+    stored_size,
+    text_report,
+    time_queries,
+)
+from qa.errors import InputError
+
+BEIR_DOCS = 500  # a whole BEIR corpus embeds at ~15 documents/s on a laptop CPU
+SEEDS_QA = Path(__file__).resolve().parent.parent / "tests" / "data" / "seeds_qa.jsonl"
+MODEL_MODULES = ("torch", "sentence_transformers")
+HF_QUIET = {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "TOKENIZERS_PARALLELISM": "false",
+    "TRANSFORMERS_VERBOSITY": "error",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+}
+
+# ---- a folder of documents or a BEIR directory ----------------------------------------------
+
+
+def _load_model(name: str | None) -> tuple[object, dict]:
+    """The embedder, loaded and warmed, with import and load times."""
+    from qa.embedding import Embedder
+
+    for key, value in HF_QUIET.items():  # as Embedder._load sets them, before anything imports the hub
+        os.environ.setdefault(key, value)
+    startup = import_seconds(MODEL_MODULES)
+    embedder = Embedder(name)
+    start = time.perf_counter()
+    embedder.model  # noqa: B018 - the property loads the model
+    startup["model_load_s"] = round(time.perf_counter() - start, 4)
+    start = time.perf_counter()
+    embedder.encode(["warm-up"])
+    startup["warmup_encode_s"] = round(time.perf_counter() - start, 4)
+    return embedder, startup
+
+
+def _beir_documents(path: Path, limit: int) -> list:
+    """The first `limit` documents with text in a BEIR corpus.jsonl."""
+    from qa.evaluate import _beir_document
+
+    documents = []
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            row = json.loads(line) if line.strip() else {}
+            if (row.get("text") or "").strip():
+                documents.append(_beir_document(row))
+            if len(documents) >= limit:
+                break
+    return documents
+
+
+def _count_lines(path: Path) -> int:
+    with path.open("rb") as handle:
+        return sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b""))
+
+
+def _queries(target: Path, beir: bool, index, n: int) -> tuple[list[str], str]:
+    """n query texts (cycled if fewer exist) and where they came from."""
+    from qa.evaluate import _read_jsonl
+
+    if beir:
+        pool, origin = [q["text"] for q in _read_jsonl(target / "queries.jsonl")][:n], "queries.jsonl"
+    else:
+        cases = _read_jsonl(SEEDS_QA) if SEEDS_QA.is_file() else []
+        sources = {c.get("source") for c in cases} - {None}
+        if sources and sources <= index.documents.keys():
+            pool, origin = [c["question"] for c in cases], "tests/data/seeds_qa.jsonl"
+        else:
+            pool = [
+                c.text[: c.sentences[0].end - c.start][:200] for c in index.chunks[:: max(len(index.chunks) // n, 1)]
+            ]
+            origin = "first sentences of chunks"
+    if not pool:
+        raise InputError(f"{target}: no queries to time")
+    return [pool[i % len(pool)] for i in range(n)], origin
+
+
+def _encode_queries(embedder, queries: list[str]) -> tuple[list, list[float]]:
+    """Each query's vector, encoded one at a time as a live query is, and the time each took."""
+    vectors, ms = [], []
+    for query in queries:
+        start = time.perf_counter()
+        vectors.append(embedder.encode([query])[0])
+        ms.append((time.perf_counter() - start) * 1000)
+    return vectors, ms
+
+
+def _build(documents: list, embedder, folder: Path, read_s: float) -> tuple[dict, object, dict]:
+    """Index the documents through the real pipeline; stage times, raw encode time and the loaded index."""
+    from qa.index import load_index
+    from qa.lexical import LexicalIndex
+    from qa.sync import SyncReport, update_index
+
+    report = update_index(folder, documents, lambda _: False, embedder.name, rebuild=True, progress=True,
+                          report=SyncReport(), embedder=embedder)  # fmt: skip
+    if report.mode != "hybrid":
+        raise InputError(f"the model did not load, so there is nothing to compare: {report.warning}")
+    stages = {"read": read_s, **{k: report.seconds[k] for k in ("chunk", "embed", "write")}}
+    build = stage_rates(stages, report.documents, report.chunks)
+    start = time.perf_counter()
+    index = load_index(folder)
+    load_s = time.perf_counter() - start
+    texts = list(dict.fromkeys(c.embed_text() for c in index.chunks))
+    start = time.perf_counter()
+    embedder.encode(texts, progress=True)
+    encode_s = time.perf_counter() - start
+    start = time.perf_counter()
+    LexicalIndex.build([c.embed_text() for c in index.chunks])
+    build["details_s"] = {"write: of which BM25 build": round(time.perf_counter() - start, 4)}
+    build["encode_s"] = round(encode_s, 4)
+    build["encode_chunks_per_s"] = round(len(texts) / encode_s, 2)
+    build["pipeline_overhead_ratio"] = round(build["seconds"]["total"] / encode_s, 3)
+    build["outside_embed_share"] = round(1 - build["seconds"]["embed"] / build["seconds"]["total"], 4)
+    return build, index, stored_size(index, load_s)
+
+
+def bench_corpus(args) -> dict:
+    """Benchmark the real pipeline on a folder of documents or the first documents of a BEIR corpus."""
+    target, beir = args.target, (args.target / "corpus.jsonl").is_file()
+    if not target.is_dir():
+        raise InputError(f"{target}: not a folder (give a folder of documents or a BEIR directory)")
+    memory, notes = {"start": rss_mb()}, []
+    embedder, startup = _load_model(args.model)
+    memory["after_model_load"] = rss_mb()
+    start = time.perf_counter()
+    if beir:
+        documents, skipped = _beir_documents(target / "corpus.jsonl", BEIR_DOCS), []
+    else:
+        from qa.documents import read_folder
+
+        documents, skipped = read_folder(target)
+    read_s = time.perf_counter() - start
+    if not documents:
+        raise InputError(f"{target}: no readable documents to index")
+    if beir:
+        total = _count_lines(target / "corpus.jsonl")
+        notes.append(f"BEIR subset: the first {len(documents)} of {total} documents (the whole corpus is slow)")
+    notes += [f"skipped {len(skipped)} unreadable files"] if skipped else []
+    with tempfile.TemporaryDirectory(prefix="qa-bench-") as tmp:
+        build, index, stored = _build(documents, embedder, Path(tmp) / "index", read_s)
+        memory["after_build"] = rss_mb()
+        queries, origin = _queries(target, beir, index, args.queries)
+        vectors, encode_ms = _encode_queries(embedder, queries)
+        query = time_queries(index, queries, vectors, encode_ms)
+    memory["after_queries"] = rss_mb()
+    notes.append(f"queries: {origin}; dense and hybrid latency = query encode + rank (rank_* = rank only)")
+    return {
+        "target": str(target),
+        "kind": "beir" if beir else "folder",
+        "model": embedder.name,
+        "notes": notes,
+        "machine": machine(),
+        "corpus": {"documents": len(index.documents), "chunks": len(index.chunks), "queries": len(queries)},
+        "startup": startup,
+        "build": build,
+        "index": stored,
+        "query": query,
+        "memory": {"peak_rss_mb": peak_rss_mb(), "rss_mb": memory},
+    }
+
+
+def run(args) -> int:
+    """`qa bench`: measure, then print a text report or one JSON object."""
+    if args.queries < 1:
+        raise InputError(f"--queries must be at least 1. Currently, it is {args.queries}")
+    if args.chunks is not None:
+        from qa.bench_synthetic import bench_synthetic
+
+        result = bench_synthetic(args)
+    else:
+        result = bench_corpus(args)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+    else:
+        print("\n".join(text_report(result)))
+    return 0

@@ -1,0 +1,174 @@
+"""Measuring and reporting for `qa bench`: memory, import time, query latency, stage rates, the text table."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import subprocess
+import sys
+import time
+
+# ---- measuring ------------------------------------------------------------------------------
+
+
+def rss_mb() -> float | None:
+    """The process's resident memory now, in MB (Linux only)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as handle:
+            line = next(x for x in handle if x.startswith("VmRSS:"))
+    except (OSError, StopIteration):
+        return None
+    return round(int(line.split()[1]) / 1024, 1)
+
+
+def peak_rss_mb() -> float | None:
+    """The process's peak resident memory so far (ru_maxrss), in MB."""
+    try:
+        import resource
+    except ImportError:
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(peak / (2**20 if sys.platform == "darwin" else 2**10), 1)
+
+
+def latency(ms: list[float]) -> dict:
+    """p50/p95/mean of a list of milliseconds."""
+    import numpy as np
+
+    values = np.asarray(ms, dtype=float)
+    pct = lambda q: round(float(np.percentile(values, q)), 3)  # noqa: E731
+    return {"p50_ms": pct(50), "p95_ms": pct(95), "mean_ms": round(float(values.mean()), 3)}
+
+
+def import_seconds(modules: tuple[str, ...]) -> dict:
+    """Seconds to import each module: here if none is loaded yet, else in a fresh interpreter."""
+    if not any(m in sys.modules for m in modules):
+        times = {}
+        for module in modules:
+            start = time.perf_counter()
+            importlib.import_module(module)
+            times[module] = time.perf_counter() - start
+        where = "in-process"
+    else:
+        script = (
+            "import importlib, json, sys, time\ntimes = {}\nfor m in sys.argv[1:]:\n"
+            "    t = time.perf_counter(); importlib.import_module(m); times[m] = time.perf_counter() - t\n"
+            "print(json.dumps(times))"
+        )
+        out = subprocess.run([sys.executable, "-c", script, *modules], capture_output=True, text=True, check=True)
+        times, where = json.loads(out.stdout.strip().splitlines()[-1]), "fresh subprocess (already imported here)"
+    result = {f"import_{m.split('.')[0]}_s": round(t, 4) for m, t in times.items()}
+    return {"import_s": round(sum(times.values()), 4), **result, "import_measured": where}
+
+
+def time_queries(index, queries: list[str], vectors: list, encode_ms: list[float] | None) -> dict:
+    """Warm p50/p95 per mode; dense and hybrid add the query's own encode time when there is one."""
+    from tqdm import tqdm
+
+    from qa.retrieval import MODES, rank
+
+    for mode in MODES:  # warm-up: caches, FAISS threads, first-call costs
+        for query, vector in list(zip(queries, vectors))[:3]:
+            rank(index, query, vector, mode, 5)
+    result = {}
+    for mode in MODES:
+        rank_ms, total_ms = [], []
+        for i, (query, vector) in enumerate(tqdm(list(zip(queries, vectors)), desc=mode, leave=False, file=sys.stderr)):
+            start = time.perf_counter()
+            rank(index, query, vector, mode, 5)
+            rank_ms.append((time.perf_counter() - start) * 1000)
+            total_ms.append(rank_ms[-1] + (encode_ms[i] if encode_ms and mode != "bm25" else 0.0))
+        result[mode] = {**latency(total_ms), **{f"rank_{k}": v for k, v in latency(rank_ms).items()}}
+    if encode_ms:
+        result["encode"] = latency(encode_ms)
+    return result
+
+
+def machine() -> dict:
+    """CPU count and load, since timings are wall-clock on a possibly shared machine."""
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    info = {"cpus": os.cpu_count(), "loadavg_1m": round(load, 2) if load is not None else None}
+    if "faiss" in sys.modules:
+        info["faiss_threads"] = sys.modules["faiss"].omp_get_max_threads()
+    if "torch" in sys.modules:
+        info["torch_threads"] = sys.modules["torch"].get_num_threads()
+    return info
+
+
+def stage_rates(seconds: dict[str, float], documents: int, chunks: int) -> dict:
+    """Total time, throughput and microseconds per chunk of each build stage."""
+    total = sum(seconds.values())
+    per_chunk = {k: round(v * 1e6 / max(chunks, 1), 1) for k, v in {**seconds, "total": total}.items()}
+    return {
+        "seconds": {**{k: round(v, 4) for k, v in seconds.items()}, "total": round(total, 4)},
+        "docs_per_s": round(documents / total, 2) if total else None,
+        "chunks_per_s": round(chunks / total, 2) if total else None,
+        "us_per_chunk": per_chunk,
+    }
+
+
+def stored_size(index, load_s: float) -> dict:
+    """Load time, and the index's size on disk in total and per file, in MB."""
+    files = {name: meta["bytes"] / 2**20 for name, meta in index.manifest["files"].items()}
+    disk = round(sum(files.values()), 4)
+    return {"load_s": round(load_s, 4), "disk_mb": disk, "files_mb": {k: round(v, 4) for k, v in files.items()}}
+
+
+# ---- output ---------------------------------------------------------------------------------
+
+
+def _header(result: dict) -> list[str]:
+    corpus, cpu, startup = result["corpus"], result["machine"], result["startup"]
+    lines = [f"qa bench {result['target']} ({result['kind']}): {corpus['documents']} documents, "
+             f"{corpus['chunks']} chunks, {corpus['queries']} queries per mode"]  # fmt: skip
+    lines += [f"  note: {n}" for n in result["notes"]]
+    threads = "".join(f", {k.replace('_', ' ')} {v}" for k, v in cpu.items() if k.endswith("_threads"))
+    lines.append(f"  machine: {cpu['cpus']} CPUs{threads}; load average {cpu['loadavg_1m']} (timings are wall-clock)")
+    modules = [k for k in startup if k.startswith("import_") and k.endswith("_s") and k != "import_s"]
+    imports = ", ".join(f"{k[7:-2]} {startup[k]:.2f}s" for k in modules)
+    line = f"startup: import {startup['import_s']:.2f}s ({imports}; {startup['import_measured']})"
+    load = startup.get("model_load_s")
+    return lines + [line + (f", model load {load:.2f}s" if load is not None else "")]
+
+
+def _build_table(build: dict) -> list[str]:
+    total = build["seconds"]["total"]
+    lines = [f"{'build stage':<38}{'seconds':>10}{'share':>7}{'us/chunk':>11}"]
+    for stage, seconds in build["seconds"].items():
+        share = f"{100 * seconds / total:.0f}%" if total else "-"
+        lines.append(f"  {stage:<36}{seconds:>10.3f}{share:>7}{build['us_per_chunk'].get(stage, ''):>11}")
+    lines += [f"  {name:<36}{s:>10.3f}" for name, s in build.get("details_s", {}).items()]
+    lines.append(f"  throughput: {build['docs_per_s']} documents/s, {build['chunks_per_s']} chunks/s")
+    if "encode_s" in build:
+        lines.append(f"  raw model.encode of the same chunks: {build['encode_s']:.3f}s, {build['encode_chunks_per_s']} "
+                     f"chunks/s; pipeline time / encode time = {build['pipeline_overhead_ratio']}")  # fmt: skip
+        lines.append(f"  stages other than embed: {100 * build['outside_embed_share']:.1f}% of the build")
+    return lines
+
+
+def _query_table(query: dict) -> list[str]:
+    lines = [f"{'query (warm)':<14}{'p50 ms':>10}{'p95 ms':>10}{'rank p50':>10}{'rank p95':>10}"]
+    for mode, q in query.items():
+        rank_cols = f"{q['rank_p50_ms']:>10.2f}{q['rank_p95_ms']:>10.2f}" if "rank_p50_ms" in q else ""
+        lines.append(f"  {mode:<12}{q['p50_ms']:>10.2f}{q['p95_ms']:>10.2f}{rank_cols}")
+    return lines
+
+
+def text_report(result: dict) -> list[str]:
+    """The result as a plain-text report."""
+    stored, memory = result["index"], result["memory"]
+    rss = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in memory["rss_mb"].items())
+    files = ", ".join(f"{k} {v}" for k, v in sorted(stored["files_mb"].items(), key=lambda kv: -kv[1])[:4])
+    peaks = ", ".join(f"after {k.replace('_', ' ')} {v}" for k, v in memory.get("peak_rss_mb_after", {}).items())
+    return [
+        *_header(result),
+        "",
+        *_build_table(result["build"]),
+        f"index: load {stored['load_s']:.3f}s, {stored['disk_mb']} MB on disk ({files})",
+        "",
+        *_query_table(result["query"]),
+        "",
+        f"memory: peak RSS {memory['peak_rss_mb']} MB; RSS (MB) {rss}",
+        *([f"        peak RSS so far (MB) {peaks}"] if peaks else []),
+    ]

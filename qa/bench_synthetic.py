@@ -1,0 +1,193 @@
+"""`qa bench --chunks N`: how BM25, FAISS, the index files and queries scale, on a made-up corpus of N chunks."""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from qa.bench_common import import_seconds, machine, peak_rss_mb, rss_mb, stage_rates, stored_size, time_queries
+from qa.errors import InputError
+
+DIMENSION = 384  # the packaged all-MiniLM-L6-v2's
+CONTENT_WORDS = 100_000
+ZIPF_S = 1.0
+WORDS_PER_CHUNK = (60, 120)
+CHUNKS_PER_DOC = 10
+SYLLABLES = [c + v for c in "bdfgklmnprstvz" for v in "aeiou"]
+SEED = 0
+
+
+def _made_up_word(k: int) -> str:
+    """The k-th made-up word: k + 70 in base 70, one syllable a digit (so every word is distinct)."""
+    k += len(SYLLABLES)
+    syllables = []
+    while k:
+        k, digit = divmod(k, len(SYLLABLES))
+        syllables.append(SYLLABLES[digit])
+    return "".join(reversed(syllables))
+
+
+def vocabulary() -> tuple[np.ndarray, int]:
+    """Words by rank: the stop words first (as in real text), then made-up words; and the stop-word count."""
+    from qa.lexical import STOP_WORDS
+
+    made_up = (w for w in map(_made_up_word, range(2 * CONTENT_WORDS)) if w not in STOP_WORDS)  # 'have', 'here'
+    words = sorted(STOP_WORDS) + [next(made_up) for _ in range(CONTENT_WORDS)]
+    return np.array(words, dtype=object), len(STOP_WORDS)
+
+
+def zipf_cdf(size: int) -> np.ndarray:
+    """Cumulative Zipf probabilities over ranks 1..size."""
+    weights = 1.0 / np.arange(1, size + 1) ** ZIPF_S
+    return np.cumsum(weights / weights.sum())
+
+
+def synthetic_texts(n: int, rng: np.random.Generator) -> list[str]:
+    """n chunk texts of 60-120 words drawn from the Zipf vocabulary."""
+    from tqdm import tqdm
+
+    words, _ = vocabulary()
+    cdf = zipf_cdf(len(words))
+    lengths = rng.integers(WORDS_PER_CHUNK[0], WORDS_PER_CHUNK[1] + 1, size=n)
+    texts = []
+    for first in tqdm(range(0, n, 10_000), desc="texts", leave=False, file=sys.stderr):
+        sizes = lengths[first : first + 10_000]
+        ids = np.minimum(np.searchsorted(cdf, rng.random(int(sizes.sum()))), len(words) - 1)
+        for piece in np.split(ids, np.cumsum(sizes)[:-1]):
+            texts.append(" ".join(words[piece]) + ".")
+    return texts
+
+
+def documents_and_chunks(texts: list[str]) -> tuple[list, list]:
+    """Documents of 10 chunks each, one chunk a line, with offsets as the real chunker records them."""
+    from qa.records import Chunk, Document, Span
+
+    documents, chunks = [], []
+    for first in range(0, len(texts), CHUNKS_PER_DOC):
+        doc_id, start = f"synthetic/{first // CHUNKS_PER_DOC:07d}.txt", 0
+        text = "\n".join(texts[first : first + CHUNKS_PER_DOC])
+        for line, piece in enumerate(texts[first : first + CHUNKS_PER_DOC], start=1):
+            end = start + len(piece)
+            chunks.append(Chunk(len(chunks), doc_id, start, end, piece, (Span(start, end),), (), line, line))
+            start = end + 1
+        documents.append(Document(doc_id, doc_id.rsplit("/", 1)[-1], text, hashlib.sha256(text.encode()).hexdigest()))
+    return documents, chunks
+
+
+def unit_vectors(n: int, rng: np.random.Generator) -> np.ndarray:
+    """n random unit vectors, float32."""
+    vectors = np.empty((n, DIMENSION), dtype=np.float32)
+    for first in range(0, n, 100_000):
+        block = rng.standard_normal((min(100_000, n - first), DIMENSION), dtype=np.float32)
+        vectors[first : first + len(block)] = block / np.linalg.norm(block, axis=1, keepdims=True)
+    return vectors
+
+
+def synthetic_queries(n: int, rng: np.random.Generator) -> list[str]:
+    """n queries of 2-5 content words drawn from the same Zipf distribution (stop words skipped)."""
+    words, stop = vocabulary()
+    cdf = zipf_cdf(len(words) - stop)
+    draw = lambda k: words[stop + np.minimum(np.searchsorted(cdf, rng.random(k)), len(cdf) - 1)]  # noqa: E731
+    return [" ".join(draw(int(k))) for k in rng.integers(2, 6, size=n)]
+
+
+class _Stages:
+    """Times named stages, logs each to stderr as it ends (partial figures survive a kill), records RSS."""
+
+    def __init__(self):
+        self.seconds: dict[str, float] = {}
+        self.rss: dict[str, float | None] = {"start": rss_mb()}
+        self.peak: dict[str, float | None] = {}
+
+    def run(self, name: str, fn, *fn_args):
+        start = time.perf_counter()
+        value = fn(*fn_args)
+        self.seconds[name] = time.perf_counter() - start
+        self.rss[f"after_{name}"], self.peak[name] = rss_mb(), peak_rss_mb()
+        rss, peak = self.rss[f"after_{name}"], self.peak[name]
+        print(f"qa bench: {name} {self.seconds[name]:.2f}s, RSS {rss} MB, peak so far {peak} MB", file=sys.stderr)
+        return value
+
+
+def _tokenize_estimate(texts: list[str]) -> float:
+    """Seconds tokenize() would take over all texts, extrapolated from up to 5,000 of them."""
+    from qa.lexical import tokenize
+
+    sample = texts[:5000]
+    start = time.perf_counter()
+    for text in sample:
+        tokenize(text)
+    return (time.perf_counter() - start) * len(texts) / len(sample)
+
+
+def _write(folder: Path, documents, chunks, lexical, dense) -> None:
+    from qa.index import Index, IndexLock, save_index
+
+    manifest = {
+        "mode": "hybrid",
+        "model": "synthetic",
+        "dimension": DIMENSION,
+        "chunking": {"size": 120, "overlap": 1},
+        "stem": True,
+        "documents": {d.doc_id: d.content_hash for d in documents},
+        "chunks": len(chunks),
+    }
+    with IndexLock(folder):
+        save_index(folder, Index(manifest, {d.doc_id: d for d in documents}, chunks, lexical, dense))
+
+
+def bench_synthetic(args) -> dict:
+    """Build, write, load and query an index of args.chunks synthetic chunks; time and memory per stage."""
+    if args.chunks < 1:
+        raise InputError(f"--chunks must be at least 1. Currently, it is {args.chunks}")
+    startup = import_seconds(("faiss", "scipy.sparse", "rank_bm25"))
+    from qa.index import faiss_index, load_index
+    from qa.lexical import LexicalIndex
+
+    rng, stages = np.random.default_rng(SEED), _Stages()
+    texts = stages.run("generate_texts", synthetic_texts, args.chunks, rng)
+    documents, chunks = stages.run("make_chunks", documents_and_chunks, texts)
+    lexical = stages.run("bm25", LexicalIndex.build, texts)
+    tokenize_s = _tokenize_estimate(texts)
+    del texts
+    vectors = stages.run("generate_vectors", unit_vectors, args.chunks, rng)
+    dense = stages.run("faiss", faiss_index, vectors)
+    del vectors
+    with tempfile.TemporaryDirectory(prefix="qa-bench-") as tmp:
+        stages.run("write", _write, Path(tmp) / "index", documents, chunks, lexical, dense)
+        del documents, chunks, lexical, dense
+        index = stages.run("load", load_index, Path(tmp) / "index")
+    queries = synthetic_queries(args.queries, rng)
+    query = time_queries(index, queries, list(unit_vectors(len(queries), rng)), None)
+    stages.rss["after_queries"] = rss_mb()
+    build = stage_rates({k: stages.seconds[k] for k in ("bm25", "faiss", "write")}, len(index.documents), args.chunks)
+    build["details_s"] = {
+        "tokenize (est., inside bm25)": round(tokenize_s, 4),
+        "generate texts (not indexing)": round(stages.seconds["generate_texts"], 4),
+        "make chunk records (not indexing)": round(stages.seconds["make_chunks"], 4),
+        "generate vectors (not indexing)": round(stages.seconds["generate_vectors"], 4),
+    }
+    notes = [
+        f"vectors synthetic: random {DIMENSION}-d unit vectors; no model is loaded, so nothing is encoded",
+        f"texts synthetic: {WORDS_PER_CHUNK[0]}-{WORDS_PER_CHUNK[1]} words a chunk, Zipf(s={ZIPF_S}) over the stop "
+        f"words + {CONTENT_WORDS:,} made-up words; {CHUNKS_PER_DOC} chunks a document; reading and chunking not run",
+        "queries: 2-5 random content words, random unit query vectors; latency is rank only (no encode)",
+    ]
+    return {
+        "target": f"synthetic ({args.chunks:,} chunks)",
+        "kind": "synthetic",
+        "model": None,
+        "notes": notes,
+        "machine": machine(),
+        "corpus": {"documents": len(index.documents), "chunks": len(index.chunks), "queries": len(queries)},
+        "startup": {**startup, "model_load_s": None},
+        "build": build,
+        "index": stored_size(index, stages.seconds["load"]),
+        "query": query,
+        "memory": {"peak_rss_mb": peak_rss_mb(), "rss_mb": stages.rss, "peak_rss_mb_after": stages.peak},
+    }
