@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from qa.records import Answer, Citation, Hit
 
 
@@ -21,18 +23,7 @@ def hit_to_dict(hit: Hit) -> dict:
 
 
 def citation_to_dict(citation: Citation) -> dict:
-    return {
-        "n": citation.n,
-        "source": citation.source,
-        "title": citation.title,
-        "quote": citation.quote,
-        "start": citation.start,
-        "end": citation.end,
-        "line_start": citation.line_start,
-        "line_end": citation.line_end,
-        "page": citation.page,
-        "score": citation.score,
-    }
+    return asdict(citation)
 
 
 def answer_to_dict(answer: Answer) -> dict:
