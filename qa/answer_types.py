@@ -61,8 +61,10 @@ _SPECIFIC = [
     (re.compile(r"\b(phone|telephone|call|contact number)\b"), _PHONE),
     (re.compile(r"\baddress\b"), re.compile(r"\b[A-Z][a-z]+ \d{1,5}\b|\b\d{1,5} [A-Z][a-z]+ (St|Street|Ave|Road)\b")),
     (re.compile(r"\b(percentage|percent)\b"), re.compile(r"%|\bpercent\b")),
-    (re.compile(r"\bhow much\b.*\b(money|funding|fund|dollars|support|cost|budget|agreement|aid)\b"),
-     re.compile(r"[$€£]\s?\d|\b(dollars|euros|million|billion)\b")),
+    (
+        re.compile(r"\bhow much\b.*\b(money|funding|fund|dollars|support|cost|budget|agreement|aid)\b"),
+        re.compile(r"[$€£]\s?\d|\b(dollars|euros|million|billion)\b"),
+    ),
 ]
 
 

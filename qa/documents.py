@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,10 +19,15 @@ SUPPORTED = tuple(sorted(READERS))
 
 @dataclass(frozen=True)
 class Skipped:
-    """A file left out of the index, and why."""
+    """A file left out of the index, and why; `keep` if an I/O failure should keep its indexed copy."""
 
     source: str
     reason: str
+    keep: bool = False
+
+
+class FileUnreadable(DocumentError):
+    """The file could not be read this time (an I/O error, not its content)."""
 
 
 def find_files(root: Path) -> Iterator[Path]:
@@ -38,22 +44,37 @@ def source_name(path: Path, root: Path) -> str:
     return path.relative_to(root).as_posix()
 
 
-def read_bytes(path: Path, root: Path, source: str, max_bytes: int) -> bytes:
-    """The file's bytes, refusing links out of the folder, oversized and vanished files."""
-    if path.is_symlink():
-        target = path.resolve()
-        if not target.is_relative_to(root.resolve()):
-            raise DocumentError(source, "symlink pointing outside the folder; not followed")
+def _check_link(path: Path, root: Path, source: str) -> None:
+    """Refuse symlinks that leave the folder, loop or dangle."""
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise DocumentError(source, f"file is {size / 2**20:.1f} MB, over the {max_bytes / 2**20:.0f} MB limit")
+        target = path.resolve(strict=True)
+    except FileNotFoundError:
+        raise DocumentError(source, "broken symlink (its target does not exist)") from None
+    except RuntimeError:  # how Python < 3.13 reports a loop
+        raise DocumentError(source, "symlink loop; not followed") from None
+    except OSError as exc:
+        raise DocumentError(source, f"symlink cannot be followed ({exc.strerror or exc})") from None
+    if not target.is_relative_to(root.resolve()):
+        raise DocumentError(source, "symlink pointing outside the folder; not followed")
+
+
+def read_bytes(path: Path, root: Path, source: str, max_bytes: int) -> bytes:
+    """The file's bytes, refusing links out of the folder, non-regular, oversized and vanished files."""
+    if path.is_symlink():
+        _check_link(path, root, source)
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise DocumentError(source, "not a regular file (a pipe, socket or device); skipped")
+        if info.st_size > max_bytes:
+            size, limit = info.st_size / 2**20, max_bytes / 2**20
+            raise DocumentError(source, f"file is {size:.1f} MB, over the {limit:.0f} MB limit")
         with path.open("rb") as handle:
             data = handle.read(max_bytes + 1)
     except FileNotFoundError:
-        raise DocumentError(source, "file disappeared while being read") from None
+        raise FileUnreadable(source, "file disappeared while being read") from None
     except OSError as exc:
-        raise DocumentError(source, f"cannot read file ({exc.strerror or exc})") from None
+        raise FileUnreadable(source, f"cannot read file ({exc.strerror or exc})") from None
     if len(data) > max_bytes:
         raise DocumentError(source, f"file grew past the {max_bytes / 2**20:.0f} MB limit while being read")
     return data
@@ -90,5 +111,5 @@ def read_folder(root: Path, max_bytes: int = MAX_FILE_BYTES) -> tuple[list[Docum
         try:
             documents.append(read_document(path, root, max_bytes))
         except DocumentError as exc:
-            skipped.append(Skipped(exc.source, exc.reason))
+            skipped.append(Skipped(exc.source, exc.reason, keep=isinstance(exc, FileUnreadable)))
     return documents, skipped

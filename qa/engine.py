@@ -50,7 +50,7 @@ class Engine:
             with self._lock:
                 if self._index is None or version != self._version:
                     self._index = load_index(self.index_dir)
-                    self._version = current_version(self.index_dir)
+                    self._version = self._index.extra["version"]  # the version loaded, not the newest
         return self._index
 
     def encoder(self, index: Index):

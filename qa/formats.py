@@ -47,6 +47,8 @@ BLOCK_TAGS = [
     "tr",
     "ul",
 ]
+_BLOCKS = frozenset(BLOCK_TAGS)
+HIDDEN_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "title"})
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
 
 
@@ -86,39 +88,74 @@ def read_markdown(data: bytes, source: str) -> Extracted:
     return Extracted(text, match.group(1) if match else None)
 
 
-def read_html(data: bytes, source: str) -> Extracted:
-    """Visible text of an HTML page, one line per block element."""
-    from bs4 import BeautifulSoup
+class _HtmlText:
+    """An lxml parser target: visible text, first title and first h1/h2 in one pass, at any nesting depth."""
 
+    def __init__(self):
+        self.parts: list[str] = []
+        self.stack: list[str] = []
+        self.hidden = 0
+        self.found: dict[str, list[str]] = {}  # "title" / "heading" -> its text pieces
+        self.open: dict[str, int] = {}  # captures in progress -> depth of their tag
+
+    def start(self, tag, attrib) -> None:
+        tag = tag.lower() if isinstance(tag, str) else ""
+        self.stack.append(tag)
+        kind = "title" if tag == "title" else "heading" if tag in ("h1", "h2") else None
+        if kind and kind not in self.found:
+            self.found[kind], self.open[kind] = [], len(self.stack)
+        self.hidden += tag in HIDDEN_TAGS
+        if tag in _BLOCKS:
+            self.parts.append("\n")
+
+    def end(self, tag) -> None:
+        tag = self.stack.pop() if self.stack else ""
+        self.open = {kind: depth for kind, depth in self.open.items() if depth <= len(self.stack)}
+        self.hidden -= tag in HIDDEN_TAGS
+        if tag in _BLOCKS:
+            self.parts.append("\n")
+
+    def data(self, text: str) -> None:
+        if "title" in self.open:
+            self.found["title"].append(text)
+        if not self.hidden:
+            self.parts.append(text)
+            if "heading" in self.open:
+                self.found["heading"].append(text)
+
+    def close(self) -> _HtmlText:
+        return self
+
+    def text_of(self, kind: str) -> str | None:
+        return " ".join("".join(self.found.get(kind, ())).split()) or None
+
+
+def read_html(data: bytes, source: str) -> Extracted:
+    """Visible text of an HTML page, one line per block element; linear in size, whatever the nesting."""
+    from bs4.dammit import UnicodeDammit
+    from lxml import etree
+
+    markup = UnicodeDammit(data, is_html=True).unicode_markup
+    if markup is None:
+        raise DocumentError(source, "HTML in an unknown text encoding")
+    parser = etree.HTMLParser(target=_HtmlText(), recover=True)
     try:
-        soup = BeautifulSoup(data, "lxml")
-        for tag in soup(["script", "style", "noscript", "template", "head", "svg"]):
-            if tag.name == "head":
-                continue
-            tag.decompose()
-        title_tag = soup.find("title")
-        title = title_tag.get_text(" ", strip=True) if title_tag else None
-        if title_tag:
-            title_tag.decompose()
-        for tag in soup.find_all(BLOCK_TAGS):
-            tag.insert_before("\n")
-            tag.insert_after("\n")
-        raw = soup.get_text("")
-    except RecursionError:
-        raise DocumentError(source, "HTML nested too deeply to parse") from None
-    lines = (" ".join(line.split()) for line in raw.splitlines())
+        parser.feed(markup)
+        page = parser.close()
+    except (etree.LxmlError, ValueError) as exc:
+        raise DocumentError(source, f"malformed HTML ({type(exc).__name__})") from None
+    lines = (" ".join(line.split()) for line in "".join(page.parts).splitlines())
     text = "\n\n".join(line for line in lines if line)
-    if not title:
-        heading = soup.find(["h1", "h2"])
-        title = heading.get_text(" ", strip=True) if heading else None
-    return Extracted(text, title or None)
+    return Extracted(text, page.text_of("title") or page.text_of("heading"))
 
 
 def read_pdf(data: bytes, source: str) -> Extracted:
     """The text layer of a PDF, page by page; a PDF without one is an error, not an empty doc."""
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    import logging
 
+    from pypdf import PdfReader
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # damaged files are reported once, by us
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
@@ -127,7 +164,7 @@ def read_pdf(data: bytes, source: str) -> Extracted:
         title = (reader.metadata or {}).get("/Title") if reader.metadata else None
     except DocumentError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+    except Exception as exc:  # pypdf raises many types (its own, ValueError, KeyError, zlib...) for damaged files
         raise DocumentError(source, f"malformed PDF ({type(exc).__name__})") from None
     if not any(pages):
         raise DocumentError(source, "PDF has no text layer (scanned images?); run OCR on it first")

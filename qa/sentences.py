@@ -21,6 +21,7 @@ _MD_HEADING = re.compile(r"[ \t]{0,3}#{1,6}\s")
 _TERMINAL = re.compile(r"[.!?…][\"'”’)\]]*$")
 _FIGURE = re.compile(r"^[\s$€£¥+\-–—~≈<>]*\d[\d\s.,%$€£¥+\-–—/:()x]*(?:[a-zA-Z%]{0,3})?$")
 _WORD = re.compile(r"\w+")
+_SPACES = {c: " " for c in range(0x3001) if chr(c).isspace()}  # one for one, so offsets stay true
 
 
 @dataclass(frozen=True)
@@ -95,13 +96,21 @@ def _windows(start: int, end: int, text: str):
     yield start, end
 
 
+def _segment(piece: str) -> list[str]:
+    """pysbd's sentences; a piece pysbd chokes on (it has crashed on odd input) stays one sentence."""
+    try:
+        return _segmenter().segment(piece)
+    except Exception:  # any failure inside the third-party splitter means the same
+        return [piece]
+
+
 def _split_block(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """pysbd sentences of one block as trimmed (start, end) offsets into `text`."""
     spans = []
     for win_start, win_end in _windows(start, end, text):
-        piece = text[win_start:win_end].replace("\n", " ")
+        piece = text[win_start:win_end].translate(_SPACES)  # pysbd trips on control spaces like \x1f
         cursor = 0
-        for sentence in _segmenter().segment(piece):
+        for sentence in _segment(piece):
             core = sentence.strip()
             if not core:
                 continue

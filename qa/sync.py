@@ -66,7 +66,8 @@ def _chunks(documents: list[Document], previous: Index | None, params: ChunkPara
     for document in documents:
         kept = previous is not None and previous.documents.get(document.doc_id, None)
         if kept and kept.content_hash == document.content_hash and kept.title == document.title:
-            chunks.extend(replace(c, chunk_id=len(chunks) + i) for i, c in enumerate(old[document.doc_id]))
+            first = len(chunks)  # fixed before extending: ids run on from here
+            chunks.extend(replace(c, chunk_id=first + i) for i, c in enumerate(old[document.doc_id]))
         else:
             chunks.extend(chunk_document(document, params, first_id=len(chunks)))
     return chunks
@@ -171,8 +172,9 @@ def sync_folder(
     start = time.perf_counter()
     documents, report.skipped = read_folder(folder)
     report.seconds["read"] = time.perf_counter() - start
-    keep_uploads = lambda doc_id: doc_id.startswith(UPLOADS)  # noqa: E731
-    update_index(index_dir, documents, keep_uploads, model, params, rebuild, progress, report)
+    unreadable = {s.source for s in report.skipped if s.keep}  # an I/O failure does not drop the indexed copy
+    keep = lambda doc_id: doc_id.startswith(UPLOADS) or doc_id in unreadable  # noqa: E731
+    update_index(index_dir, documents, keep, model, params, rebuild, progress, report)
     report.seconds["total"] += report.seconds["read"]
     return report
 
