@@ -327,7 +327,7 @@ def build_app(engine: Engine, index_dir: Path, max_upload_bytes: int = MAX_UPLOA
         clear.click(h.clear, None, cleared, **PRIVATE)
         chat.clear(h.clear, None, cleared, **PRIVATE)
         demo.load(h.warm, mode, status, show_progress="hidden", **PRIVATE)
-        gr.api(h.ask, api_name="ask")
+        gr.api(h.ask, api_name="ask", concurrency_limit=4)  # the engine is thread-safe; queries overlap
     demo.qa_handlers = h
     return demo
 
