@@ -281,8 +281,8 @@ def _check_root(folder: Path) -> None:
     """Refuse unknown files beside the versions too (a stray pickle is never loaded, nor silently ignored)."""
     for path in folder.iterdir():
         name = path.name
-        if name == CURRENT or name.startswith((".", f"{CURRENT}.tmp-")) or _VERSION.match(name):
-            continue
+        if name == CURRENT or name.startswith((".", f"{CURRENT}.tmp-", "README")) or _VERSION.match(name):
+            continue  # the index's own files, hidden files and a README saying what the folder is
         raise IndexCorrupt(f"{path}: unexpected file in the index folder (never loaded); move it elsewhere")
 
 

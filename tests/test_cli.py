@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -128,6 +129,8 @@ def test_quickstart_commands(tmp_path):
     qa = ROOT / ".venv" / "bin" / "qa"
     assert qa.exists(), "run `make test` so the CLI is installed in .venv"
     index = tmp_path / "index"
+    index.mkdir()
+    shutil.copy(ROOT / "index" / "README.md", index)  # as committed: index/ holds its README
     subprocess.run([qa, "index", SEEDS, "--index", index], check=True, capture_output=True)
     result = subprocess.run(
         [qa, "ask", "How many people went missing during the period of violence?", "--index", index],
