@@ -19,7 +19,7 @@ from qa.engine import Engine
 from qa.errors import DocumentError, InputError, QAError
 from qa.index import current_version
 from qa.records import Document
-from qa.report import answer_markdown, answer_to_dict, location
+from qa.report import answer_markdown, answer_to_dict, chunk_location, location
 from qa.sync import UPLOADS, sync_folder, update_index
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # read when gradio is imported: no version checks, no telemetry
@@ -151,12 +151,11 @@ class Handlers:
                 source, current, where = cite.source, (cite.start, cite.end), location(cite)
                 spans = [(c.start, c.end) for c in answer.citations if c.source == source]
             else:
-                chunk = answer.passages[int(target[1:]) - 1].chunk
-                source, current, where = (
-                    chunk.doc_id,
-                    (chunk.start, chunk.end),
-                    f"lines {chunk.line_start}-{chunk.line_end}",
-                )
+                n = int(target[1:])
+                if n < 1:
+                    raise ValueError(target)
+                chunk = answer.passages[n - 1].chunk
+                source, current, where = chunk.doc_id, (chunk.start, chunk.end), chunk_location(chunk)
                 spans = [current]
         except (LookupError, ValueError, StopIteration):
             return gr.skip(), gr.skip()

@@ -8,7 +8,7 @@ import secrets
 from collections.abc import Mapping, Sequence
 
 from qa.records import Answer, Citation, Document, Hit
-from qa.report import answer_markdown, location
+from qa.report import answer_markdown, chunk_location, location
 
 CONTEXT_CHARS = 320  # document text shown around a quote that no retrieved passage holds
 VIEW_CHARS = 200_000  # the document viewer shows at most this much text around the cited place
@@ -133,7 +133,7 @@ def _citation_card(citation: Citation, passages: Sequence[Hit], documents: Mappi
 def _hit_card(rank: int, hit: Hit, documents: Mapping[str, Document]) -> str:
     chunk = hit.chunk
     document = documents.get(chunk.doc_id)
-    where = f"p. {chunk.page}" if chunk.page else f"lines {chunk.line_start}-{chunk.line_end}"
+    where = chunk_location(chunk)
     title = document.title if document else chunk.doc_id
     meta = f"{_file(chunk.doc_id, title)}{where} \u00b7 score {hit.score:.3f}"
     return _card(str(rank), esc(title), meta, esc(chunk.text), f"p{rank}")

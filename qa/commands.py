@@ -8,7 +8,7 @@ from pathlib import Path
 
 from qa.cli import emit
 from qa.errors import InputError
-from qa.report import answer_to_dict, hit_to_dict, location
+from qa.report import answer_to_dict, chunk_location, hit_to_dict, location
 
 
 def _params(args):
@@ -78,8 +78,7 @@ def run_search(args) -> int:
         print("No matching passages.")
     for rank, hit in enumerate(hits, start=1):
         chunk = hit.chunk
-        where = f"p. {chunk.page}" if chunk.page else f"lines {chunk.line_start}-{chunk.line_end}"
-        print(f"{rank}. [{hit.score:.4f}] {chunk.doc_id}, {where}")
+        print(f"{rank}. [{hit.score:.4f}] {chunk.doc_id}, {chunk_location(chunk)}")
         print(textwrap.indent(textwrap.fill(" ".join(chunk.text.split()), 100), "   "))
     return 0
 
@@ -94,7 +93,7 @@ def _print_answer(answer) -> None:
         print("\nClosest passages (not an answer):")
         for hit in answer.passages[:3]:
             chunk = hit.chunk
-            print(f"- {chunk.doc_id}, lines {chunk.line_start}-{chunk.line_end}: {' '.join(chunk.text.split())[:160]}")
+            print(f"- {chunk.doc_id}, {chunk_location(chunk)}: {' '.join(chunk.text.split())[:160]}")
 
 
 def run_ask(args) -> int:
@@ -103,7 +102,13 @@ def run_ask(args) -> int:
     if questions == ["-"]:
         questions = [line.strip() for line in sys.stdin if line.strip()]
     for question in questions:
-        answer = engine.ask(question, args.mode, args.top_k)
+        try:
+            answer = engine.ask(question, args.mode, args.top_k)
+        except InputError as exc:
+            if len(questions) == 1:
+                raise
+            emit({"question": question, "error": str(exc)}) if args.json else print(f"qa: error: {exc}\n")
+            continue
         if args.json:
             emit(answer_to_dict(answer))
         else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +42,7 @@ class Embedder:
         self.name = model_name(name)
         self.batch_size = batch_size
         self._model = None
+        self._lock = threading.Lock()  # a fast tokenizer raises "Already borrowed" if used by two threads
 
     @property
     def model(self):
@@ -73,13 +75,15 @@ class Embedder:
         """Normalized embeddings, one row per text."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        vectors = self.model.encode(
-            texts,
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=progress,
-        )
+        model = self.model
+        with self._lock:
+            vectors = model.encode(
+                texts,
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=progress,
+            )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
@@ -91,10 +95,11 @@ def text_key(model: str, text: str) -> str:
 class CachedEmbedder:
     """An Embedder whose results are kept in memory and, given a folder, on disk as .npy shards."""
 
-    def __init__(self, embedder: Embedder, folder: Path | None = None):
+    def __init__(self, embedder: Embedder, folder: Path | None = None, max_items: int | None = None):
         self.embedder = embedder
         self.name = embedder.name
         self.folder = folder
+        self.max_items = max_items
         self.memory: dict[str, np.ndarray] = {}
         if folder is not None:
             self._load_shards()
@@ -126,6 +131,8 @@ class CachedEmbedder:
         keys = [text_key(self.name, t) for t in texts]
         missing = sorted({k: t for k, t in zip(keys, texts) if k not in self.memory}.items())
         if missing:
+            if self.max_items and len(self.memory) + len(missing) > self.max_items:
+                self.memory.clear()  # a long-running server starts over rather than grow without end
             vectors = self.embedder.encode([t for _, t in missing], progress=progress)
             self.memory.update(zip([k for k, _ in missing], vectors))
             if self.folder is not None:

@@ -10,14 +10,21 @@ from pathlib import Path
 import numpy as np
 
 from qa.answer import Weights, answer
-from qa.embedding import CachedEmbedder, Embedder, ModelUnavailable
-from qa.errors import InputError
-from qa.index import Index, current_version, load_index
+from qa.embedding import CachedEmbedder, Embedder, ModelUnavailable, model_name
+from qa.errors import IndexMismatch, InputError
+from qa.index import REBUILD_HINT, Index, current_version, load_index
 from qa.records import Answer, Hit
 from qa.retrieval import check_mode, rank
 
 MAX_QUESTION_CHARS = 2_000
 ANSWER_POOL = 8  # passages the answerer reads, even when fewer are shown
+CACHE_ITEMS = 50_000  # embeddings kept in memory by a long-running engine (~75 MB)
+
+
+def check_top_k(top_k: int) -> int:
+    if top_k < 1:
+        raise InputError(f"--top-k must be greater than 0. Currently, it is {top_k}")
+    return top_k
 
 
 def clean_question(question: str) -> str:
@@ -57,10 +64,12 @@ class Engine:
         """The embedding function for this index, or None when dense retrieval cannot serve."""
         if index.dense is None or self.dense_warning:
             return None
-        if self._embedder is None:
-            with self._lock:
-                if self._embedder is None:
-                    self._embedder = CachedEmbedder(Embedder(self.model or index.manifest["model"]))
+        built_with = index.manifest["model"]
+        if self.model and model_name(self.model) != built_with:
+            raise IndexMismatch(f"the index was built with model '{built_with}', not '{self.model}'; {REBUILD_HINT}")
+        with self._lock:
+            if self._embedder is None or self._embedder.name != built_with:
+                self._embedder = CachedEmbedder(Embedder(built_with), max_items=CACHE_ITEMS)
         return self._embedder.encode
 
     def _query_vector(self, index: Index, text: str, mode: str) -> tuple[np.ndarray | None, object]:
@@ -75,7 +84,7 @@ class Engine:
 
     def search(self, query: str, mode: str = "hybrid", top_k: int = 5) -> tuple[list[Hit], str]:
         """The top_k passages for the query and the mode that actually served it."""
-        query, mode = clean_question(query), check_mode(mode)
+        query, mode, top_k = clean_question(query), check_mode(mode), check_top_k(top_k)
         index = self.index
         vector, _ = self._query_vector(index, query, mode)
         served = mode if vector is not None or mode == "bm25" else "bm25"
@@ -83,7 +92,7 @@ class Engine:
 
     def ask(self, question: str, mode: str = "hybrid", top_k: int = 5) -> Answer:
         """An extractive answer with citations, or a not-found answer with the closest passages."""
-        question, mode = clean_question(question), check_mode(mode)
+        question, mode, top_k = clean_question(question), check_mode(mode), check_top_k(top_k)
         index = self.index
         vector, encode = self._query_vector(index, question, mode)
         served = mode if vector is not None or mode == "bm25" else "bm25"

@@ -20,6 +20,7 @@ from qa.records import Document
 from qa.retrieval import MODES, rank
 from qa.sync import sync_folder, update_index
 
+BEIR_DEPTH = 1000  # chunks ranked per query: enough for 100 distinct documents
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 
 
@@ -30,8 +31,9 @@ def normalize(text: str) -> str:
 
 
 def contains_answer(text: str, answers: list[str]) -> bool:
+    """Whether a normalized answer occurs in the text as whole words ('19' does not match '1990')."""
     haystack = f" {normalize(text)} "
-    return any(f" {normalize(a)} " in haystack or normalize(a) in haystack for a in answers if normalize(a))
+    return any(f" {normalize(a)} " in haystack for a in answers if normalize(a))
 
 
 def _cached_embedder(args) -> CachedEmbedder:
@@ -65,19 +67,35 @@ def _modes(args) -> list[str]:
 
 
 def _read_jsonl(path: Path) -> list[dict]:
+    """JSON objects, one a line; a missing file or a bad line is named in the error."""
     if not path.is_file():
-        raise InputError(f"{path}: missing (a BEIR directory has corpus.jsonl, queries.jsonl, qrels/test.tsv)")
-    with path.open(encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
+        raise InputError(f"{path}: no such file")
+    rows = []
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except ValueError as exc:
+                raise InputError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
+            if not isinstance(row, dict):
+                raise InputError(f"{path}:{number}: expected a JSON object")
+            rows.append(row)
+    return rows
 
 
 def _qrels(path: Path) -> dict[str, dict[str, int]]:
     qrels: dict[str, dict[str, int]] = {}
     if not path.is_file():
         raise InputError(f"{path}: missing BEIR qrels file")
-    for line in path.read_text(encoding="utf-8").splitlines()[1:]:
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         parts = line.strip().split("\t")
-        if len(parts) == 3 and int(parts[2]) > 0:
+        if len(parts) != 3 or (number == 1 and not parts[2].lstrip("-").isdigit()):
+            continue  # blank lines and the header
+        if not parts[2].lstrip("-").isdigit():
+            raise InputError(f"{path}:{number}: relevance score '{parts[2]}' is not a whole number")
+        if int(parts[2]) > 0:
             qrels.setdefault(parts[0], {})[parts[1]] = int(parts[2])
     return qrels
 
@@ -120,7 +138,7 @@ def eval_beir(args) -> dict:
     for mode in _modes(args):
         totals: dict[str, float] = {}
         for qid, vector in tqdm(list(zip(ids, vectors)), desc=f"beir {mode}", leave=False):
-            hits = rank(index, queries[qid], vector, mode, 300)
+            hits = rank(index, queries[qid], vector, mode, BEIR_DEPTH)
             for name, value in ranking_metrics(_doc_ranking(hits), qrels[qid]).items():
                 totals[name] = totals.get(name, 0.0) + value
         results[mode] = {name: round(value / len(ids), 4) for name, value in totals.items()}
@@ -195,6 +213,9 @@ def eval_questions(args) -> dict:
     from qa.engine import Engine  # noqa: PLC0415
 
     cases = _read_jsonl(args.file)
+    for number, case in enumerate(cases, start=1):
+        if not isinstance(case.get("question"), str) or not isinstance(case.get("answers", []), list):
+            raise InputError(f"{args.file}: case {number} needs a 'question' string and an 'answers' list")
     key = hashlib.sha256(str(args.corpus.resolve()).encode()).hexdigest()[:16]
     index_dir = args.cache / "indexes" / f"folder-{key}"
     sync_folder(args.corpus, index_dir, args.model)
@@ -212,13 +233,13 @@ def eval_questions(args) -> dict:
                 failures.append({"question": case["question"], "got": reply.answer})
             continue
         counts["answerable"] += 1
-        ok = reply.found and contains_answer(reply.answer, case["answers"])
+        ok = reply.found and contains_answer(reply.answer, case.get("answers", []))
         counts["answer_ok"] += ok
         counts["citation_ok"] += any(c.source == case["source"] for c in reply.citations)
         counts["hit"] += any(h.chunk.doc_id == case["source"] for h in reply.passages)
         counts["declined_wrong"] += not reply.found
         if not ok:
-            failures.append({"question": case["question"], "expected": case["answers"], "got": reply.answer})
+            failures.append({"question": case["question"], "expected": case.get("answers", []), "got": reply.answer})
     a, u = max(counts["answerable"], 1), max(counts["unanswerable"], 1)
     return {
         "questions": len(cases),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from qa.records import Answer, Citation, Hit
+from qa.records import Answer, Chunk, Citation, Hit
 
 
 def hit_to_dict(hit: Hit) -> dict:
@@ -36,6 +36,11 @@ def answer_to_dict(answer: Answer) -> dict:
         "citations": [citation_to_dict(c) for c in answer.citations],
         "passages": [hit_to_dict(h) for h in answer.passages],
     }
+
+
+def chunk_location(chunk: Chunk) -> str:
+    """'p. 3' for a passage of a paged document, else 'lines 12-14'."""
+    return f"p. {chunk.page}" if chunk.page is not None else f"lines {chunk.line_start}-{chunk.line_end}"
 
 
 def location(citation: Citation) -> str:

@@ -57,12 +57,13 @@ def rrf(dense: list[tuple[int, float]], lexical: list[tuple[int, float]]) -> dic
 
 
 def _normalized(ranking: list[tuple[int, float]]) -> dict[int, float]:
-    """Scores rescaled so the best is 1 and the pool's worst is 0."""
+    """Scores rescaled so the best is 1 and the pool's worst is 0; a lone or tied best counts as 1."""
     if not ranking:
         return {}
     best, worst = ranking[0][1], ranking[-1][1]
-    spread = best - worst or 1.0
-    return {row: (score - worst) / spread for row, score in ranking}
+    if best == worst:
+        return {row: 1.0 for row, _ in ranking}
+    return {row: (score - worst) / (best - worst) for row, score in ranking}
 
 
 def convex(dense: list[tuple[int, float]], lexical: list[tuple[int, float]], weight: float = 0.5) -> dict[int, float]:

@@ -16,7 +16,7 @@ from qa.records import Span
 
 MAX_BLOCK_CHARS = 5_000  # pysbd's cost grows fast with block length; longer blocks are windowed
 MAX_SENTENCE_CHARS = 1_000
-_BULLET = re.compile(r"[ \t]*(?:[•·▪◦‣∙*+>-]|#{1,6}(?=\s)|\d{1,3}[.)](?=\s))?[ \t]*")
+_BULLET = re.compile(r"[ \t]*(?:[•·▪◦‣∙*+>-](?=\s)|#{1,6}(?=\s)|\d{1,3}[.)](?=\s))?[ \t]*")
 _MD_HEADING = re.compile(r"[ \t]{0,3}#{1,6}\s")
 _TERMINAL = re.compile(r"[.!?…][\"'”’)\]]*$")
 _FIGURE = re.compile(r"^[\s$€£¥+\-–—~≈<>]*\d[\d\s.,%$€£¥+\-–—/:()x]*(?:[a-zA-Z%]{0,3})?$")

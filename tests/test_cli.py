@@ -105,7 +105,10 @@ def test_search_json_and_modes(cli, seeds_index):
         (["index", "no/such/folder"], "no such folder"),
         (["ask", "what?", "--index", "no/such/index"], "no index here yet"),
         (["ask", "   ", "--index", "{index}"], "question is empty"),
-        (["search", "x", "--top-k", "0", "--index", "{index}"], "top_k must be greater than 0"),
+        (["search", "x", "--top-k", "0", "--index", "{index}"], "--top-k must be greater than 0"),
+        (["ask", "x", "--top-k", "-2", "--index", "{index}"], "--top-k must be greater than 0"),
+        (["ask", "x", "--model", "other/model", "--index", "{index}"], "built with model"),
+        (["eval", "questions", "{index}/../nope.jsonl", "--corpus", "seeds", "--index", "{index}"], "no such file"),
     ],
 )
 def test_user_mistakes_get_one_line_and_nonzero_exit(cli, seeds_index, args, message):
@@ -150,3 +153,23 @@ def test_unloadable_model_falls_back_to_bm25_and_says_so_once(cli, tmp_path):
     code, out, _ = cli("ask", "Which donation agreement added money?", "--index", tmp_path / "idx", "--json")
     reply = json.loads(out)
     assert reply["mode"] == "bm25" and reply["found"] and "527-0427" in reply["answer"]
+
+
+def test_a_bad_line_in_a_batch_is_reported_and_the_rest_answered(seeds_index):
+    questions = "\x01\x02\nSince when has COOPI been present in Peru?\n"
+    result = subprocess.run(
+        [sys.executable, "-m", "qa", "ask", "-", "--json", "--index", str(seeds_index)],
+        input=questions,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    first, second = (json.loads(line) for line in result.stdout.splitlines())
+    assert "question is empty" in first["error"] and second["found"]
+
+
+def test_a_malformed_question_file_is_named_with_its_line(cli, tmp_path):
+    bad = tmp_path / "q.jsonl"
+    bad.write_text('{"question": "ok?", "answers": []}\n{not json\n', encoding="utf-8")
+    code, _, err = cli("eval", "questions", bad, "--corpus", SEEDS, "--cache", tmp_path)
+    assert code == 2 and f"{bad}:2: not valid JSON" in err and "Traceback" not in err

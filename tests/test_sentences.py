@@ -53,3 +53,8 @@ def test_a_huge_line_without_punctuation_is_cut_into_bounded_spans():
     spans = split_sentences(text)
     assert spans and max(s.end - s.start for s in spans) <= 1_000
     assert all(text[s.start : s.end].strip() == text[s.start : s.end] for s in spans)
+
+
+def test_a_leading_minus_is_part_of_the_figure_not_a_bullet():
+    text = "-5% was the change in exports last year.\n- A real bullet item here.\n"
+    assert _texts(text) == ["-5% was the change in exports last year.", "A real bullet item here."]
