@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from qa.cli import main
+from qa.embedding import Embedder
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -52,6 +53,19 @@ def make_docx(paragraphs: list[tuple[str, str | None]]) -> bytes:
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+@pytest.fixture(scope="module")
+def embedder() -> Embedder:
+    """One real packaged model for the module (loading it per sync would dominate the run time)."""
+    return Embedder()
+
+
+@pytest.fixture()
+def one_model(monkeypatch, embedder):
+    monkeypatch.setattr("qa.sync.Embedder", lambda name: embedder)
+    monkeypatch.setattr("qa.engine.Embedder", lambda name: embedder)
+    return embedder
 
 
 @pytest.fixture(scope="session")

@@ -72,16 +72,20 @@ def test_seed_questions_are_answered_from_the_right_source(cli, tmp_path):
     assert result["wrongly_declined"] <= 1, misses
 
 
-def test_stdin_questions_give_one_json_line_each(seeds_index):
-    questions = "Since when has COOPI been present in Peru?\nWho won the 2018 FIFA World Cup?\n"
+def ask_batch(index: Path, questions: str) -> list[dict]:
+    """`python -m qa ask - --json` with the questions on stdin; one reply per line."""
     result = subprocess.run(
-        [sys.executable, "-m", "qa", "ask", "-", "--json", "--index", str(seeds_index)],
+        [sys.executable, "-m", "qa", "ask", "-", "--json", "--index", str(index)],
         input=questions,
         capture_output=True,
         text=True,
         check=True,
     )
-    replies = [json.loads(line) for line in result.stdout.splitlines()]
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def test_stdin_questions_give_one_json_line_each(seeds_index):
+    replies = ask_batch(seeds_index, "Since when has COOPI been present in Peru?\nWho won the 2018 FIFA World Cup?\n")
     assert [r["found"] for r in replies] == [True, False]
     for reply in replies:
         check_contract(reply)
@@ -156,15 +160,7 @@ def test_unloadable_model_falls_back_to_bm25_and_says_so_once(cli, tmp_path):
 
 
 def test_a_bad_line_in_a_batch_is_reported_and_the_rest_answered(seeds_index):
-    questions = "\x01\x02\nSince when has COOPI been present in Peru?\n"
-    result = subprocess.run(
-        [sys.executable, "-m", "qa", "ask", "-", "--json", "--index", str(seeds_index)],
-        input=questions,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    first, second = (json.loads(line) for line in result.stdout.splitlines())
+    first, second = ask_batch(seeds_index, "\x01\x02\nSince when has COOPI been present in Peru?\n")
     assert "question is empty" in first["error"] and second["found"]
 
 

@@ -81,19 +81,6 @@ def chunks_of(index, doc_id: str) -> list:
     return [c for c in index.chunks if c.doc_id == doc_id]
 
 
-@pytest.fixture(scope="module")
-def embedder() -> Embedder:
-    """One real packaged model for the module (loading it per sync would dominate the run time)."""
-    return Embedder()
-
-
-@pytest.fixture()
-def one_model(monkeypatch, embedder):
-    monkeypatch.setattr("qa.sync.Embedder", lambda name: embedder)
-    monkeypatch.setattr("qa.engine.Embedder", lambda name: embedder)
-    return embedder
-
-
 @pytest.fixture()
 def note(request, capsys):
     """Print a figure when pytest runs with -s (the cli fixture captures output otherwise)."""

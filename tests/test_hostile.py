@@ -16,7 +16,6 @@ from conftest import make_docx, make_pdf
 
 from qa.chunking import ChunkParams, chunk_document
 from qa.documents import read_folder
-from qa.embedding import Embedder
 from qa.engine import Engine
 from qa.errors import InputError
 from qa.index import load_index
@@ -31,19 +30,6 @@ GOOD = {
     "e.docx": make_docx([("Annual report", "Heading 1"), ("Seed banks were opened in Junin.", None)]),
 }
 NEW_GOOD = ["utf16.txt", "crlf.txt", "oneline.txt", "deep.html"]
-
-
-@pytest.fixture(scope="module")
-def embedder() -> Embedder:
-    """One real packaged model for the whole module (loading it per sync would dominate the run time)."""
-    return Embedder()
-
-
-@pytest.fixture()
-def one_model(monkeypatch, embedder):
-    monkeypatch.setattr("qa.sync.Embedder", lambda name: embedder)
-    monkeypatch.setattr("qa.engine.Embedder", lambda name: embedder)
-    return embedder
 
 
 def _stream_zip(path: pathlib.Path, megabytes: int, lie: bool) -> None:
