@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import tempfile
 import time
 from pathlib import Path
@@ -23,23 +22,15 @@ from qa.errors import InputError
 BEIR_DOCS = 500  # a whole BEIR corpus embeds at ~15 documents/s on a laptop CPU
 SEEDS_QA = Path(__file__).resolve().parent.parent / "tests" / "data" / "seeds_qa.jsonl"
 MODEL_MODULES = ("torch", "sentence_transformers")
-HF_QUIET = {
-    "HF_HUB_OFFLINE": "1",
-    "TRANSFORMERS_OFFLINE": "1",
-    "TOKENIZERS_PARALLELISM": "false",
-    "TRANSFORMERS_VERBOSITY": "error",
-    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
-}
 
 # ---- a folder of documents or a BEIR directory ----------------------------------------------
 
 
 def _load_model(name: str | None) -> tuple[object, dict]:
     """The embedder, loaded and warmed, with import and load times."""
-    from qa.embedding import Embedder
+    from qa.embedding import Embedder, set_offline_env
 
-    for key, value in HF_QUIET.items():  # as Embedder._load sets them, before anything imports the hub
-        os.environ.setdefault(key, value)
+    set_offline_env()  # as Embedder._load does, before anything imports the hub
     startup = import_seconds(MODEL_MODULES)
     embedder = Embedder(name)
     start = time.perf_counter()

@@ -16,17 +16,17 @@ from qa.embedding import CachedEmbedder, Embedder, model_name
 from qa.engine import ANSWER_POOL
 from qa.errors import InputError
 from qa.index import Index, current_version, load_index
+from qa.lexical import THOUSANDS
 from qa.records import Document
 from qa.retrieval import MODES, rank
 from qa.sync import sync_folder, update_index
 
 BEIR_DEPTH = 1000  # chunks ranked per query: enough for 100 distinct documents
-_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 
 
 def normalize(text: str) -> str:
     """Case, whitespace and number formatting folded away, for 'answer contains' checks."""
-    text = _THOUSANDS.sub("", text.casefold())
+    text = THOUSANDS.sub("", text.casefold())
     return " ".join(re.sub(r"[^\w\s%$.]|(?<!\d)\.|\.(?!\d)", " ", text).split())
 
 

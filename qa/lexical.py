@@ -19,7 +19,7 @@ from scipy import sparse
 
 K1, B = 1.2, 0.75
 _TOKEN = re.compile(r"\w+(?:[.,\-/:']\w+)*%?")
-_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
+THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 STOP_WORDS = frozenset(
     """
     a about above after again against all am an and any are as at be because been before being below
@@ -56,7 +56,7 @@ def tokenize(text: str, stem: bool = True) -> list[str]:
     tokens = []
     for raw in _TOKEN.findall(fold(text)):
         if any(ch.isdigit() for ch in raw):
-            tokens.append(_THOUSANDS.sub("", raw))
+            tokens.append(THOUSANDS.sub("", raw))
             continue
         parts = re.split(r"[.,\-/:']", raw)
         words = [raw.replace("'", "")] + (parts if len(parts) > 1 else [])
@@ -84,11 +84,8 @@ class LexicalIndex:
         self.stem = stem
 
     def term_idf(self, token: str) -> float:
-        """IDF of a token; a term the corpus never uses gets the highest possible weight."""
-        row = self.vocab.get(token)
-        if row is not None:
-            return float(self.idf[row])
-        return math.log(1 + (self.weights.shape[0] + 0.5) / 0.5)
+        """IDF of a token the corpus uses."""
+        return float(self.idf[self.vocab[token]])
 
     @classmethod
     def build(cls, texts: list[str], stem: bool = True) -> LexicalIndex:
