@@ -1,21 +1,25 @@
 """Extractive answers: the 1 to 3 retrieved sentences that best answer the question, cited.
 
 A sentence is scored on meaning (cosine to the question), on the question's rare words it shares
-(IDF-weighted), on whether it holds the kind of fact asked for (a number for "how many", a date
-for "when") that the question did not already state, and on its passage's rank. When nothing
-scores well enough the answer says the documents do not contain it, and still lists passages.
+(IDF-weighted, exactly and through token embeddings, see qa.matching), on whether it holds the kind
+of fact asked for (a number for "how many", a date for "when") that the question did not already
+state, and on its passage's rank. When nothing scores well enough the answer says the documents do
+not contain it, and still lists passages.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from qa.answer_types import count_unit, holds_type, question_type, specific_form
+from qa.embedding import TokenVectors
 from qa.index import Index
 from qa.lexical import tokenize
+from qa.matching import QuestionTokens, coverage, question_tokens, slot
 from qa.records import Answer, Citation, Hit, Span
 
 NOT_FOUND = "The documents do not contain an answer to this question."
@@ -26,8 +30,10 @@ class Features:
     """What is known of one sentence against the question; `typed` is +1 fits, -1 misses, 0 untyped."""
 
     cosine: float | None
+    before_cosine: float | None  # of the sentence before, which may carry this one's subject
     overlap: float
-    context: float  # overlap of the sentence with its neighbours, for answers that lean on them
+    coverage: float  # soft match of the question's words in this sentence or the one before (qa.matching)
+    slot: float  # a new token of the sentence resembles the question word in context
     bigrams: float  # share of the question's word pairs found in the sentence, in order
     length: float  # log word count: a longer sentence can hold the answer and its setting
     typed: int
@@ -41,15 +47,18 @@ class Weights:
     """How the sentence score is put together; tuned on SQuAD dev and the seed questions."""
 
     cosine: float = 1.0
-    overlap: float = 1.0
-    context: float = 0.4
-    bigrams: float = 0.3
-    length: float = 0.05
-    type_match: float = 0.1
-    unit: float = 0.2
-    form: float = 0.8
-    passage: float = 0.5
-    found_threshold: float = 1.5
+    overlap: float = 0.625
+    coverage: float = 3.75
+    slot: float = 1.0
+    bigrams: float = 0.112
+    length: float = 0.0
+    type_match: float = 0.113
+    unit: float = 0.25
+    form: float = 1.2
+    passage: float = 0.625
+    found_threshold: float = 3.6
+    lexical_threshold: float = 2.5  # the same, in BM25-only mode where no cosine or slot adds to the score
+    named_threshold: float = 5.5  # above this a name the corpus lacks (often a misspelling) does not block
     min_cosine: float = 0.35  # below this the best sentence is off-topic, however many words it shares
     extra_ratio: float = 0.9
     max_sentences: int = 3
@@ -60,7 +69,8 @@ class Weights:
         return (
             self.cosine * meaning
             + self.overlap * f.overlap
-            + self.context * f.context
+            + self.coverage * f.coverage
+            + self.slot * f.slot
             + self.bigrams * f.bigrams
             + self.length * f.length
             + self.type_match * f.typed
@@ -77,13 +87,13 @@ class Candidate:
     hit: Hit
     span: Span
     text: str
-    around: str = ""
+    before: str = ""  # the sentence before, in the same passage
     features: Features | None = None
     score: float = 0.0
 
 
 def candidates(hits: list[Hit], index: Index) -> list[Candidate]:
-    """Every distinct non-heading sentence of the hits, in rank order, with its neighbours' text."""
+    """Every distinct non-heading sentence of the hits, in rank order, with the sentence before it."""
     out, seen = [], set()
     for hit in hits:
         text = index.documents[hit.chunk.doc_id].text
@@ -93,8 +103,8 @@ def candidates(hits: list[Hit], index: Index) -> list[Candidate]:
             if key in seen or len(text[span.start : span.end].split()) < 2:
                 continue
             seen.add(key)
-            around = text[spans[max(i - 1, 0)].start : spans[min(i + 1, len(spans) - 1)].end]
-            out.append(Candidate(hit, span, text[span.start : span.end], around))
+            before = text[spans[i - 1].start : spans[i - 1].end] if i else ""
+            out.append(Candidate(hit, span, text[span.start : span.end], before))
     return out
 
 
@@ -133,7 +143,50 @@ def unknown_names(question: str, index: Index) -> list[str]:
     return [n for n in names if n and not all(_known(t, vocab) for t in tokenize(n, index.lexical.stem))]
 
 
-def featurize(question: str, found: list[Candidate], index: Index, cosines: np.ndarray | None) -> list[Candidate]:
+def _word_weight(index: Index) -> Callable[[str], float]:
+    """A word's IDF in the corpus; 0 for stop words, the highest IDF for words the corpus lacks."""
+    lexical, rarest = index.lexical, float(index.lexical.idf.max(initial=1.0))
+
+    def weight(word: str) -> float:
+        terms = tokenize(word, lexical.stem)
+        return max((lexical.term_idf(t) if t in lexical.vocab else rarest for t in terms), default=0.0)
+
+    return weight
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """What the model makes of the question and the candidates, when it can serve."""
+
+    cosines: np.ndarray
+    before_cosines: np.ndarray
+    question: QuestionTokens | None = None
+    sentences: list[TokenVectors] | None = None
+    befores: list[TokenVectors] | None = None
+
+
+def encode(question: str, found: list[Candidate], index: Index, embedder) -> Encoded:
+    """Cosines and token embeddings for the candidates (token ones only if the model gives them)."""
+    texts = [question] + [c.text for c in found]
+    tokens = embedder.encode_tokens(texts + [c.before for c in found])  # also caches the sentence vectors
+    vectors = embedder.encode(texts + [c.before for c in found])
+    cosines = vectors[1:] @ vectors[0]
+    cosines, before_cosines = cosines[: len(found)], cosines[len(found) :]
+    if tokens is None:
+        return Encoded(cosines, before_cosines)
+    asked = question_tokens(question, tokens[0], _word_weight(index))
+    return Encoded(cosines, before_cosines, asked, tokens[1 : len(texts)], tokens[len(texts) :])
+
+
+def _soft(c: Candidate, i: int, stem: bool, terms: dict[str, float], encoded: Encoded | None):
+    """Coverage and slot from token embeddings; without them exact overlap stands in for coverage."""
+    if encoded is None or encoded.question is None:
+        return _overlap(terms, tokenize(f"{c.before} {c.text}", stem)), 0.0
+    sentence, before = encoded.sentences[i], encoded.befores[i]
+    return coverage(encoded.question, sentence, c.text, before, c.before), slot(encoded.question, sentence, c.text)
+
+
+def featurize(question: str, found: list[Candidate], index: Index, encoded: Encoded | None) -> list[Candidate]:
     """The candidates with their Features filled in."""
     stem = index.lexical.stem
     terms = {t: index.lexical.term_idf(t) for t in tokenize(question, stem) if t in index.lexical.vocab}
@@ -144,10 +197,13 @@ def featurize(question: str, found: list[Candidate], index: Index, cosines: np.n
     out = []
     for i, c in enumerate(found):
         tokens = tokenize(c.text, stem)
+        soft_coverage, soft_slot = _soft(c, i, stem, terms, encoded)
         features = Features(
-            cosine=float(cosines[i]) if cosines is not None else None,
+            cosine=float(encoded.cosines[i]) if encoded is not None else None,
+            before_cosine=float(encoded.before_cosines[i]) if encoded is not None and c.before else None,
             overlap=_overlap(terms, tokens),
-            context=_overlap(terms, tokenize(c.around, stem)),
+            coverage=soft_coverage,
+            slot=soft_slot,
             bigrams=len(pairs & _bigrams(c.text)) / len(pairs) if pairs else 0.0,
             length=math.log1p(len(tokens)),
             typed=0 if kind is None else 1 if holds_type(c.text, kind, question) else -1,
@@ -178,10 +234,16 @@ def _select(best_first: list[Candidate], weights: Weights) -> list[Candidate]:
 
 def supported(question: str, best_first: list[Candidate], index: Index, weights: Weights) -> bool:
     """Whether the best sentence is strong enough evidence to answer at all."""
-    if not best_first or best_first[0].score < weights.found_threshold or unknown_names(question, index):
+    if not best_first:
+        return False
+    dense = best_first[0].features.cosine is not None
+    if best_first[0].score < (weights.found_threshold if dense else weights.lexical_threshold):
+        return False
+    if best_first[0].score < weights.named_threshold and unknown_names(question, index):
         return False
     best = best_first[0].features
-    return best.cosine is None or best.cosine >= weights.min_cosine or best.form
+    meaning = max(best.cosine or 0.0, best.before_cosine or 0.0)
+    return best.cosine is None or meaning >= weights.min_cosine or best.form
 
 
 def _citation(n: int, c: Candidate, index: Index) -> Citation:
@@ -213,13 +275,10 @@ def compose(question: str, best_first: list[Candidate], hits: list[Hit], index: 
 
 
 def answer(
-    question: str, hits: list[Hit], index: Index, mode: str, encode=None, weights: Weights = Weights()
+    question: str, hits: list[Hit], index: Index, mode: str, embedder=None, weights: Weights = Weights()
 ) -> Answer:
-    """Answer `question` from `hits`; `encode` embeds texts (None when dense cannot serve)."""
+    """Answer `question` from `hits`; `embedder` is a CachedEmbedder, or None when dense cannot serve."""
     found = candidates(hits, index)
-    cosines = None
-    if encode is not None and found:
-        vectors = encode([question] + [c.text for c in found])
-        cosines = vectors[1:] @ vectors[0]
-    best_first = ranked(featurize(question, found, index, cosines), weights)
+    encoded = encode(question, found, index, embedder) if embedder is not None and found else None
+    best_first = ranked(featurize(question, found, index, encoded), weights)
     return compose(question, best_first, hits, index, mode, weights)

@@ -228,10 +228,10 @@ class Handlers:
     def _embedder(self) -> dict:
         """update_index's embedder argument: the engine's loaded model, so an upload loads no second copy."""
         index = self.engine.index
-        encode = self.engine.encoder(index)
-        if encode is None or not index.manifest.get("model"):
+        embedder = self.engine.embedder(index)
+        if embedder is None or not index.manifest.get("model"):
             return {}
-        return {"embedder": _EngineEmbedder(index.manifest["model"], index.dense.d, encode)}
+        return {"embedder": _EngineEmbedder(index.manifest["model"], index.dense.d, embedder.encode)}
 
 
 def _unique(name: str, taken: set[str]) -> str:

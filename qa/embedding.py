@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -97,6 +98,53 @@ class Embedder:
             )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
+    def encode_with_tokens(
+        self, texts: list[str], progress: bool = False
+    ) -> tuple[np.ndarray, list[TokenVectors]] | None:
+        """Sentence embeddings and token embeddings from one pass; None if the tokenizer gives no offsets."""
+        model = self.model
+        if not texts or not getattr(model.tokenizer, "is_fast", False):
+            return None
+        with self._lock:
+            outputs = model.encode(texts, batch_size=self.batch_size, output_value=None, show_progress_bar=progress)
+            encoded = model.tokenizer(
+                texts,
+                truncation=True,
+                max_length=model.max_seq_length,
+                return_offsets_mapping=True,
+                return_special_tokens_mask=True,
+            )
+        sentences = np.stack([o["sentence_embedding"].float().numpy() for o in outputs])
+        sentences /= np.maximum(np.linalg.norm(sentences, axis=1, keepdims=True), 1e-12)
+        tokens = [
+            _token_vectors(o, offsets, special)
+            for o, offsets, special in zip(outputs, encoded["offset_mapping"], encoded["special_tokens_mask"])
+        ]
+        return sentences.astype(np.float32), tokens
+
+
+@dataclass(frozen=True, eq=False)
+class TokenVectors:
+    """A text's contextual token embeddings, normalized, each with the character span of its token."""
+
+    spans: tuple[tuple[int, int], ...]
+    vectors: np.ndarray  # float16, one row per span
+
+    def words(self, text: str) -> list[str]:
+        return [text[start:end].casefold() for start, end in self.spans]
+
+
+def _token_vectors(output: dict, offsets: list, special: list) -> TokenVectors:
+    """One text's tokens from the model's output, special tokens and padding dropped."""
+    count = int(output["attention_mask"].sum())
+    keep = [i for i in range(min(count, len(offsets))) if not special[i] and offsets[i][1] > offsets[i][0]]
+    vectors = output["token_embeddings"][keep].float().numpy()
+    vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    return TokenVectors(tuple(tuple(offsets[i]) for i in keep), vectors.astype(np.float16))
+
+
+_TOKEN_PARTS = ("keys", "counts", "spans", "vectors")
+
 
 def text_key(model: str, text: str) -> str:
     """A cache key for one text's embedding under one model."""
@@ -112,8 +160,10 @@ class CachedEmbedder:
         self.folder = folder
         self.max_items = max_items
         self.memory: dict[str, np.ndarray] = {}
+        self.tokens: dict[str, TokenVectors] = {}  # about 25 KB a sentence
         if folder is not None:
             self._load_shards()
+            self._load_token_shards()
 
     def _load_shards(self) -> None:
         for keys_file in sorted(self.folder.glob("shard-*.keys.npy")):
@@ -125,6 +175,30 @@ class CachedEmbedder:
                 continue  # a damaged shard is only a cache miss
             if len(keys) == len(vectors):
                 self.memory.update(zip(keys.astype(str), vectors))
+
+    def _load_token_shards(self) -> None:
+        for keys_file in sorted(self.folder.glob("tokens-*.keys.npy")):
+            stem = str(keys_file)[: -len(".keys.npy")]
+            try:
+                keys, counts, spans, vectors = (np.load(f"{stem}.{part}.npy") for part in _TOKEN_PARTS)
+            except (OSError, ValueError):
+                continue
+            if len(keys) != len(counts) or int(counts.sum()) != len(spans) or len(spans) != len(vectors):
+                continue
+            ends = np.cumsum(counts)
+            for key, start, end in zip(keys.astype(str), ends - counts, ends):
+                self.tokens[key] = TokenVectors(tuple(map(tuple, spans[start:end].tolist())), vectors[start:end])
+
+    def _save_token_shard(self, keys: list[str], tokens: list[TokenVectors]) -> None:
+        stem = self.folder / f"tokens-{os.getpid()}-{len(list(self.folder.glob('tokens-*.keys.npy'))):05d}"
+        parts = {
+            "counts": np.array([len(t.spans) for t in tokens], np.int32),
+            "spans": np.array([span for t in tokens for span in t.spans], np.int32).reshape(-1, 2),
+            "vectors": np.concatenate([t.vectors for t in tokens]),
+            "keys": np.array(keys),  # written last: a shard without keys is never read
+        }
+        for part, array in parts.items():
+            np.save(f"{stem}.{part}.npy", array, allow_pickle=False)
 
     def _save_shard(self, keys: list[str], vectors: np.ndarray) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -151,3 +225,19 @@ class CachedEmbedder:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return np.stack([self.memory[k] for k in keys]).astype(np.float32)
+
+    def encode_tokens(self, texts: list[str], progress: bool = False) -> list[TokenVectors] | None:
+        """Token embeddings of the texts (their sentence embeddings are cached on the way); None if unavailable."""
+        keys = [text_key(self.name, t) for t in texts]
+        missing = sorted({k: t for k, t in zip(keys, texts) if k not in self.tokens}.items())
+        if missing:
+            encoded = self.embedder.encode_with_tokens([t for _, t in missing], progress)
+            if encoded is None:
+                return None
+            if self.max_items and len(self.tokens) + len(missing) > self.max_items // 10:
+                self.tokens.clear()
+            self.tokens.update(zip([k for k, _ in missing], encoded[1]))
+            self.memory.update(zip([k for k, _ in missing], encoded[0]))
+            if self.folder is not None:
+                self._save_token_shard([k for k, _ in missing], encoded[1])
+        return [self.tokens[k] for k in keys]

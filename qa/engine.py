@@ -60,8 +60,8 @@ class Engine:
                     self._version = self._index.extra["version"]  # the version loaded, not the newest
         return self._index
 
-    def encoder(self, index: Index):
-        """The embedding function for this index, or None when dense retrieval cannot serve."""
+    def embedder(self, index: Index) -> CachedEmbedder | None:
+        """The embedder for this index, or None when dense retrieval cannot serve."""
         if index.dense is None or self.dense_warning:
             return None
         built_with = index.manifest["model"]
@@ -70,14 +70,14 @@ class Engine:
         with self._lock:
             if self._embedder is None or self._embedder.name != built_with:
                 self._embedder = CachedEmbedder(Embedder(built_with), max_items=CACHE_ITEMS)
-        return self._embedder.encode
+        return self._embedder
 
-    def _query_vector(self, index: Index, text: str, mode: str) -> tuple[np.ndarray | None, object]:
-        encode = self.encoder(index) if mode != "bm25" else None
-        if encode is None:
+    def _query_vector(self, index: Index, text: str, mode: str) -> tuple[np.ndarray | None, CachedEmbedder | None]:
+        embedder = self.embedder(index) if mode != "bm25" else None
+        if embedder is None:
             return None, None
         try:
-            return encode([text])[0], encode
+            return embedder.encode([text])[0], embedder
         except ModelUnavailable as exc:
             self.dense_warning = f"{exc}; answering in BM25-only mode"
             return None, None
@@ -94,8 +94,8 @@ class Engine:
         """An extractive answer with citations, or a not-found answer with the closest passages."""
         question, mode, top_k = clean_question(question), check_mode(mode), check_top_k(top_k)
         index = self.index
-        vector, encode = self._query_vector(index, question, mode)
+        vector, embedder = self._query_vector(index, question, mode)
         served = mode if vector is not None or mode == "bm25" else "bm25"
         hits = rank(index, question, vector, served, max(top_k, ANSWER_POOL))
-        reply = answer(question, hits, index, served, encode, self.weights)
+        reply = answer(question, hits, index, served, embedder, self.weights)
         return replace(reply, passages=reply.passages[:top_k])

@@ -185,6 +185,7 @@ def eval_squad(args) -> dict:
     index = _corpus_index(args, _file_key(args.file), lambda: documents, embedder)
     vectors = embedder.encode([q for q, _, _ in questions], progress=True)
     embedder.encode(sorted(_sentences(index)), progress=True)  # one batch, one cache shard
+    embedder.encode_tokens([q for q, _, _ in questions] + sorted(_sentences(index)) + [""], progress=True)
     embedder.folder = None  # answers below only read the warm cache
     results = {}
     for mode in _modes(args):
@@ -194,7 +195,7 @@ def eval_squad(args) -> dict:
             ranked = _doc_ranking(hits)
             r1 += ranked[:1] == [doc_id]
             r5 += doc_id in ranked[:5]
-            reply = answer(question, hits, index, mode, embedder.encode if mode != "bm25" else None, Weights())
+            reply = answer(question, hits, index, mode, embedder if mode != "bm25" else None, Weights())
             first = reply.citations[0].quote if reply.citations else ""
             correct += contains_answer(first, answers)
         n = len(questions)
