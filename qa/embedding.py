@@ -214,30 +214,36 @@ class CachedEmbedder:
 
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
         keys = [text_key(self.name, t) for t in texts]
-        missing = sorted({k: t for k, t in zip(keys, texts) if k not in self.memory}.items())
+        found = {k: v for k in set(keys) if (v := self.memory.get(k)) is not None}  # safe if another thread clears
+        missing = sorted({k: t for k, t in zip(keys, texts) if k not in found}.items())
         if missing:
             if self.max_items and len(self.memory) + len(missing) > self.max_items:
                 self.memory.clear()  # a long-running server starts over rather than grow without end
             vectors = self.embedder.encode([t for _, t in missing], progress=progress)
-            self.memory.update(zip([k for k, _ in missing], vectors))
+            fresh = dict(zip([k for k, _ in missing], vectors))
+            found.update(fresh)
+            self.memory.update(fresh)
             if self.folder is not None:
-                self._save_shard([k for k, _ in missing], vectors)
+                self._save_shard(list(fresh), vectors)
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        return np.stack([self.memory[k] for k in keys]).astype(np.float32)
+        return np.stack([found[k] for k in keys]).astype(np.float32)
 
     def encode_tokens(self, texts: list[str], progress: bool = False) -> list[TokenVectors] | None:
         """Token embeddings of the texts (their sentence embeddings are cached on the way); None if unavailable."""
         keys = [text_key(self.name, t) for t in texts]
-        missing = sorted({k: t for k, t in zip(keys, texts) if k not in self.tokens}.items())
+        found = {k: v for k in set(keys) if (v := self.tokens.get(k)) is not None}  # safe if another thread clears
+        missing = sorted({k: t for k, t in zip(keys, texts) if k not in found}.items())
         if missing:
             encoded = self.embedder.encode_with_tokens([t for _, t in missing], progress)
             if encoded is None:
                 return None
             if self.max_items and len(self.tokens) + len(missing) > self.max_items // 10:
                 self.tokens.clear()
-            self.tokens.update(zip([k for k, _ in missing], encoded[1]))
+            fresh = dict(zip([k for k, _ in missing], encoded[1]))
+            found.update(fresh)
+            self.tokens.update(fresh)
             self.memory.update(zip([k for k, _ in missing], encoded[0]))
             if self.folder is not None:
-                self._save_token_shard([k for k, _ in missing], encoded[1])
-        return [self.tokens[k] for k in keys]
+                self._save_token_shard(list(fresh), encoded[1])
+        return [found[k] for k in keys]
