@@ -3,12 +3,15 @@
 A sentence is scored on meaning (cosine to the question), on the question's rare words it shares
 (IDF-weighted, exactly and through token embeddings, see qa.matching), on whether it holds the kind
 of fact asked for (a number for "how many", a date for "when") that the question did not already
-state, and on its passage's rank. When nothing scores well enough the answer says the documents do
-not contain it, and still lists passages.
+state, and on its passage's rank. The answer says the documents do not contain it (and still lists
+passages) when nothing scores well enough, when the best sentence is off-topic and leaves part of the
+question unmatched, or when the question names something the documents never mention (a misspelt
+name still counts as mentioned).
 """
 
 from __future__ import annotations
 
+import difflib
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -19,7 +22,7 @@ from qa.answer_types import count_unit, holds_type, question_type, specific_form
 from qa.embedding import TokenVectors
 from qa.index import Index
 from qa.lexical import tokenize
-from qa.matching import QuestionTokens, coverage, question_tokens, slot
+from qa.matching import QuestionTokens, coverage, matches, question_tokens, slot, uncovered
 from qa.records import Answer, Citation, Hit, Span
 
 NOT_FOUND = "The documents do not contain an answer to this question."
@@ -33,6 +36,7 @@ class Features:
     before_cosine: float | None  # of the sentence before, which may carry this one's subject
     overlap: float
     coverage: float  # soft match of the question's words in this sentence or the one before (qa.matching)
+    uncovered: float  # share of the question's word weight with no close match there
     slot: float  # a new token of the sentence resembles the question word in context
     bigrams: float  # share of the question's word pairs found in the sentence, in order
     length: float  # log word count: a longer sentence can hold the answer and its setting
@@ -59,7 +63,9 @@ class Weights:
     found_threshold: float = 3.6
     lexical_threshold: float = 2.5  # the same, in BM25-only mode where no cosine or slot adds to the score
     named_threshold: float = 5.5  # above this a name the corpus lacks (often a misspelling) does not block
-    min_cosine: float = 0.35  # below this the best sentence is off-topic, however many words it shares
+    min_cosine: float = 0.35  # below this the best sentence may be off-topic ...
+    off_topic_uncovered: float = 0.3  # ... and is, when this share of the question's words finds no match
+    spelling: float = 0.8  # a name this close (difflib ratio) to a corpus word is a misspelling, not unknown
     extra_ratio: float = 0.9
     max_sentences: int = 3
 
@@ -129,18 +135,21 @@ def _counts_unit(tokens: list[str], unit: str | None) -> bool:
     return any(any(ch.isdigit() for ch in t) and unit in tokens[i + 1 : i + 4] for i, t in enumerate(tokens))
 
 
-def _known(token: str, vocab: dict[str, int]) -> bool:
-    """Whether the corpus has the token or a close form of it ('japanes' ~ 'japan')."""
+def _known(token: str, vocab: dict[str, int], spelling: float) -> bool:
+    """Whether the corpus has the token, a form of it ('japanes' ~ 'japan') or a close spelling ('ghengi')."""
     if token in vocab:
         return True
-    return len(token) >= 5 and any(t[:5] == token[:5] and (t in token or token in t) for t in vocab)
+    if len(token) >= 5 and any(t[:5] == token[:5] and (t in token or token in t) for t in vocab):
+        return True
+    similar = [t for t in vocab if abs(len(t) - len(token)) <= 2]
+    return bool(difflib.get_close_matches(token, similar, n=1, cutoff=spelling))
 
 
-def unknown_names(question: str, index: Index) -> list[str]:
-    """Capitalized words of the question (not its first) that no indexed chunk contains."""
+def unknown_names(question: str, index: Index, spelling: float = Weights.spelling) -> list[str]:
+    """Capitalized words of the question (not its first) that no indexed chunk contains, even misspelt."""
     names = [w.strip("?.,!;:'\"()") for w in question.split()[1:] if w[:1].isupper()]
     vocab = index.lexical.vocab
-    return [n for n in names if n and not all(_known(t, vocab) for t in tokenize(n, index.lexical.stem))]
+    return [n for n in names if n and not all(_known(t, vocab, spelling) for t in tokenize(n, index.lexical.stem))]
 
 
 def _word_weight(index: Index) -> Callable[[str], float]:
@@ -179,11 +188,13 @@ def encode(question: str, found: list[Candidate], index: Index, embedder) -> Enc
 
 
 def _soft(c: Candidate, i: int, stem: bool, terms: dict[str, float], encoded: Encoded | None):
-    """Coverage and slot from token embeddings; without them exact overlap stands in for coverage."""
+    """Coverage, uncovered share and slot from token embeddings; without them exact overlap stands in."""
     if encoded is None or encoded.question is None:
-        return _overlap(terms, tokenize(f"{c.before} {c.text}", stem)), 0.0
-    sentence, before = encoded.sentences[i], encoded.befores[i]
-    return coverage(encoded.question, sentence, c.text, before, c.before), slot(encoded.question, sentence, c.text)
+        shared = _overlap(terms, tokenize(f"{c.before} {c.text}", stem))
+        return shared, 1.0 - shared, 0.0
+    asked, sentence = encoded.question, encoded.sentences[i]
+    best = matches(asked, sentence, c.text, encoded.befores[i], c.before)
+    return coverage(asked, best), uncovered(asked, best), slot(asked, sentence, c.text)
 
 
 def featurize(question: str, found: list[Candidate], index: Index, encoded: Encoded | None) -> list[Candidate]:
@@ -197,12 +208,13 @@ def featurize(question: str, found: list[Candidate], index: Index, encoded: Enco
     out = []
     for i, c in enumerate(found):
         tokens = tokenize(c.text, stem)
-        soft_coverage, soft_slot = _soft(c, i, stem, terms, encoded)
+        soft_coverage, missing, soft_slot = _soft(c, i, stem, terms, encoded)
         features = Features(
             cosine=float(encoded.cosines[i]) if encoded is not None else None,
             before_cosine=float(encoded.before_cosines[i]) if encoded is not None and c.before else None,
             overlap=_overlap(terms, tokens),
             coverage=soft_coverage,
+            uncovered=missing,
             slot=soft_slot,
             bigrams=len(pairs & _bigrams(c.text)) / len(pairs) if pairs else 0.0,
             length=math.log1p(len(tokens)),
@@ -239,11 +251,12 @@ def supported(question: str, best_first: list[Candidate], index: Index, weights:
     dense = best_first[0].features.cosine is not None
     if best_first[0].score < (weights.found_threshold if dense else weights.lexical_threshold):
         return False
-    if best_first[0].score < weights.named_threshold and unknown_names(question, index):
+    if best_first[0].score < weights.named_threshold and unknown_names(question, index, weights.spelling):
         return False
     best = best_first[0].features
     meaning = max(best.cosine or 0.0, best.before_cosine or 0.0)
-    return best.cosine is None or meaning >= weights.min_cosine or best.form
+    off_topic = meaning < weights.min_cosine and best.uncovered >= weights.off_topic_uncovered
+    return best.cosine is None or best.form or not off_topic
 
 
 def _citation(n: int, c: Candidate, index: Index) -> Citation:

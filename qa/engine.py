@@ -17,7 +17,7 @@ from qa.records import Answer, Hit
 from qa.retrieval import check_mode, rank
 
 MAX_QUESTION_CHARS = 2_000
-ANSWER_POOL = 8  # passages the answerer reads, even when fewer are shown
+ANSWER_POOL = 12  # passages the answerer reads, even when fewer are shown (8 -> 12: SQuAD +0.15 points)
 CACHE_ITEMS = 50_000  # embeddings kept in memory by a long-running engine (~75 MB)
 
 

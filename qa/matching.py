@@ -19,6 +19,7 @@ from qa.embedding import TokenVectors
 
 WH_WORDS = frozenset({"who", "whom", "whose", "when", "where", "why", "how", "which", "what"})
 _WORD = re.compile(r"\w+")
+CLOSE = 0.45  # token similarity below which a question word counts as unmatched
 
 
 @dataclass(frozen=True, eq=False)
@@ -63,16 +64,26 @@ def _alphanumeric(tokens: TokenVectors, text: str) -> np.ndarray:
     return tokens.vectors[[i for i, w in enumerate(tokens.words(text)) if _WORD.search(w)]].astype(np.float32)
 
 
-def coverage(question: QuestionTokens, sentence: TokenVectors, text: str, before: TokenVectors, before_text: str):
-    """Weighted share of the question's words that have a close match in the sentence or the one before."""
-    if not len(question.weights):
-        return 0.0
+def matches(question: QuestionTokens, sentence: TokenVectors, text: str, before: TokenVectors, before_text: str):
+    """Each question word's closest token similarity in the sentence or the one before."""
     best = np.zeros(len(question.weights), np.float32)
     for tokens, words in ((sentence, text), (before, before_text)):
         vectors = _alphanumeric(tokens, words)
-        if len(vectors):
+        if len(vectors) and len(best):
             best = np.maximum(best, (question.vectors @ vectors.T).max(axis=1))
-    return float((best * question.weights).sum() / question.weights.sum())
+    return best
+
+
+def coverage(question: QuestionTokens, best: np.ndarray) -> float:
+    """Weighted share of the question's words that have a close match (`best`, from `matches`)."""
+    total = question.weights.sum()
+    return float((best * question.weights).sum() / total) if total else 0.0
+
+
+def uncovered(question: QuestionTokens, best: np.ndarray) -> float:
+    """Weighted share of the question's words with no token near them (below CLOSE) in the evidence."""
+    total = question.weights.sum()
+    return float(question.weights[best < CLOSE].sum() / total) if total else 0.0
 
 
 def slot(question: QuestionTokens, sentence: TokenVectors, text: str) -> float:

@@ -3,9 +3,10 @@
 import numpy as np
 import pytest
 
+from qa.answer import unknown_names
 from qa.embedding import CachedEmbedder
 from qa.engine import Engine
-from qa.matching import coverage, question_tokens, slot
+from qa.matching import coverage, matches, question_tokens, slot, uncovered
 from qa.sync import sync_folder
 
 FOUNDED = "Maria Lopez founded the Andean Seed Bank in Cusco in 1998."
@@ -36,10 +37,19 @@ def test_token_spans_point_into_the_text_and_sentence_vectors_match_encode(embed
 def test_coverage_reads_the_sentence_before_for_what_she_refers_to(cached):
     asked = _question(cached, "Where did Maria Lopez move the seed collection?")
     moved, founded, empty = cached.encode_tokens([MOVED, FOUNDED, ""])
-    alone = coverage(asked, moved, MOVED, empty, "")
-    with_before = coverage(asked, moved, MOVED, founded, FOUNDED)
-    assert with_before > alone + 0.1
-    assert coverage(asked, founded, FOUNDED, empty, "") < with_before
+    alone = matches(asked, moved, MOVED, empty, "")
+    with_before = matches(asked, moved, MOVED, founded, FOUNDED)
+    assert coverage(asked, with_before) > coverage(asked, alone) + 0.1
+    assert coverage(asked, matches(asked, founded, FOUNDED, empty, "")) < coverage(asked, with_before)
+    assert uncovered(asked, with_before) < uncovered(asked, alone)  # "Maria Lopez" is found only before
+
+
+def test_uncovered_names_the_share_of_the_question_the_sentence_does_not_address(cached):
+    asked = _question(cached, "What is the population of Cusco?")
+    sentence, empty = cached.encode_tokens([FOUNDED, ""])
+    best = matches(asked, sentence, FOUNDED, empty, "")
+    assert 0.0 < uncovered(asked, best) < 1.0  # Cusco is there, the population is not
+    assert uncovered(asked, matches(asked, empty, "", empty, "")) == 1.0
 
 
 def test_slot_prefers_a_sentence_holding_the_kind_of_answer_asked_for(cached):
@@ -77,3 +87,13 @@ def test_token_vectors_are_cached_on_disk_and_read_back_without_the_model(tmp_pa
         assert a.spans == b.spans
         assert np.array_equal(a.vectors, b.vectors)
     assert len(again[1].spans) == 0
+
+
+def test_a_misspelt_name_is_not_taken_for_one_the_documents_lack(tmp_path, one_model):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "seedbank.txt").write_text(f"{FOUNDED} {MOVED} {STORES}\n", encoding="utf-8")
+    sync_folder(docs, tmp_path / "index")
+    index = Engine(tmp_path / "index").index
+    assert unknown_names("When did Maria Lopes found the Andaen Seed Bank?", index) == []
+    assert unknown_names("How many varieties did Germany store in Urubamba?", index) == ["Germany"]
