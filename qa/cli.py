@@ -14,13 +14,15 @@ DEFAULT_FOLDER = "seeds"
 DEFAULT_INDEX = "index"
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--index",
-        type=Path,
-        default=Path(os.environ.get("QA_INDEX", DEFAULT_INDEX)),
-        help="index folder (default: ./index or $QA_INDEX)",
-    )
+def _common(parser: argparse.ArgumentParser, index: bool = True) -> None:
+    """--model, and --index for the commands that use the user's index (eval and bench build their own)."""
+    if index:
+        parser.add_argument(
+            "--index",
+            type=Path,
+            default=Path(os.environ.get("QA_INDEX", DEFAULT_INDEX)),
+            help="index folder (default: ./index or $QA_INDEX)",
+        )
     parser.add_argument(
         "--model",
         default=None,
@@ -28,8 +30,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _query_options(parser: argparse.ArgumentParser) -> None:
-    _common(parser)
+def _query_options(parser: argparse.ArgumentParser, index: bool = True) -> None:
+    _common(parser, index)
     parser.add_argument(
         "--mode", choices=("hybrid", "dense", "bm25"), default="hybrid", help="retrieval mode (default: hybrid)"
     )
@@ -93,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("file", type=Path)
     e.add_argument("--limit", type=int, default=None, help="evaluate only the first N questions")
     for e in kind.choices.values():
-        _query_options(e)
+        _query_options(e, index=False)
         e.add_argument(
             "--cache",
             type=Path,
@@ -111,7 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--chunks", type=int, default=None, help="instead, a synthetic corpus of N chunks")
     p.add_argument("--queries", type=int, default=50, help="queries timed per mode")
-    _common(p)
+    _common(p, index=False)
     p.add_argument("--json", action="store_true")
     return parser
 

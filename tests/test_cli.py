@@ -112,7 +112,7 @@ def test_search_json_and_modes(cli, seeds_index):
         (["search", "x", "--top-k", "0", "--index", "{index}"], "--top-k must be greater than 0"),
         (["ask", "x", "--top-k", "-2", "--index", "{index}"], "--top-k must be greater than 0"),
         (["ask", "x", "--model", "other/model", "--index", "{index}"], "built with model"),
-        (["eval", "questions", "{index}/../nope.jsonl", "--corpus", "seeds", "--index", "{index}"], "no such file"),
+        (["eval", "questions", "{index}/../nope.jsonl", "--corpus", "seeds"], "no such file"),
     ],
 )
 def test_user_mistakes_get_one_line_and_nonzero_exit(cli, seeds_index, args, message):
