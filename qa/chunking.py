@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import bisect
 from dataclasses import dataclass
 
+from qa.errors import InputError
 from qa.records import Chunk, Document, Span
 from qa.sentences import split_sentences
 
@@ -18,19 +18,9 @@ class ChunkParams:
 
     def __post_init__(self):
         if self.size < 10:
-            raise ValueError(f"chunk size must be at least 10 words. Currently, it is {self.size}")
+            raise InputError(f"chunk size must be at least 10 words; got {self.size}")
         if not 0 <= self.overlap < 5:
-            raise ValueError(f"chunk overlap must be 0 to 4 sentences. Currently, it is {self.overlap}")
-
-
-class LineMap:
-    """Maps character offsets to 1-based line numbers in O(log n)."""
-
-    def __init__(self, text: str):
-        self.newlines = [i for i, ch in enumerate(text) if ch == "\n"]
-
-    def line(self, offset: int) -> int:
-        return bisect.bisect_left(self.newlines, offset) + 1
+            raise InputError(f"chunk overlap must be 0 to 4 sentences; got {self.overlap}")
 
 
 def _word_count(text: str) -> int:
@@ -74,8 +64,7 @@ def _heading_path(document: Document, sentences: list[Span], first: int) -> tupl
 def chunk_document(document: Document, params: ChunkParams, first_id: int = 0) -> list[Chunk]:
     """The document's chunks, numbered from `first_id`, with offsets, lines and page."""
     text = document.text
-    sentences = split_sentences(text)
-    lines = LineMap(text)
+    sentences = split_sentences(text, document.language)
     chunks = []
     for group in _groups(sentences, text, params):
         spans = tuple(sentences[k] for k in group)
@@ -89,8 +78,8 @@ def chunk_document(document: Document, params: ChunkParams, first_id: int = 0) -
                 text=text[start:end],
                 sentences=spans,
                 heading_path=_heading_path(document, sentences, group[0]),
-                line_start=lines.line(start),
-                line_end=lines.line(end - 1),
+                line_start=document.line_at(start),
+                line_end=document.line_at(end - 1),
                 page=document.page_at(start),
             )
         )

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from qa.errors import DocumentError, InputError
+from qa.errors import DocumentError, FileUnreadable, InputError
 from qa.formats import READERS
+from qa.language import detect_language
 from qa.records import Document
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -24,10 +26,6 @@ class Skipped:
     source: str
     reason: str
     keep: bool = False
-
-
-class FileUnreadable(DocumentError):
-    """The file could not be read this time (an I/O error, not its content)."""
 
 
 def find_files(root: Path) -> Iterator[Path]:
@@ -93,7 +91,13 @@ def parse_document(data: bytes, source: str) -> Document:
         raise DocumentError(source, "no text found in the file")
     title = " ".join((extracted.title or "").split())[:200] or Path(source).name
     digest = hashlib.sha256(data).hexdigest()
-    return Document(source, title, extracted.text, digest, extracted.page_starts)
+    language = detect_language(extracted.text)
+    for note in extracted.notes:  # a cap that was reached: the document is indexed in part, said once here
+        logging.getLogger("qa.documents").warning("%s: %s", source, note)
+    return Document(
+        source, title, extracted.text, digest, extracted.page_starts, language,
+        kind=extracted.kind, ocr_pages=extracted.ocr_pages, sheets=extracted.sheets,
+    )  # fmt: skip
 
 
 def read_document(path: Path, root: Path, max_bytes: int = MAX_FILE_BYTES) -> Document:

@@ -6,11 +6,10 @@ import hashlib
 import os
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
-from qa.errors import QAError
+from qa.errors import ModelUnavailable
 
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 MODEL_ENV = "QA_MODEL"
@@ -29,10 +28,6 @@ def set_offline_env() -> None:
     """Never reach a model hub, and keep the libraries quiet; set before they are imported."""
     for key, value in OFFLINE_ENV.items():
         os.environ.setdefault(key, value)
-
-
-class ModelUnavailable(QAError):
-    """The embedding model could not be loaded; callers fall back to BM25-only."""
 
 
 def model_name(requested: str | None = None) -> str:
@@ -143,107 +138,6 @@ def _token_vectors(output: dict, offsets: list, special: list) -> TokenVectors:
     return TokenVectors(tuple(tuple(offsets[i]) for i in keep), vectors.astype(np.float16))
 
 
-_TOKEN_PARTS = ("keys", "counts", "spans", "vectors")
-
-
 def text_key(model: str, text: str) -> str:
     """A cache key for one text's embedding under one model."""
     return hashlib.sha256(f"{model}\0{text}".encode()).hexdigest()[:32]
-
-
-class CachedEmbedder:
-    """An Embedder whose results are kept in memory and, given a folder, on disk as .npy shards."""
-
-    def __init__(self, embedder: Embedder, folder: Path | None = None, max_items: int | None = None):
-        self.embedder = embedder
-        self.name = embedder.name
-        self.folder = folder
-        self.max_items = max_items
-        self.memory: dict[str, np.ndarray] = {}
-        self.tokens: dict[str, TokenVectors] = {}  # about 25 KB a sentence
-        if folder is not None:
-            self._load_shards()
-            self._load_token_shards()
-
-    def _load_shards(self) -> None:
-        for keys_file in sorted(self.folder.glob("shard-*.keys.npy")):
-            vectors_file = keys_file.with_name(keys_file.name.replace(".keys.npy", ".vectors.npy"))
-            try:
-                keys = np.load(keys_file, allow_pickle=False)
-                vectors = np.load(vectors_file, allow_pickle=False)
-            except (OSError, ValueError):
-                continue  # a damaged shard is only a cache miss
-            if len(keys) == len(vectors):
-                self.memory.update(zip(keys.astype(str), vectors))
-
-    def _load_token_shards(self) -> None:
-        for keys_file in sorted(self.folder.glob("tokens-*.keys.npy")):
-            stem = str(keys_file)[: -len(".keys.npy")]
-            try:
-                keys, counts, spans, vectors = (np.load(f"{stem}.{part}.npy") for part in _TOKEN_PARTS)
-            except (OSError, ValueError):
-                continue
-            if len(keys) != len(counts) or int(counts.sum()) != len(spans) or len(spans) != len(vectors):
-                continue
-            ends = np.cumsum(counts)
-            for key, start, end in zip(keys.astype(str), ends - counts, ends):
-                self.tokens[key] = TokenVectors(tuple(map(tuple, spans[start:end].tolist())), vectors[start:end])
-
-    def _save_token_shard(self, keys: list[str], tokens: list[TokenVectors]) -> None:
-        stem = self.folder / f"tokens-{os.getpid()}-{len(list(self.folder.glob('tokens-*.keys.npy'))):05d}"
-        parts = {
-            "counts": np.array([len(t.spans) for t in tokens], np.int32),
-            "spans": np.array([span for t in tokens for span in t.spans], np.int32).reshape(-1, 2),
-            "vectors": np.concatenate([t.vectors for t in tokens]),
-            "keys": np.array(keys),  # written last: a shard without keys is never read
-        }
-        for part, array in parts.items():
-            np.save(f"{stem}.{part}.npy", array, allow_pickle=False)
-
-    def _save_shard(self, keys: list[str], vectors: np.ndarray) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        stem = f"shard-{os.getpid()}-{len(list(self.folder.glob('shard-*.keys.npy'))):05d}"
-        np.save(self.folder / f"{stem}.vectors.npy", vectors, allow_pickle=False)
-        np.save(self.folder / f"{stem}.keys.npy", np.array(keys), allow_pickle=False)
-
-    @property
-    def dimension(self) -> int:
-        if self.memory:
-            return len(next(iter(self.memory.values())))
-        return self.embedder.dimension
-
-    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
-        keys = [text_key(self.name, t) for t in texts]
-        found = {k: v for k in set(keys) if (v := self.memory.get(k)) is not None}  # safe if another thread clears
-        missing = sorted({k: t for k, t in zip(keys, texts) if k not in found}.items())
-        if missing:
-            if self.max_items and len(self.memory) + len(missing) > self.max_items:
-                self.memory.clear()  # a long-running server starts over rather than grow without end
-            vectors = self.embedder.encode([t for _, t in missing], progress=progress)
-            fresh = dict(zip([k for k, _ in missing], vectors))
-            found.update(fresh)
-            self.memory.update(fresh)
-            if self.folder is not None:
-                self._save_shard(list(fresh), vectors)
-        if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32)
-        return np.stack([found[k] for k in keys]).astype(np.float32)
-
-    def encode_tokens(self, texts: list[str], progress: bool = False) -> list[TokenVectors] | None:
-        """Token embeddings of the texts (their sentence embeddings are cached on the way); None if unavailable."""
-        keys = [text_key(self.name, t) for t in texts]
-        found = {k: v for k in set(keys) if (v := self.tokens.get(k)) is not None}  # safe if another thread clears
-        missing = sorted({k: t for k, t in zip(keys, texts) if k not in found}.items())
-        if missing:
-            encoded = self.embedder.encode_with_tokens([t for _, t in missing], progress)
-            if encoded is None:
-                return None
-            if self.max_items and len(self.tokens) + len(missing) > self.max_items // 10:
-                self.tokens.clear()
-            fresh = dict(zip([k for k, _ in missing], encoded[1]))
-            found.update(fresh)
-            self.tokens.update(fresh)
-            self.memory.update(zip([k for k, _ in missing], encoded[0]))
-            if self.folder is not None:
-                self._save_token_shard(list(fresh), encoded[1])
-        return [found[k] for k in keys]

@@ -1,76 +1,77 @@
-"""The library's front door: open an index, search it, ask it questions."""
+"""The library's front door: open an index, search it, ask it questions, and add, sync or remove documents."""
 
 from __future__ import annotations
 
 import threading
-import unicodedata
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-from qa.answer import Weights, answer
-from qa.embedding import CachedEmbedder, Embedder, ModelUnavailable, model_name
-from qa.errors import IndexMismatch, InputError
-from qa.index import REBUILD_HINT, Index, current_version, load_index
-from qa.records import Answer, Hit
-from qa.retrieval import check_mode, rank
+from qa.answer import answer, decline
+from qa.answer_scoring import Weights, word_weight
+from qa.chunking import ChunkParams
+from qa.conversation import Resolved, Turn, resolve
+from qa.crosslingual import ENGLISH, Query, localize, plan, with_query
+from qa.embedding import Embedder, model_name
+from qa.embedding_cache import CachedEmbedder
+from qa.errors import IndexMismatch, ModelUnavailable
+from qa.index import Index
+from qa.index_load import load_index
+from qa.options import DEFAULT_MODE, DEFAULT_TOP_K, check_mode, check_top_k, clean_question
+from qa.records import Answer, Document, Hit
+from qa.retrieval import prefer, rank, scope
+from qa.store import REBUILD_HINT, current_version
+from qa.sync import SyncReport, sync_folder, update_index, watch_folder
 
-MAX_QUESTION_CHARS = 2_000
 ANSWER_POOL = 12  # passages the answerer reads, even when fewer are shown (8 -> 12: SQuAD +0.15 points)
+PREFER_POOL = 20  # extra passages ranked for a follow-up, so the last turn's documents can move up
+PREFER_BONUS = 0.2  # score factor for passages from documents cited in the last turn (tuned on seeds_chat.jsonl)
 CACHE_ITEMS = 50_000  # embeddings kept in memory by a long-running engine (~75 MB)
 
 
-def check_top_k(top_k: int) -> int:
-    if top_k < 1:
-        raise InputError(f"--top-k must be greater than 0. Currently, it is {top_k}")
-    return top_k
-
-
-def clean_question(question: str) -> str:
-    """The question without control characters; empty questions are refused."""
-    text = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf", "Cs") else ch for ch in question or "")
-    text = " ".join(text.split())
-    if not text:
-        raise InputError("the question is empty; type a question in words")
-    return text[:MAX_QUESTION_CHARS]
-
-
 class Engine:
-    """Answers questions from the index in `index_dir`, reloading it when a writer replaces it."""
+    """Answers questions from the index in `index_dir`, reloading it when a writer replaces it.
+
+    Its writes (`sync`, `add`, `remove`) embed with the model it already holds, so a long-running app
+    never loads a second copy.
+    """
 
     def __init__(self, index_dir: Path, model: str | None = None, weights: Weights = Weights()):
         self.index_dir = Path(index_dir)
         self.model = model
         self.weights = weights
         self.dense_warning: str | None = None
+        self.translation_warning: str | None = None  # set when a question could not be translated
         self._index: Index | None = None
-        self._version: str | None = None
         self._embedder: CachedEmbedder | None = None
         self._lock = threading.Lock()
 
     @property
     def index(self) -> Index:
         """The current index; a query holds on to one object, so it sees one version throughout."""
-        version = current_version(self.index_dir) if self.index_dir.is_dir() else None
-        if self._index is None or version != self._version:
+        version = current_version(self.index_dir)
+        if self._index is None or version != self._index.version:
             with self._lock:
-                if self._index is None or version != self._version:
+                if self._index is None or version != self._index.version:
                     self._index = load_index(self.index_dir)
-                    self._version = self._index.extra["version"]  # the version loaded, not the newest
         return self._index
+
+    def _cached_embedder(self, name: str) -> CachedEmbedder:
+        with self._lock:
+            if self._embedder is None or self._embedder.name != name:
+                self._embedder = CachedEmbedder(Embedder(name), max_items=CACHE_ITEMS)
+            return self._embedder
 
     def embedder(self, index: Index) -> CachedEmbedder | None:
         """The embedder for this index, or None when dense retrieval cannot serve."""
         if index.dense is None or self.dense_warning:
             return None
-        built_with = index.manifest["model"]
+        built_with = index.manifest.model
         if self.model and model_name(self.model) != built_with:
             raise IndexMismatch(f"the index was built with model '{built_with}', not '{self.model}'; {REBUILD_HINT}")
-        with self._lock:
-            if self._embedder is None or self._embedder.name != built_with:
-                self._embedder = CachedEmbedder(Embedder(built_with), max_items=CACHE_ITEMS)
-        return self._embedder
+        return self._cached_embedder(built_with)
 
     def _query_vector(self, index: Index, text: str, mode: str) -> tuple[np.ndarray | None, CachedEmbedder | None]:
         embedder = self.embedder(index) if mode != "bm25" else None
@@ -82,20 +83,75 @@ class Engine:
             self.dense_warning = f"{exc}; answering in BM25-only mode"
             return None, None
 
-    def search(self, query: str, mode: str = "hybrid", top_k: int = 5) -> tuple[list[Hit], str]:
-        """The top_k passages for the query and the mode that actually served it."""
+    def search(
+        self, query: str, mode: str = DEFAULT_MODE, top_k: int = DEFAULT_TOP_K, sources: Sequence[str] = ()
+    ) -> tuple[list[Hit], str]:
+        """The top_k passages for the query (from documents matching `sources` globs) and the mode that served it."""
         query, mode, top_k = clean_question(query), check_mode(mode), check_top_k(top_k)
         index = self.index
         vector, _ = self._query_vector(index, query, mode)
         served = mode if vector is not None or mode == "bm25" else "bm25"
-        return rank(index, query, vector, served, top_k), served
+        return rank(index, query, vector, served, top_k, rows=scope(index, sources)), served
 
-    def ask(self, question: str, mode: str = "hybrid", top_k: int = 5) -> Answer:
-        """An extractive answer with citations, or a not-found answer with the closest passages."""
+    def ask(
+        self,
+        question: str,
+        mode: str = DEFAULT_MODE,
+        top_k: int = DEFAULT_TOP_K,
+        history: Sequence[Turn] = (),
+        sources: Sequence[str] = (),
+    ) -> Answer:
+        """An extractive answer with citations, or a not-found answer with the closest passages.
+
+        `history` holds the earlier turns of the conversation, oldest first: a follow-up question is
+        searched as a standalone query (the Answer's `searched`). `sources` limits it to matching documents.
+        """
         question, mode, top_k = clean_question(question), check_mode(mode), check_top_k(top_k)
         index = self.index
-        vector, embedder = self._query_vector(index, question, mode)
+        query = plan(question, index.manifest.languages)
+        if query.warning:
+            self.translation_warning = f"{query.warning}; questions not in English are answered from BM25"
+        resolved = resolve(query.text, history, word_weight(index))
+        query = with_query(query, resolved.query)
+        if query.language != ENGLISH and ENGLISH not in query.by_language:
+            mode = "bm25"  # the embedding model reads English only
+        vector, embedder = self._query_vector(index, query.text, mode)
         served = mode if vector is not None or mode == "bm25" else "bm25"
-        hits = rank(index, question, vector, served, max(top_k, ANSWER_POOL))
-        reply = answer(question, hits, index, served, embedder, self.weights)
-        return replace(reply, passages=reply.passages[:top_k])
+        hits = self._hits(index, query, resolved, vector, served, max(top_k, ANSWER_POOL), scope(index, sources))
+        reply = answer(query.text, hits, index, served, embedder, self.weights, query.by_language)
+        if resolved.unresolvable:
+            reply = decline(reply)
+        reply = localize(reply, query.language, {c.source: index.document(c.source).language for c in reply.citations})
+        searched = query.text if query.text != question else None
+        return replace(reply, question=question, searched=searched, passages=reply.passages[:top_k])
+
+    def _hits(self, index: Index, query: Query, resolved: Resolved, vector, mode: str, pool: int, rows) -> list[Hit]:
+        """The passages the answerer reads: the last turn's documents preferred for a follow-up."""
+        lexical = query.lexical if len(query.lexical) > 1 else query.text
+        extra = PREFER_POOL if resolved.prefer else 0
+        hits = rank(index, lexical, vector, mode, pool + extra, rows=rows)
+        return prefer(hits, resolved.prefer, PREFER_BONUS)[:pool]
+
+    # ---- writing ----------------------------------------------------------------------------
+
+    def _embedder_for(self, name: str) -> Embedder:
+        """The raw model for building: shared with queries, but its build vectors are not cached in memory."""
+        return self._cached_embedder(name).embedder
+
+    def sync(
+        self, folder: Path, params: ChunkParams | None = None, rebuild: bool = False, progress: bool = False
+    ) -> SyncReport:
+        """Bring the index in line with `folder`; uploads added through `add` are kept."""
+        return sync_folder(Path(folder), self.index_dir, self.model, params, rebuild, progress, self._embedder_for)
+
+    def watch(self, folder: Path, interval: float = 1.0) -> Iterator[SyncReport]:
+        """A SyncReport after each burst of changes in `folder`; runs until interrupted."""
+        return watch_folder(Path(folder), self.index_dir, self.model, interval, embedder_for=self._embedder_for)
+
+    def add(self, documents: list[Document]) -> SyncReport:
+        """Add (or replace, by doc_id) these documents and keep every other one."""
+        return update_index(self.index_dir, documents, lambda _: True, self.model, embedder_for=self._embedder_for)
+
+    def remove(self, doc_ids: set[str]) -> SyncReport:
+        """Drop these documents from the index and keep every other one."""
+        return update_index(self.index_dir, [], lambda d: d not in doc_ids, self.model, embedder_for=self._embedder_for)

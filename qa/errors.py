@@ -1,8 +1,12 @@
-"""The project's own error types: every user-facing failure is one of these."""
+"""The project's own error types: every user-facing failure is one of these, with a one-line message."""
 
 
 class QAError(Exception):
     """Base class: its message is one line meant for the user."""
+
+
+class InputError(QAError):
+    """A bad argument from the user (empty question, bad path, bad option): names the value and the fix."""
 
 
 class DocumentError(QAError):
@@ -12,6 +16,14 @@ class DocumentError(QAError):
         super().__init__(f"{source}: {reason}")
         self.source = source
         self.reason = reason
+
+
+class FileUnreadable(DocumentError):
+    """The file could not be read this time (an I/O error, not its content)."""
+
+
+class ModelUnavailable(QAError):
+    """The embedding model could not be loaded; callers fall back to BM25-only."""
 
 
 class IndexError_(QAError):
@@ -34,5 +46,5 @@ class IndexLocked(IndexError_):
     """Another process is writing the index."""
 
 
-class InputError(QAError):
-    """A bad argument from the user (empty question, bad path, bad option)."""
+class IndexWriteError(IndexError_):
+    """The index could not be written (disk full, read-only folder, I/O error); the previous one stands."""

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import codecs
 import io
 import re
-import zipfile
-from dataclasses import dataclass
 
 from qa.errors import DocumentError
+from qa.formats_base import MAX_UNZIPPED_BYTES, Extracted, check_zip, decode_text, join_pages  # noqa: F401
+from qa.formats_ocr import read_image
+from qa.formats_slides import read_pptx
+from qa.formats_tables import read_csv, read_tsv, read_xlsx
 
-MAX_UNZIPPED_BYTES = 200 * 1024 * 1024  # a .docx that inflates past this is treated as a zip bomb
 BLOCK_TAGS = [
     "address",
     "article",
@@ -50,30 +50,6 @@ BLOCK_TAGS = [
 _BLOCKS = frozenset(BLOCK_TAGS)
 HIDDEN_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "title"})
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
-
-
-@dataclass(frozen=True)
-class Extracted:
-    """What a parser returns: the text, an optional title, and page start offsets."""
-
-    text: str
-    title: str | None = None
-    page_starts: tuple[int, ...] = ()
-
-
-def decode_text(data: bytes, source: str) -> str:
-    """Decode UTF-8 (or UTF-16/UTF-8 with BOM) with universal newlines, as `open()` would."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        encoding = "utf-16"
-    elif b"\x00" in data[:8192]:
-        raise DocumentError(source, "binary data, not text (contains NUL bytes)")
-    else:
-        encoding = "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
-    try:
-        text = data.decode(encoding)
-    except UnicodeDecodeError as exc:
-        raise DocumentError(source, f"not valid UTF-8 text (bad byte at offset {exc.start})") from None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def read_plain(data: bytes, source: str) -> Extracted:
@@ -150,10 +126,12 @@ def read_html(data: bytes, source: str) -> Extracted:
 
 
 def read_pdf(data: bytes, source: str) -> Extracted:
-    """The text layer of a PDF, page by page; a PDF without one is an error, not an empty doc."""
+    """The text layer of a PDF, page by page; scanned pages are read by OCR (qa.formats_ocr)."""
     import logging
 
     from pypdf import PdfReader
+
+    from qa.formats_ocr import ocr_scanned_pages
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # damaged files are reported once, by us
     try:
@@ -166,30 +144,16 @@ def read_pdf(data: bytes, source: str) -> Extracted:
         raise
     except Exception as exc:  # pypdf raises many types (its own, ValueError, KeyError, zlib...) for damaged files
         raise DocumentError(source, f"malformed PDF ({type(exc).__name__})") from None
+    pages, ocr_pages, notes = ocr_scanned_pages(data, pages, source)
     if not any(pages):
-        raise DocumentError(source, "PDF has no text layer (scanned images?); run OCR on it first")
-    starts, parts, offset = [], [], 0
-    for page_text in pages:
-        starts.append(offset)
-        parts.append(page_text)
-        offset += len(page_text) + 2
-    return Extracted("\n\n".join(parts), str(title) if title else None, tuple(starts))
-
-
-def _check_zip(data: bytes, source: str) -> None:
-    """Refuse archives that are not zips or that would inflate beyond a sane size."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            total = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, ValueError):
-        raise DocumentError(source, "malformed DOCX (not a valid zip archive)") from None
-    if total > MAX_UNZIPPED_BYTES:
-        raise DocumentError(source, f"DOCX inflates to {total // 2**20} MB (zip bomb?); refused")
+        raise DocumentError(source, "PDF has no text layer, and no scanned page with text to read by OCR")
+    text, starts = join_pages(pages)
+    return Extracted(text, str(title) if title else None, starts, ocr_pages=ocr_pages, notes=notes)
 
 
 def read_docx(data: bytes, source: str) -> Extracted:
     """Paragraph text of a Word document; the first Title/Heading paragraph is the title."""
-    _check_zip(data, source)
+    check_zip(data, source)
     import docx
 
     try:
@@ -218,3 +182,6 @@ READERS = {
     ".pdf": read_pdf,
     ".docx": read_docx,
 }
+for _suffix in (".png", ".jpg", ".jpeg", ".tif", ".tiff"):
+    READERS[_suffix] = read_image
+READERS.update({".csv": read_csv, ".tsv": read_tsv, ".xlsx": read_xlsx, ".pptx": read_pptx})

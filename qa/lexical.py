@@ -4,6 +4,11 @@ rank-bm25 fits the statistics; its Okapi IDF goes negative (or zero) for a term 
 chunks or more, which would rank chunks that match below chunks that do not, so the IDF is
 Lucene's always-positive form. Scoring multiplies a precomputed chunk-by-term weight matrix
 by the query's term counts instead of looping over every chunk in Python.
+
+Spanish text ("es") gets Snowball's Spanish stemmer (not for capitalized words: it mangles
+names), a Spanish stop-word list and figures read the Spanish way ("22.295" is 22295, "97,5%"
+is 97.5%), so names and figures match across languages. Any other language is tokenized as
+English. A mixed index keeps each chunk's language.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
@@ -31,6 +37,20 @@ STOP_WORDS = frozenset(
     why will with would you your yours yourself yourselves s t don
     """.split()  # noqa: SIM905
 )
+# Snowball's Spanish stop words, folded (no accents), without most verb forms: the common ones are kept.
+SPANISH_STOP_WORDS = frozenset(
+    """
+    a al algo algunas algunos ante antes como con contra cual cuales cuando cuanta cuantas cuanto cuantos de
+    del desde donde durante e el ella ellas ellos en entre era eran es esa esas ese eso esos esta estaba estado
+    estan estar estas este esto estos fue fueron ha habia han hasta hay la las le les lo los me mi mis mucho
+    muchos muy nada ni no nos nosotros o os otra otras otro otros para pero poco por porque que quien quienes
+    se sea ser si sido sin sobre son su sus tambien tanto te ti tiene tienen todo todos tu tus un una uno unos
+    y ya yo
+    """.split()  # noqa: SIM905
+)
+_SNOWBALL = {"en": "english", "es": "spanish"}
+_ES_THOUSANDS = re.compile(r"(?<=\d)\.(?=\d{3}(?:\D|$))")
+_ES_DECIMAL = re.compile(r"(?<=\d),(?=\d)")
 
 
 def fold(text: str) -> str:
@@ -39,11 +59,11 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-@lru_cache(maxsize=1)
-def _stemmer():
+@lru_cache(maxsize=2)
+def _stemmer(language: str = "en"):
     import snowballstemmer
 
-    return snowballstemmer.stemmer("english")
+    return snowballstemmer.stemmer(_SNOWBALL[language])
 
 
 @lru_cache(maxsize=200_000)
@@ -51,8 +71,20 @@ def _stem(word: str) -> str:
     return _stemmer().stemWord(word)
 
 
-def tokenize(text: str, stem: bool = True) -> list[str]:
+@lru_cache(maxsize=100_000)
+def _stem_es(word: str) -> str:
+    return _stemmer("es").stemWord(word)
+
+
+def _figure_es(raw: str) -> str:
+    """A Spanish figure in the English form: '22.295' -> '22295', '97,5%' -> '97.5%'."""
+    return _ES_DECIMAL.sub(".", _ES_THOUSANDS.sub("", THOUSANDS.sub("", raw)))
+
+
+def tokenize(text: str, stem: bool = True, language: str = "en") -> list[str]:
     """Folded tokens without stop words; figures and codes ('22,295', '527-0427', '97.5%') stay whole."""
+    if language == "es":
+        return _tokenize_es(text, stem)
     tokens = []
     for raw in _TOKEN.findall(fold(text)):
         if any(ch.isdigit() for ch in raw):
@@ -66,6 +98,35 @@ def tokenize(text: str, stem: bool = True) -> list[str]:
     return tokens
 
 
+def _tokenize_es(text: str, stem: bool) -> list[str]:
+    """Spanish tokens: Spanish stop words and stems; capitalized words (names, acronyms) are not stemmed."""
+    tokens = []
+    for raw in _TOKEN.findall(unicodedata.normalize("NFC", text)):
+        folded = fold(raw)
+        if any(ch.isdigit() for ch in folded):
+            tokens.append(_figure_es(folded))
+            continue
+        parts = re.split(r"[.,\-/:']", folded)
+        words = [folded.replace("'", "")] + (parts if len(parts) > 1 else [])
+        name = raw[:1].isupper()  # the Spanish stemmer mangles names: Lima -> lim, Castillo -> castill
+        for word in words:
+            if word and word not in SPANISH_STOP_WORDS:
+                tokens.append(_stem_es(word) if stem and not name else word)
+    return tokens
+
+
+def query_terms(parts: Sequence[tuple[str, str]], stem: bool = True) -> dict[str, int]:
+    """Term counts of a query given as (text, language) pairs; a term in several parts counts as often as in one."""
+    counts: dict[str, int] = {}
+    for text, language in parts:
+        part: dict[str, int] = {}
+        for token in tokenize(text, stem, language):
+            part[token] = part.get(token, 0) + 1
+        for token, n in part.items():
+            counts[token] = max(counts.get(token, 0), n)
+    return counts
+
+
 class _PositiveIdfBM25(BM25Okapi):
     """BM25Okapi with Lucene's IDF, log(1 + (N - n + 0.5) / (n + 0.5)), never below zero."""
 
@@ -75,21 +136,34 @@ class _PositiveIdfBM25(BM25Okapi):
 
 
 class LexicalIndex:
-    """BM25 over tokenized chunks, held as a chunk-by-term matrix of term weights."""
+    """BM25 over tokenized chunks, held as a chunk-by-term matrix of term weights, with each chunk's language."""
 
-    def __init__(self, vocab: dict[str, int], weights: sparse.csc_matrix, idf: np.ndarray, stem: bool = True):
+    def __init__(
+        self,
+        vocab: dict[str, int],
+        weights: sparse.csc_matrix,
+        idf: np.ndarray,
+        stem: bool = True,
+        languages: np.ndarray | None = None,
+    ):
         self.vocab = vocab
         self.weights = weights
         self.idf = idf
         self.stem = stem
+        rows = weights.shape[0]
+        self.languages = np.full(rows, "en") if languages is None else np.asarray(languages, dtype=str)
 
     def term_idf(self, token: str) -> float:
         """IDF of a token the corpus uses."""
         return float(self.idf[self.vocab[token]])
 
     @classmethod
-    def build(cls, texts: list[str], stem: bool = True) -> LexicalIndex:
-        tokenized = [tokenize(t, stem) or ["\0"] for t in texts]  # rank-bm25 needs no empty docs
+    def build(cls, texts: list[str], stem: bool = True, languages: Sequence[str] | None = None) -> LexicalIndex:
+        """The index of `texts`, each tokenized in its language from `languages` (default: all English)."""
+        langs = list(languages) if languages is not None else ["en"] * len(texts)
+        if len(langs) != len(texts):
+            raise ValueError(f"{len(langs)} languages for {len(texts)} texts")
+        tokenized = [tokenize(t, stem, lang) or ["\0"] for t, lang in zip(texts, langs)]  # rank-bm25: no empty docs
         if not tokenized:
             return cls({}, sparse.csc_matrix((0, 0), dtype=np.float32), np.zeros(0, np.float32), stem)
         bm25 = _PositiveIdfBM25(tokenized, k1=K1, b=B)
@@ -104,26 +178,42 @@ class LexicalIndex:
         shape = (len(tokenized), len(vocab))
         weights = sparse.csc_matrix((np.array(data, np.float32), (rows, cols)), shape=shape)
         idf = np.array([bm25.idf[term] for term in vocab], np.float32)
-        return cls(vocab, weights, idf, stem)
+        return cls(vocab, weights, idf, stem, np.array(langs, dtype=str))
 
-    def scores(self, query: str) -> np.ndarray:
-        """BM25 score of every chunk for the query (0 where no term matches)."""
+    def scores(self, query: str | Sequence[tuple[str, str]], language: str = "en") -> np.ndarray:
+        """BM25 score of every chunk (0 where no term matches) for a query in `language`, or for (text, lang) pairs."""
+        parts = [(query, language)] if isinstance(query, str) else query
         counts: dict[int, int] = {}
-        for token in tokenize(query, self.stem):
+        for token, n in query_terms(parts, self.stem).items():
             if token in self.vocab:
-                counts[self.vocab[token]] = counts.get(self.vocab[token], 0) + 1
+                counts[self.vocab[token]] = n
         if not counts:
             return np.zeros(self.weights.shape[0], dtype=np.float32)
         columns = self.weights[:, list(counts)]
         return np.asarray(columns @ np.array(list(counts.values()), np.float32)).ravel()
 
+    def rows_in(self, language: str) -> np.ndarray:
+        """Row numbers of the chunks in `language`, e.g. to restrict a search to them."""
+        return np.flatnonzero(self.languages == language)
+
     def arrays(self) -> dict[str, np.ndarray]:
-        """The matrix as plain arrays, for saving without pickles."""
+        """The matrix and the chunks' languages as plain arrays, for saving without pickles."""
         w = self.weights
-        return {"data": w.data, "indices": w.indices, "indptr": w.indptr, "shape": np.array(w.shape), "idf": self.idf}
+        return {
+            "data": w.data,
+            "indices": w.indices,
+            "indptr": w.indptr,
+            "shape": np.array(w.shape),
+            "idf": self.idf,
+            "languages": self.languages,
+        }
 
     @classmethod
     def from_arrays(cls, vocab: dict[str, int], arrays: dict[str, np.ndarray], stem: bool) -> LexicalIndex:
+        """The index saved by arrays(); an index saved before languages were kept is all English."""
         shape = tuple(int(x) for x in arrays["shape"])
         weights = sparse.csc_matrix((arrays["data"], arrays["indices"], arrays["indptr"]), shape=shape)
-        return cls(vocab, weights, arrays["idf"], stem)
+        languages = arrays.get("languages")
+        if languages is not None and len(languages) != shape[0]:
+            raise ValueError(f"{len(languages)} chunk languages for {shape[0]} BM25 rows")
+        return cls(vocab, weights, arrays["idf"], stem, languages)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import bisect
+from dataclasses import asdict, dataclass, field
+from functools import cached_property
 
 
 @dataclass(frozen=True)
@@ -14,6 +16,10 @@ class Document:
     text: str
     content_hash: str
     page_starts: tuple[int, ...] = ()  # offset where each PDF page begins; empty if unpaged
+    language: str = "en"  # ISO 639-1 code of the text's language (qa.language)
+    kind: str = "text"  # how a place in it is cited: "text" (page or line), "table" (row) or "slides" (slide)
+    ocr_pages: tuple[int, ...] = ()  # 1-based pages whose text was read by OCR
+    sheets: tuple[tuple[str, int], ...] = ()  # tables: (sheet name, offset of its name line, which is row 0)
 
     def page_at(self, offset: int) -> int | None:
         """The 1-based page holding `offset`, or None for unpaged documents."""
@@ -25,9 +31,24 @@ class Document:
                 page = i
         return page + 1
 
+    @cached_property
+    def _newlines(self) -> list[int]:
+        return [i for i, ch in enumerate(self.text) if ch == "\n"]
+
     def line_at(self, offset: int) -> int:
-        """The 1-based line number holding `offset`."""
-        return self.text.count("\n", 0, offset) + 1
+        """The 1-based line number holding `offset`; in a sheet of a table, its row number."""
+        line = bisect.bisect_left(self._newlines, offset) + 1
+        sheet = self.sheet_at(offset)
+        return line - bisect.bisect_left(self._newlines, sheet[1]) - 1 if sheet else line
+
+    def sheet_at(self, offset: int) -> tuple[str, int] | None:
+        """(name, start) of the sheet holding `offset` in a table with named sheets, else None."""
+        i = bisect.bisect_right([start for _, start in self.sheets], offset) - 1
+        return self.sheets[i] if i >= 0 else None
+
+    def ocr_at(self, offset: int) -> bool:
+        """Whether the text at `offset` was read by OCR."""
+        return bool(self.ocr_pages) and self.page_at(offset) in self.ocr_pages
 
 
 @dataclass(frozen=True)
@@ -58,6 +79,10 @@ class Chunk:
         """The text given to the embedder: headings give a chunk its context."""
         return " > ".join(self.heading_path) + "\n" + self.text if self.heading_path else self.text
 
+    def location(self) -> str:
+        """'p. 3' for a passage of a paged document, else 'lines 12-14'."""
+        return f"p. {self.page}" if self.page is not None else f"lines {self.line_start}-{self.line_end}"
+
 
 @dataclass(frozen=True)
 class Hit:
@@ -65,6 +90,20 @@ class Hit:
 
     chunk: Chunk
     score: float
+
+    def to_dict(self) -> dict:
+        chunk = self.chunk
+        return {
+            "source": chunk.doc_id,
+            "text": chunk.text,
+            "start": chunk.start,
+            "end": chunk.end,
+            "score": round(self.score, 6),
+            "line_start": chunk.line_start,
+            "line_end": chunk.line_end,
+            "page": chunk.page,
+            "heading_path": list(chunk.heading_path),
+        }
 
 
 @dataclass(frozen=True)
@@ -81,6 +120,27 @@ class Citation:
     line_end: int
     page: int | None
     score: float
+    translation: str | None = None  # a machine translation of the quote into the question's language
+    ocr: bool = False  # the quote was read by OCR from a scanned page: check it against the page
+    kind: str = "text"  # the document's kind: "text", "table" (lines are rows) or "slides" (pages are slides)
+    sheet: str | None = None  # the sheet holding the quoted row, for tables with named sheets
+
+    def location(self) -> str:
+        """'p. 3' for paged documents, 'slide 3', 'Sheet1, row 12', else 'line 12' or 'lines 12-14'."""
+        if self.kind == "table":
+            a, b = self.line_start, self.line_end
+            rows = f"row {a}" if a == b else f"rows {a}-{b}"
+            return f"{self.sheet}, {rows}" if self.sheet else rows
+        if self.kind == "slides" and self.page is not None:
+            return f"slide {self.page}"
+        if self.page is not None:
+            return f"p. {self.page}"
+        if self.line_start == self.line_end:
+            return f"line {self.line_start}"
+        return f"lines {self.line_start}-{self.line_end}"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -93,3 +153,16 @@ class Answer:
     mode: str
     citations: tuple[Citation, ...] = ()
     passages: tuple[Hit, ...] = field(default=())
+    searched: str | None = None  # the query actually searched, when it is not the question as asked
+
+    def to_dict(self) -> dict:
+        """The JSON object of `qa ask --json` and of the app's `ask` API."""
+        return {
+            "question": self.question,
+            "searched": self.searched or self.question,
+            "answer": self.answer,
+            "found": self.found,
+            "mode": self.mode,
+            "citations": [c.to_dict() for c in self.citations],
+            "passages": [h.to_dict() for h in self.passages],
+        }

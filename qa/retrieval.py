@@ -1,53 +1,69 @@
-"""Ranking chunks for a query: dense (FAISS), lexical (BM25) and their fusion (hybrid)."""
+"""Ranking chunks for a query: dense (FAISS), lexical (BM25) and their fusion (hybrid).
+
+Retrieval reads the index only through `Searchable`, so another storage backend can serve it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import lru_cache
+from collections.abc import Callable, Iterable, Sequence
+from fnmatch import fnmatchcase
+from typing import Protocol
 
 import numpy as np
 
 from qa.errors import InputError
-from qa.index import Index
-from qa.records import Hit
+from qa.lexical import LexicalIndex
+from qa.options import DEFAULT_FUSION, check_fusion, check_mode, check_top_k
+from qa.records import Chunk, Document, Hit
 
-MODES = ("hybrid", "dense", "bm25")
 POOL = 100  # candidates taken from each side before fusion
 RRF_K = 60
 
-
-def _top(scores: np.ndarray, k: int) -> list[tuple[int, float]]:
-    """The k best (row, score) pairs with a positive score, best first."""
-    k = min(k, len(scores))
-    if k == 0:
-        return []
-    rows = np.argpartition(-scores, k - 1)[:k]
-    rows = rows[np.argsort(-scores[rows], kind="stable")]
-    return [(int(r), float(scores[r])) for r in rows if scores[r] > 0]
+Ranking = list[tuple[int, float]]  # (row, score) pairs, best first
 
 
-def lexical_ranking(index: Index, query: str, k: int) -> list[tuple[int, float]]:
-    return _top(index.lexical.scores(query), k)
+class Searchable(Protocol):
+    """What retrieval and the answerer need of an index; `rows` limits a search to those chunk rows."""
+
+    dense: object | None  # None when the index holds no vectors (BM25-only)
+    lexical: LexicalIndex  # the vocabulary and IDF the answerer reads
+
+    def dense_search(self, query_vector: np.ndarray, k: int, rows: np.ndarray | None = None) -> Ranking: ...
+
+    def lexical_search(self, query: str, k: int, rows: np.ndarray | None = None) -> Ranking: ...
+
+    def chunk(self, row: int) -> Chunk: ...
+
+    def document(self, doc_id: str) -> Document: ...
+
+    def doc_ids(self) -> Iterable[str]: ...
+
+    def rows_of(self, doc_ids: set[str]) -> np.ndarray: ...
 
 
-@lru_cache(maxsize=1)
-def _one_faiss_thread() -> None:
-    """One query at a time is fastest on one thread: OpenMP start-up costs more than the scan."""
-    import faiss
-
-    faiss.omp_set_num_threads(1)
-
-
-def dense_ranking(index: Index, query_vector: np.ndarray, k: int) -> list[tuple[int, float]]:
-    _one_faiss_thread()
-    k = min(k, index.dense.ntotal)
-    if k == 0:
-        return []
-    scores, rows = index.dense.search(query_vector.reshape(1, -1).astype(np.float32), k)
-    return [(int(r), float(s)) for r, s in zip(rows[0], scores[0]) if r >= 0]
+def scope(index: Searchable, patterns: Sequence[str]) -> np.ndarray | None:
+    """The chunk rows of the documents whose source path matches any glob; None (everything) for no patterns."""
+    if not patterns:
+        return None
+    chosen: set[str] = set()
+    for pattern in patterns:
+        matched = {d for d in index.doc_ids() if fnmatchcase(d, pattern)}
+        if not matched:
+            raise InputError(f"no indexed document matches the source pattern {pattern!r}")
+        chosen |= matched
+    return index.rows_of(chosen)
 
 
-def rrf(dense: list[tuple[int, float]], lexical: list[tuple[int, float]]) -> dict[int, float]:
+def prefer(hits: list[Hit], doc_ids: Iterable[str], bonus: float) -> list[Hit]:
+    """The hits re-ordered with the scores of chunks from `doc_ids` raised by a factor of (1 + bonus)."""
+    preferred = set(doc_ids)
+    if not preferred or not bonus:
+        return hits
+    raised = [Hit(h.chunk, h.score * (1 + bonus) if h.chunk.doc_id in preferred else h.score) for h in hits]
+    return sorted(raised, key=lambda h: -h.score)
+
+
+def rrf(dense: Ranking, lexical: Ranking) -> dict[int, float]:
     """Reciprocal rank fusion: sum of 1 / (60 + rank) over the two rankings."""
     fused: dict[int, float] = {}
     for ranking in (dense, lexical):
@@ -56,7 +72,7 @@ def rrf(dense: list[tuple[int, float]], lexical: list[tuple[int, float]]) -> dic
     return fused
 
 
-def _normalized(ranking: list[tuple[int, float]]) -> dict[int, float]:
+def _normalized(ranking: Ranking) -> dict[int, float]:
     """Scores rescaled so the best is 1 and the pool's worst is 0; a lone or tied best counts as 1."""
     if not ranking:
         return {}
@@ -66,40 +82,32 @@ def _normalized(ranking: list[tuple[int, float]]) -> dict[int, float]:
     return {row: (score - worst) / (best - worst) for row, score in ranking}
 
 
-def convex(dense: list[tuple[int, float]], lexical: list[tuple[int, float]], weight: float = 0.5) -> dict[int, float]:
+def convex(dense: Ranking, lexical: Ranking, weight: float = 0.5) -> dict[int, float]:
     """Weighted sum of min-max normalized scores; a chunk missing from one side scores 0 there."""
     d, b = _normalized(dense), _normalized(lexical)
     return {row: weight * d.get(row, 0.0) + (1 - weight) * b.get(row, 0.0) for row in d.keys() | b.keys()}
 
 
-FUSIONS: dict[str, Callable] = {"rrf": rrf, "convex": convex}
-DEFAULT_FUSION = "convex"
-
-
-def check_mode(mode: str) -> str:
-    if mode not in MODES:
-        raise InputError(f"unknown retrieval mode '{mode}'; choose one of {', '.join(MODES)}")
-    return mode
+FUSIONS: dict[str, Callable[[Ranking, Ranking], dict[int, float]]] = {"rrf": rrf, "convex": convex}
 
 
 def rank(
-    index: Index,
+    index: Searchable,
     query: str,
     query_vector: np.ndarray | None,
     mode: str,
     top_k: int,
     fusion: str = DEFAULT_FUSION,
+    rows: np.ndarray | None = None,
 ) -> list[Hit]:
-    """The top_k chunks for the query; `query_vector` is None when dense retrieval cannot serve."""
-    if top_k < 1:
-        raise InputError(f"top_k must be greater than 0. Currently, the top_k is {top_k}")
-    check_mode(mode)
-    pool = max(POOL, top_k)
+    """The top_k chunks for the query (among `rows` if given); `query_vector` is None when dense cannot serve."""
+    check_top_k(top_k), check_mode(mode), check_fusion(fusion)
     if mode == "bm25" or query_vector is None or index.dense is None:
-        ranking = lexical_ranking(index, query, top_k)
+        ranking = index.lexical_search(query, top_k, rows)
     elif mode == "dense":
-        ranking = dense_ranking(index, query_vector, top_k)
+        ranking = index.dense_search(query_vector, top_k, rows)
     else:
-        fused = FUSIONS[fusion](dense_ranking(index, query_vector, pool), lexical_ranking(index, query, pool))
-        ranking = sorted(fused.items(), key=lambda item: -item[1])[:top_k]
-    return [Hit(index.chunks[row], score) for row, score in ranking]
+        pool = max(POOL, top_k)
+        dense, lexical = index.dense_search(query_vector, pool, rows), index.lexical_search(query, pool, rows)
+        ranking = sorted(FUSIONS[fusion](dense, lexical).items(), key=lambda item: -item[1])[:top_k]
+    return [Hit(index.chunk(row), score) for row, score in ranking]

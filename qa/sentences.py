@@ -21,6 +21,8 @@ _MD_HEADING = re.compile(r"[ \t]{0,3}#{1,6}\s")
 _TERMINAL = re.compile(r"[.!?…][\"'”’)\]]*$")
 _FIGURE = re.compile(r"^[\s$€£¥+\-–—~≈<>]*\d[\d\s.,%$€£¥+\-–—/:()x]*(?:[a-zA-Z%]{0,3})?$")
 _WORD = re.compile(r"\w+")
+# Spanish titles that pysbd's Spanish rules end a sentence after ("el Sr. | García")
+_TITLE_ES = re.compile(r"\b(?:Sr|Sra|Srta|Sres|Dr|Dra|Lic|Ing|Prof|Ud|Uds|Gral|Mons|Excmo|Excma)\.$")
 _SPACES = {c: " " for c in range(0x3001) if chr(c).isspace()}  # one for one, so offsets stay true
 
 
@@ -35,11 +37,12 @@ class _Unit:
     heading_marked: bool = False
 
 
-@lru_cache(maxsize=1)
-def _segmenter():
+@lru_cache(maxsize=4)
+def _segmenter(language: str = "en"):
     import pysbd
+    from pysbd.languages import LANGUAGE_CODES
 
-    return pysbd.Segmenter(language="en", clean=False)
+    return pysbd.Segmenter(language=language if language in LANGUAGE_CODES else "en", clean=False)
 
 
 def _lines(text: str) -> list[tuple[int, int, int, bool]]:
@@ -96,21 +99,21 @@ def _windows(start: int, end: int, text: str):
     yield start, end
 
 
-def _segment(piece: str) -> list[str]:
+def _segment(piece: str, language: str = "en") -> list[str]:
     """pysbd's sentences; a piece pysbd chokes on (it has crashed on odd input) stays one sentence."""
     try:
-        return _segmenter().segment(piece)
+        return _segmenter(language).segment(piece)
     except Exception:  # any failure inside the third-party splitter means the same
         return [piece]
 
 
-def _split_block(text: str, start: int, end: int) -> list[tuple[int, int]]:
+def _split_block(text: str, start: int, end: int, language: str = "en") -> list[tuple[int, int]]:
     """pysbd sentences of one block as trimmed (start, end) offsets into `text`."""
     spans = []
     for win_start, win_end in _windows(start, end, text):
         piece = text[win_start:win_end].translate(_SPACES)  # pysbd trips on control spaces like \x1f
         cursor = 0
-        for sentence in _segment(piece):
+        for sentence in _segment(piece, language):
             core = sentence.strip()
             if not core:
                 continue
@@ -141,22 +144,23 @@ def _cap(start: int, end: int, text: str) -> list[tuple[int, int]]:
     return out
 
 
-def _rejoin(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Undo splits before a lowercase word ("97.5%. in their income"): not a new sentence."""
+def _rejoin(text: str, spans: list[tuple[int, int]], language: str = "en") -> list[tuple[int, int]]:
+    """Undo splits before a lowercase word ("97.5%. in their income") or after a Spanish title ("Sr.")."""
     out: list[tuple[int, int]] = []
     for start, end in spans:
-        if out and text[start].islower() and end - out[-1][0] <= MAX_SENTENCE_CHARS:
+        title = language == "es" and out and _TITLE_ES.search(text, out[-1][0], out[-1][1])
+        if out and (text[start].islower() or title) and end - out[-1][0] <= MAX_SENTENCE_CHARS:
             out[-1] = (out[-1][0], end)
         else:
             out.append((start, end))
     return out
 
 
-def _units(text: str) -> list[_Unit]:
+def _units(text: str, language: str = "en") -> list[_Unit]:
     units = []
     for block, (start, end, heading) in enumerate(_blocks(text)):
-        spans = _split_block(text, start, end)
-        spans = _rejoin(text, spans)
+        spans = _split_block(text, start, end, language)
+        spans = _rejoin(text, spans, language)
         for s, e in spans:
             units.append(_Unit(s, e, block, whole_block=len(spans) == 1, heading_marked=heading))
     return units
@@ -198,9 +202,9 @@ def _is_heading(unit: _Unit, text: str) -> bool:
     return unit.heading_marked or (body[:1].isupper() and not _FIGURE.match(body) and _words(body) <= 10)
 
 
-def split_sentences(text: str) -> list[Span]:
-    """Sentence spans covering the text's statements; headings are spans with is_heading set."""
-    units, spans, i = _units(text), [], 0
+def split_sentences(text: str, language: str = "en") -> list[Span]:
+    """Sentence spans (headings flagged) by pysbd's rules for `language`, English's for a language it lacks."""
+    units, spans, i = _units(text, language), [], 0
     while i < len(units):
         unit = units[i]
         if _is_fragment(unit, text) and i + 1 < len(units) and _merge_rule(unit, units[i + 1], text):

@@ -11,11 +11,14 @@ import numpy as np
 
 from qa.chunking import ChunkParams, chunk_document
 from qa.documents import Skipped, read_folder
-from qa.embedding import Embedder, ModelUnavailable, model_name, text_key
-from qa.errors import IndexMismatch, IndexMissing
-from qa.index import REBUILD_HINT, Index, IndexLock, faiss_index, load_index, save_index
+from qa.embedding import Embedder, model_name, text_key
+from qa.errors import IndexMismatch, IndexMissing, ModelUnavailable
+from qa.index import DenseVectors, Index, Manifest
+from qa.index_load import load_index
+from qa.index_save import save_index
 from qa.lexical import LexicalIndex
 from qa.records import Chunk, Document
+from qa.store import REBUILD_HINT, IndexLock
 
 UPLOADS = "uploads/"  # doc_id prefix of documents added through the app, kept by folder syncs
 
@@ -49,11 +52,12 @@ def _previous(index_dir: Path, rebuild: bool) -> Index | None:
 
 
 def _check_compatible(previous: Index, model: str, params: ChunkParams) -> None:
-    manifest = previous.manifest
-    if manifest.get("model") not in (None, model):
-        raise IndexMismatch(f"the index was built with model '{manifest['model']}', not '{model}'; {REBUILD_HINT}")
-    if manifest.get("chunking") != {"size": params.size, "overlap": params.overlap}:
-        raise IndexMismatch(f"the index was built with chunking {manifest.get('chunking')}; {REBUILD_HINT}")
+    built = previous.manifest
+    if built.model not in (None, model):
+        raise IndexMismatch(f"the index was built with model '{built.model}', not '{model}'; {REBUILD_HINT}")
+    if built.chunking != params:
+        chunking = f"{built.chunking.size} words, overlap {built.chunking.overlap}"
+        raise IndexMismatch(f"the index was built with chunking of {chunking}; {REBUILD_HINT}")
 
 
 def _chunks(documents: list[Document], previous: Index | None, params: ChunkParams) -> list[Chunk]:
@@ -73,7 +77,7 @@ def _chunks(documents: list[Document], previous: Index | None, params: ChunkPara
     return chunks
 
 
-def _vectors(chunks: list[Chunk], previous: Index | None, embedder: Embedder, report: SyncReport, progress: bool):
+def _vectors(chunks: list[Chunk], previous: Index | None, embedder, report: SyncReport, progress: bool) -> np.ndarray:
     """Vectors for all chunks: reused by text key from the previous index, the rest embedded."""
     known: dict[str, np.ndarray] = {}
     old_vectors = previous.vectors() if previous is not None else None
@@ -107,6 +111,17 @@ def _diff(documents: list[Document], previous: Index | None, report: SyncReport,
     return kept
 
 
+def _embed(chunks, previous, name: str, embedder_for, report: SyncReport, progress: bool) -> DenseVectors | None:
+    """The dense part of the new index, or None (BM25-only) when the model cannot load."""
+    try:
+        dense = DenseVectors.build(_vectors(chunks, previous, embedder_for(name), report, progress))
+    except ModelUnavailable as exc:
+        report.mode, report.model, report.warning = "bm25", None, f"{exc}; continuing in BM25-only mode"
+        return None
+    report.mode, report.model = "hybrid", name
+    return dense
+
+
 def update_index(
     index_dir: Path,
     documents: list[Document],
@@ -116,16 +131,19 @@ def update_index(
     rebuild: bool = False,
     progress: bool = False,
     report: SyncReport | None = None,
-    embedder=None,
+    embedder_for: Callable[[str], Embedder] | None = None,
 ) -> SyncReport:
-    """Make the index hold `documents` plus the previous ones `keep` accepts; one atomic write."""
+    """Make the index hold `documents` plus the previous ones `keep` accepts; one atomic write.
+
+    `embedder_for(model_name)` gives the embedder (a loaded one can be shared); by default a new Embedder.
+    """
     report = report or SyncReport()
     clock = time.perf_counter()
     with IndexLock(index_dir):
         previous = _previous(index_dir, rebuild)
         if previous is not None:
-            model = model or previous.manifest.get("model") or None
-            params = params or ChunkParams(**previous.manifest["chunking"])
+            model = model or previous.manifest.model
+            params = params or previous.manifest.chunking
         name, params = model_name(model), params or ChunkParams()
         if previous is not None:
             _check_compatible(previous, name, params)
@@ -134,24 +152,14 @@ def update_index(
         chunks = _chunks(documents, previous, params)
         report.seconds["chunk"] = time.perf_counter() - start
         start = time.perf_counter()
-        embedder, dense = embedder or Embedder(name), None
-        try:
-            dense = faiss_index(_vectors(chunks, previous, embedder, report, progress))
-            report.mode, report.model = "hybrid", name
-        except ModelUnavailable as exc:
-            report.mode, report.model, report.warning = "bm25", None, f"{exc}; continuing in BM25-only mode"
+        dense = _embed(chunks, previous, name, embedder_for or (lambda n: Embedder(n)), report, progress)
         report.seconds["embed"] = time.perf_counter() - start
         start = time.perf_counter()
-        lexical = LexicalIndex.build([c.embed_text() for c in chunks])
-        manifest = {
-            "mode": report.mode,
-            "model": report.model,
-            "dimension": dense.d if dense is not None else None,
-            "chunking": {"size": params.size, "overlap": params.overlap},
-            "stem": True,
-            "documents": {d.doc_id: d.content_hash for d in documents},
-            "chunks": len(chunks),
-        }
+        by_id = {d.doc_id: d for d in documents}
+        lexical = LexicalIndex.build(
+            [c.embed_text() for c in chunks], languages=[by_id[c.doc_id].language for c in chunks]
+        )
+        manifest = Manifest.describe(documents, len(chunks), name, dense, params)
         save_index(index_dir, Index(manifest, {d.doc_id: d for d in documents}, chunks, lexical, dense))
         report.seconds["write"] = time.perf_counter() - start
     report.documents, report.chunks = len(documents), len(chunks)
@@ -166,6 +174,7 @@ def sync_folder(
     params: ChunkParams | None = None,
     rebuild: bool = False,
     progress: bool = False,
+    embedder_for: Callable[[str], Embedder] | None = None,
 ) -> SyncReport:
     """Bring the index in line with `folder`: add, update and remove documents as needed."""
     report = SyncReport()
@@ -174,7 +183,7 @@ def sync_folder(
     report.seconds["read"] = time.perf_counter() - start
     unreadable = {s.source for s in report.skipped if s.keep}  # an I/O failure does not drop the indexed copy
     keep = lambda doc_id: doc_id.startswith(UPLOADS) or doc_id in unreadable  # noqa: E731
-    update_index(index_dir, documents, keep, model, params, rebuild, progress, report)
+    update_index(index_dir, documents, keep, model, params, rebuild, progress, report, embedder_for)
     report.seconds["total"] += report.seconds["read"]
     return report
 
@@ -192,7 +201,14 @@ def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
     return state
 
 
-def watch_folder(folder: Path, index_dir: Path, model: str | None = None, interval: float = 1.0, debounce: float = 0.5):
+def watch_folder(
+    folder: Path,
+    index_dir: Path,
+    model: str | None = None,
+    interval: float = 1.0,
+    debounce: float = 0.5,
+    embedder_for: Callable[[str], Embedder] | None = None,
+):
     """Yield a SyncReport after each burst of changes in `folder` settles; runs until interrupted."""
     seen = _snapshot(folder)
     while True:
@@ -207,4 +223,4 @@ def watch_folder(folder: Path, index_dir: Path, model: str | None = None, interv
                 break
             now = settled
         seen = now
-        yield sync_folder(folder, index_dir, model)
+        yield sync_folder(folder, index_dir, model, embedder_for=embedder_for)

@@ -6,10 +6,12 @@ import io
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from qa.cli import main
-from qa.embedding import Embedder
+from qa.embedding import DEFAULT_MODEL, Embedder
+from qa.records import Document
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -63,6 +65,7 @@ def embedder() -> Embedder:
 
 @pytest.fixture()
 def one_model(monkeypatch, embedder):
+    """Every Embedder the library makes is this one loaded model."""
     monkeypatch.setattr("qa.sync.Embedder", lambda name: embedder)
     monkeypatch.setattr("qa.engine.Embedder", lambda name: embedder)
     return embedder
@@ -97,3 +100,133 @@ def cli(capsys):
         return code, captured.out, captured.err
 
     return run
+
+
+# ---- model-free helpers --------------------------------------------------------------------------
+
+
+class FakeEmbedder:
+    """A model-free stand-in for Embedder: a text's vector is its hashed, stemmed bag of words, normalized.
+
+    Texts sharing words get a positive cosine, so dense search still means something; `calls` records
+    the texts of every encode call, so tests can count what was embedded.
+    """
+
+    def __init__(self, name: str = DEFAULT_MODEL, dimension: int = 384):
+        self.name = name
+        self.dimension = dimension
+        self.calls: list[list[str]] = []
+        self._model = "fake"
+
+    def vector(self, text: str) -> np.ndarray:
+        import zlib
+
+        from qa.lexical import tokenize
+
+        vector = np.zeros(self.dimension, dtype=np.float32)
+        vector[0] = 0.05  # so that an empty text is not a zero vector
+        for token in tokenize(text):
+            vector[1 + zlib.crc32(token.encode()) % (self.dimension - 1)] += 1.0
+        return vector / np.linalg.norm(vector)
+
+    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        self.calls.append(list(texts))
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.stack([self.vector(t) for t in texts]).astype(np.float32)
+
+    def encode_with_tokens(self, texts: list[str], progress: bool = False):
+        return None  # like a slow tokenizer: no token offsets
+
+    @property
+    def embedded(self) -> int:
+        return sum(len(c) for c in self.calls)
+
+
+@pytest.fixture()
+def fake_model(monkeypatch) -> FakeEmbedder:
+    """Every Embedder the library makes (sync, engine, evaluation) is one FakeEmbedder."""
+    fake = FakeEmbedder()
+    for where in ("qa.sync.Embedder", "qa.engine.Embedder", "qa.measure.evaluate.Embedder"):
+        monkeypatch.setattr(where, lambda name=None: fake)
+    return fake
+
+
+def make_document(doc_id: str, text: str, title: str | None = None) -> Document:
+    """A Document with a content hash of its text (as a file's would be)."""
+    import hashlib
+
+    return Document(doc_id, title or doc_id, text, hashlib.sha256(text.encode()).hexdigest())
+
+
+def tiny_index(texts: list[str], vectors: np.ndarray | None = None, doc_ids: list[str] | None = None):
+    """An in-memory Index with one document and one chunk per text: BM25 over the texts, and
+    (given `vectors`, one unit row per text) exact dense vectors; no model, nothing on disk."""
+    from qa.chunking import ChunkParams
+    from qa.index import DenseVectors, Index, Manifest
+    from qa.lexical import LexicalIndex
+    from qa.records import Chunk, Span
+    from qa.sentences import split_sentences
+
+    doc_ids = doc_ids or [f"d{i}.txt" for i in range(len(texts))]
+    documents = [make_document(d, t) for d, t in zip(doc_ids, texts)]
+    chunks = [
+        Chunk(i, d.doc_id, 0, len(d.text), d.text, tuple(split_sentences(d.text)) or (Span(0, len(d.text)),))
+        for i, d in enumerate(documents)
+    ]
+    lexical = LexicalIndex.build(texts)
+    dense = DenseVectors.build(np.asarray(vectors, dtype=np.float32)) if vectors is not None else None
+    model = DEFAULT_MODEL if dense is not None else None
+    manifest = Manifest.describe(documents, len(chunks), model, dense, ChunkParams())
+    return Index(manifest, {d.doc_id: d for d in documents}, chunks, lexical, dense)
+
+
+# ---- property-test inputs ---------------------------------------------------------------------------
+
+# Text made of the pieces that trouble splitters: bullets, figures, headings, odd spaces and scripts.
+TEXT_PIECES = [
+    "Wells were dug in 2020.",
+    "The bridge opened",
+    " ",
+    "\n",
+    "\n\n",
+    "\r\n",
+    "\r",
+    "\t",
+    "• ",
+    "- ",
+    "* ",
+    "1. ",
+    "2) ",
+    "# ",
+    "## Water projects",
+    "22,295",
+    "97.5%.",
+    "Telephone:",
+    "527-0427",
+    "e.g. ",
+    "Mr. Smith said so!",
+    "Why?",
+    "...",
+    "“Quoted.”",
+    "(see p. 4)",
+    "café Perú",
+    "水は重要です。",
+    "الماء مهم.",
+    "\u00a0",
+    "\u2028",
+    "\x0c",
+    "\x85",
+    "a" * 60,
+    "word " * 30,
+]
+
+
+def odd_texts():
+    """A hypothesis strategy: texts assembled from TEXT_PIECES and random characters, or random text."""
+    from hypothesis import strategies as st
+
+    return st.one_of(
+        st.lists(st.one_of(st.sampled_from(TEXT_PIECES), st.text(max_size=12)), max_size=40).map("".join),
+        st.text(max_size=300),
+    )

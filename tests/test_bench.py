@@ -7,8 +7,10 @@ import json
 import pytest
 from conftest import SEEDS
 
-from qa import bench
-from qa.bench_synthetic import synthetic_queries, synthetic_texts, vocabulary
+from qa.measure import bench
+from qa.measure.synthetic import synthetic_queries, synthetic_texts, vocabulary
+
+pytestmark = pytest.mark.slow
 
 MODES = ("hybrid", "dense", "bm25")
 
@@ -37,7 +39,8 @@ def _check_common(result: dict, stages: tuple[str, ...]) -> None:
 
 
 def test_bench_seeds_with_the_real_model(cli):
-    result = _bench(cli, SEEDS, "--queries", "5")
+    questions = SEEDS.parent / "tests" / "data" / "seeds_qa.jsonl"
+    result = _bench(cli, SEEDS, "--queries", "5", "--questions", questions)
     assert result["kind"] == "folder" and result["corpus"]["documents"] == 5
     assert result["corpus"]["chunks"] > 5 and result["corpus"]["queries"] == 5
     _check_common(result, ("read", "chunk", "embed", "write"))
@@ -52,7 +55,6 @@ def test_bench_seeds_with_the_real_model(cli):
 
 def test_bench_beir_takes_a_subset_and_says_so(cli, tmp_path, monkeypatch):
     monkeypatch.setattr(bench, "BEIR_DOCS", 3)
-    monkeypatch.setattr(bench, "import_seconds", lambda modules: {"import_s": 1.0, "import_measured": "stub"})
     rows = [{"_id": f"d{i}", "title": f"Topic {i}", "text": f"Fact number {i} is about subject {i}."} for i in range(5)]
     (tmp_path / "corpus.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     (tmp_path / "queries.jsonl").write_text(json.dumps({"_id": "q1", "text": "what is fact 2 about"}) + "\n")

@@ -16,6 +16,7 @@ from qa.sync import update_index
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.slow,
     pytest.mark.filterwarnings("ignore:.*(no_silent_downcasting|copy keyword is deprecated)"),
 ]  # pandas notes from gradio's queue
 
@@ -56,7 +57,7 @@ def app_url(seeds_index, tmp_path_factory):
     index_dir = tmp_path_factory.mktemp("browser") / "index"
     shutil.copytree(seeds_index, index_dir)
     update_index(index_dir, [parse_document(HOSTILE_TEXT.encode(), HOSTILE_NAME)], keep=lambda doc_id: True)
-    demo = build_app(Engine(index_dir), index_dir)
+    demo = build_app(Engine(index_dir))
     port = free_port()
     launch(demo, "127.0.0.1", port, block=False, quiet=True)
     yield f"http://127.0.0.1:{port}/"
@@ -164,3 +165,51 @@ def test_upload_then_ask_in_the_browser(page, tmp_path):
     assert "321 kilometres" in card.locator("mark").inner_text()
     assert page.evaluate("() => typeof window.__pwned") == "undefined"
     assert_only_loopback(page)
+
+
+ATTACK_PAGE = """<!doctype html><title>another local app</title><script>
+window.results = {};
+async function attempt(name, path, init) {
+  try { const r = await fetch(APP + path, {credentials: "include", ...init}); window.results[name] = r.status; }
+  catch (e) { window.results[name] = "blocked"; }
+}
+const form = new FormData();
+form.append("files", new Blob(["The Ostrander dam is 95 metres tall."]), "NAME");
+Promise.all([
+  attempt("upload", "gradio_api/upload", {method: "POST", body: form}),
+  attempt("config", "config", {}),
+  attempt("ask", "gradio_api/call/v2/ask", {method: "POST", body: '{"question": "hi"}'}),
+]).then(() => { window.done = true; });
+</script>"""
+
+
+def test_a_page_on_another_local_port_cannot_upload_or_read(page, app_url):
+    """The browser holds the app's cookie (same site: another port); the guard still refuses the page's calls."""
+    import http.server
+    import threading
+
+    from gradio.utils import get_upload_folder
+
+    name = f"ostrander-{free_port()}.txt"
+    html = ATTACK_PAGE.replace("APP", repr(app_url)).replace("NAME", name).encode()
+
+    class Page(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            self.send_response(200)
+            self.send_header("content-type", "text/html")
+            self.end_headers()
+            self.wfile.write(html)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        page.goto(f"http://127.0.0.1:{server.server_address[1]}/")
+        page.wait_for_function("() => window.done === true", timeout=30_000)
+        results = page.evaluate("() => window.results")
+    finally:
+        server.shutdown()
+    assert results == {"upload": "blocked", "config": "blocked", "ask": "blocked"}, results  # no CORS grant
+    assert not list(Path(get_upload_folder()).rglob(name))  # and the upload was refused, not just unreadable

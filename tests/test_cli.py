@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import shutil
 import subprocess
@@ -10,6 +12,9 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, SEEDS
+
+from qa.cli import main
+from qa.measure.metrics import contains_answer
 
 CASES = [json.loads(line) for line in (Path(__file__).parent / "data" / "seeds_qa.jsonl").read_text().splitlines()]
 CONTRACT = {"question": str, "answer": str, "found": bool, "mode": str, "citations": list, "passages": list}
@@ -49,16 +54,64 @@ def check_contract(reply: dict) -> None:
         assert _file_text(passage["source"])[passage["start"] : passage["end"]] == passage["text"]
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c["question"][:50] for c in CASES])
-def test_every_answer_keeps_the_contract_and_its_citations_check_out(cli, seeds_index, case):
-    code, out, _ = cli("ask", case["question"], "--index", seeds_index, "--json")
+def _ask_in_process(args: list[str], stdin: str) -> tuple[int, str]:
+    """`qa ARGS` run in-process with `stdin`; returns (exit code, stdout)."""
+    out = io.StringIO()
+    with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(out):
+        patch.setattr("sys.stdin", io.StringIO(stdin))
+        code = main(args)
+    return code, out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def seed_replies(seeds_index) -> dict[str, dict]:
+    """Every seed question through one `qa ask - --json` (one engine, one model load), by question."""
+    questions = "".join(case["question"] + "\n" for case in CASES)
+    code, out = _ask_in_process(["ask", "-", "--json", "--index", str(seeds_index)], questions)
     assert code == 0
-    reply = json.loads(out)
+    replies = [json.loads(line) for line in out.splitlines()]
+    assert [r["question"] for r in replies] == [c["question"] for c in CASES]
+    return {r["question"]: r for r in replies}
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["question"][:50] for c in CASES])
+def test_every_answer_keeps_the_contract_and_its_citations_check_out(seed_replies, case):
+    reply = seed_replies[case["question"]]
     check_contract(reply)
     assert reply["passages"], "closest passages are always listed"
     assert reply["found"] == bool(reply["citations"])
 
 
+def test_one_question_gives_one_json_reply_that_keeps_the_contract(cli, seeds_index):
+    code, out, _ = cli("ask", CASES[0]["question"], "--index", seeds_index, "--json")
+    assert code == 0 and len(out.splitlines()) == 1
+    reply = json.loads(out)
+    check_contract(reply)
+    assert reply["question"] == CASES[0]["question"] and reply["found"] == bool(reply["citations"])
+
+
+def test_seed_questions_are_answered_from_the_right_source_fast(seed_replies):
+    """The seed cases' answers, sources and declines, scored as `qa eval questions` scores them."""
+    answerable = [c for c in CASES if c.get("source") is not None]
+    unanswerable = [c for c in CASES if c.get("source") is None]
+    misses = []
+    answer_ok = citation_ok = 0
+    for case in answerable:
+        reply = seed_replies[case["question"]]
+        ok = reply["found"] and contains_answer(reply["answer"], case["answers"])
+        answer_ok += ok
+        citation_ok += any(c["source"] == case["source"] for c in reply["citations"])
+        misses += [] if ok else [case["question"]]
+    declined_ok = sum(not seed_replies[c["question"]]["found"] for c in unanswerable)
+    wrongly_declined = sum(not seed_replies[c["question"]]["found"] for c in answerable)
+    assert len(CASES) >= 15 and unanswerable
+    assert answer_ok / len(answerable) >= 0.85, misses
+    assert citation_ok / len(answerable) >= 0.9, misses
+    assert declined_ok / len(unanswerable) >= 0.66, misses
+    assert wrongly_declined <= 1, misses
+
+
+@pytest.mark.slow
 def test_seed_questions_are_answered_from_the_right_source(cli, tmp_path):
     """The seed cases through `qa eval questions`: answers, sources and declines."""
     questions = Path(__file__).parent / "data" / "seeds_qa.jsonl"
@@ -84,6 +137,18 @@ def ask_batch(index: Path, questions: str) -> list[dict]:
     return [json.loads(line) for line in result.stdout.splitlines()]
 
 
+def test_stdin_questions_give_one_json_line_each_in_process(cli, seeds_index, monkeypatch):
+    monkeypatch.setattr(
+        "sys.stdin", io.StringIO("Since when has COOPI been present in Peru?\nWho won the 2018 FIFA World Cup?\n")
+    )
+    code, out, _ = cli("ask", "-", "--json", "--index", seeds_index)
+    replies = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and [r["found"] for r in replies] == [True, False]
+    for reply in replies:
+        check_contract(reply)
+
+
+@pytest.mark.slow
 def test_stdin_questions_give_one_json_line_each(seeds_index):
     replies = ask_batch(seeds_index, "Since when has COOPI been present in Peru?\nWho won the 2018 FIFA World Cup?\n")
     assert [r["found"] for r in replies] == [True, False]
@@ -109,10 +174,13 @@ def test_search_json_and_modes(cli, seeds_index):
         (["index", "no/such/folder"], "no such folder"),
         (["ask", "what?", "--index", "no/such/index"], "no index here yet"),
         (["ask", "   ", "--index", "{index}"], "question is empty"),
-        (["search", "x", "--top-k", "0", "--index", "{index}"], "--top-k must be greater than 0"),
-        (["ask", "x", "--top-k", "-2", "--index", "{index}"], "--top-k must be greater than 0"),
+        (["search", "x", "--top-k", "0", "--index", "{index}"], "top_k must be a whole number greater than 0; got"),
+        (["ask", "x", "--top-k", "-2", "--index", "{index}"], "top_k must be a whole number greater than 0; got"),
         (["ask", "x", "--model", "other/model", "--index", "{index}"], "built with model"),
-        (["eval", "questions", "{index}/../nope.jsonl", "--corpus", "seeds"], "no such file"),
+        (
+            ["eval", "questions", "{index}/../nope.jsonl", "--corpus", "seeds", "--cache", "{index}/../cache"],
+            "no such file",
+        ),
     ],
 )
 def test_user_mistakes_get_one_line_and_nonzero_exit(cli, seeds_index, args, message):
@@ -131,6 +199,12 @@ def test_index_summary_reports_skips(cli, tmp_path):
     assert "1 documents" in out and "skipped b.txt: empty file" in out and "hybrid mode" in out
 
 
+def test_ask_prints_the_answer_and_its_numbered_source(cli, seeds_index):
+    code, out, _ = cli("ask", "How many people went missing during the period of violence?", "--index", seeds_index)
+    assert code == 0 and "22,295" in out and "[1] 001_b09e6e96470ac102.txt" in out
+
+
+@pytest.mark.slow
 def test_quickstart_commands(tmp_path):
     """The README's CLI: `.venv/bin/qa index` then `qa ask`, as a user would run them."""
     qa = ROOT / ".venv" / "bin" / "qa"
@@ -159,6 +233,14 @@ def test_unloadable_model_falls_back_to_bm25_and_says_so_once(cli, tmp_path):
     assert reply["mode"] == "bm25" and reply["found"] and "527-0427" in reply["answer"]
 
 
+def test_a_bad_line_in_a_batch_is_reported_and_the_rest_answered_in_process(cli, seeds_index, monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.StringIO("\x01\x02\nSince when has COOPI been present in Peru?\n"))
+    code, out, _ = cli("ask", "-", "--json", "--index", seeds_index)
+    first, second = (json.loads(line) for line in out.splitlines())
+    assert code == 0 and "question is empty" in first["error"] and second["found"]
+
+
+@pytest.mark.slow
 def test_a_bad_line_in_a_batch_is_reported_and_the_rest_answered(seeds_index):
     first, second = ask_batch(seeds_index, "\x01\x02\nSince when has COOPI been present in Peru?\n")
     assert "question is empty" in first["error"] and second["found"]

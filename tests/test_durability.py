@@ -23,10 +23,13 @@ from conftest import ROOT
 from qa.documents import read_folder
 from qa.embedding import Embedder
 from qa.engine import Engine
-from qa.errors import IndexCorrupt, IndexLocked
-from qa.index import IndexLock, IndexWriteError, current_version, load_index
+from qa.errors import IndexCorrupt, IndexLocked, IndexWriteError
+from qa.index_load import load_index
 from qa.records import Document
+from qa.store import IndexLock, current_version
 from qa.sync import sync_folder, update_index
+
+pytestmark = pytest.mark.slow
 
 TOPICS = ["wells", "bridges", "clinics", "schools", "canals", "seed banks", "roads", "reservoirs", "markets"]
 PLACES = ["Ayacucho", "Lima", "Cusco", "Puno", "Junin", "Tacna", "Ica", "Piura", "Tumbes", "Loreto"]
@@ -55,8 +58,8 @@ def _write_corpus(folder: Path, count: int, first_seed: int = 0) -> None:
 
 def check_consistent(index) -> None:
     """Chunk store, vectors and lexical index agree, and every chunk is its document's text slice."""
-    assert index.dense.ntotal == len(index.chunks) == index.lexical.weights.shape[0]
-    assert index.manifest["documents"] == {d: doc.content_hash for d, doc in index.documents.items()}
+    assert index.dense.count == len(index.chunks) == index.lexical.weights.shape[0]
+    assert index.manifest.documents == {d: doc.content_hash for d, doc in index.documents.items()}
     assert [c.chunk_id for c in index.chunks] == list(range(len(index.chunks)))
     for chunk in index.chunks:
         assert chunk.text == index.documents[chunk.doc_id].text[chunk.start : chunk.end]
@@ -172,11 +175,11 @@ def test_watch_keeps_the_index_in_sync(tmp_path, cli, one_model, monkeypatch):
         snapshots.release()
         return state
 
-    def one_round(folder, index_dir, model=None):  # the real watcher, fast and stopping after one sync
-        return itertools.islice(real_watch(folder, index_dir, model, interval=0.05, debounce=0.1), 1)
+    def one_round(folder, index_dir, model=None, interval=1.0, embedder_for=None):  # fast, stops after one sync
+        return itertools.islice(real_watch(folder, index_dir, model, 0.05, 0.1, embedder_for), 1)
 
     monkeypatch.setattr(qa.sync, "_snapshot", counted_snapshot)
-    monkeypatch.setattr(qa.sync, "watch_folder", one_round)
+    monkeypatch.setattr("qa.engine.watch_folder", one_round)
 
     watching = []
 
@@ -200,13 +203,13 @@ def test_watch_keeps_the_index_in_sync(tmp_path, cli, one_model, monkeypatch):
 WRITER = textwrap.dedent(
     """
     import sys, time
-    import qa.index
+    import qa.index_save
 
     def announce(step):  # each write step is printed, then a short pause widens the window to kill in
         print(step, flush=True)
         time.sleep(0.03)
 
-    qa.index._fault = announce
+    qa.index_save._fault = announce
     from qa.cli import main
     sys.exit(main(sys.argv[1:]))
     """
@@ -292,7 +295,7 @@ def test_sigkill_at_random_points_leaves_the_old_or_the_new_index(tmp_path, one_
         outcomes[outcome] += 1
         log.append(f"{change}{' (rebuild)' if rebuild else ''}: {what} -> {outcome}")
         answer = engine.ask(QUESTION)  # and it answers, from the version CURRENT names
-        assert engine.index.extra["version"] == current_version(index_dir)
+        assert engine.index.version == current_version(index_dir)
         check_answer(answer, engine.index)
     note(f"\n{kills} SIGKILLs in {len(log)} runs ({time.perf_counter() - start:.0f}s): {outcomes}")
     for line in log:
@@ -331,7 +334,7 @@ def built(tmp_path_factory, embedder) -> tuple[Path, Path]:
     _write_corpus(folder, 3)
     index_dir = tmp_path_factory.mktemp("built") / "index"
     documents, _ = read_folder(folder)
-    update_index(index_dir, documents, lambda _: False, embedder=embedder)
+    update_index(index_dir, documents, lambda _: False, embedder_for=lambda _: embedder)
     return folder, index_dir
 
 
@@ -359,10 +362,10 @@ def _inject(monkeypatch, step: str) -> None:
     """Disk full at a write step (the seam), in the real switch call, or in real writes to /dev/full."""
     import faiss
 
-    import qa.index
+    import qa.index_save
 
     if step in STEPS:
-        monkeypatch.setattr("qa.index._fault", _disk_full(step))
+        monkeypatch.setattr("qa.index_save._fault", _disk_full(step))
     elif step == "os.replace":  # fails after the new version was renamed into place
         real_replace = os.replace
 
@@ -373,12 +376,12 @@ def _inject(monkeypatch, step: str) -> None:
 
         monkeypatch.setattr(os, "replace", failing_replace)
     elif step == "/dev/full chunks":
-        real_write = qa.index.write_jsonl
+        real_write = qa.index_save.write_jsonl
 
         def write_to_full_disk(path, rows):
             return real_write(Path("/dev/full") if path.name == "chunks.jsonl" else path, rows)
 
-        monkeypatch.setattr(qa.index, "write_jsonl", write_to_full_disk)
+        monkeypatch.setattr(qa.index_save, "write_jsonl", write_to_full_disk)
     else:
         real_write_index = faiss.write_index
         monkeypatch.setattr(faiss, "write_index", lambda index, path: real_write_index(index, "/dev/full"))
@@ -395,7 +398,7 @@ def test_disk_full_at_any_step_keeps_the_old_index(built, tmp_path, monkeypatch,
     _inject(monkeypatch, step)
     message = f"cannot write the index in {index_dir}: No space left on device; the previous index is unchanged"
     with pytest.raises(IndexWriteError) as caught:
-        update_index(index_dir, documents + [extra], lambda _: False, embedder=embedder)
+        update_index(index_dir, documents + [extra], lambda _: False, embedder_for=lambda _: embedder)
     assert str(caught.value) == message
     monkeypatch.undo()
     assert current_version(index_dir) == version
@@ -404,7 +407,7 @@ def test_disk_full_at_any_step_keeps_the_old_index(built, tmp_path, monkeypatch,
     assert state_of(index) == state_of(old)
     check_consistent(index)
     # and the next write, with space again, works
-    update_index(index_dir, documents + [extra], lambda _: False, embedder=embedder)
+    update_index(index_dir, documents + [extra], lambda _: False, embedder_for=lambda _: embedder)
     assert "extra.txt" in load_index(index_dir).documents
 
 
@@ -412,7 +415,7 @@ def test_the_cli_reports_a_failed_write_in_one_line(built, tmp_path, monkeypatch
     folder, index_dir = _copy(built, tmp_path)
     version = current_version(index_dir)
     (folder / "extra.txt").write_text("A new file about canals in Ica.", encoding="utf-8")
-    monkeypatch.setattr("qa.index._fault", _disk_full("vectors"))
+    monkeypatch.setattr("qa.index_save._fault", _disk_full("vectors"))
     code, out, err = cli("index", folder, "--index", index_dir, "--json")  # --json: no progress bar on stderr
     assert code == 2 and out == ""
     message = f"cannot write the index in {index_dir}: No space left on device; the previous index is unchanged"
@@ -506,11 +509,11 @@ def test_a_pickle_in_the_index_folder_is_refused_never_loaded(built, tmp_path, c
 
 
 def test_a_version_removed_while_it_is_read_is_retried(built, tmp_path, monkeypatch, embedder):
-    import qa.index
+    import qa.index_load
 
     folder, index_dir = _copy(built, tmp_path)
     documents, _ = read_folder(folder)
-    real_sha256, writes = qa.index._sha256, []
+    real_sha256, writes = qa.index_load.sha256_file, []
 
     def two_writes_mid_read(path):
         """While the reader checks its first file, two syncs land: its version is deleted under it."""
@@ -518,12 +521,12 @@ def test_a_version_removed_while_it_is_read_is_retried(built, tmp_path, monkeypa
             for n in range(2):
                 writes.append(n)
                 extra = Document(f"x{n}.txt", f"x{n}.txt", f"Extra file {n} about roads.", f"hash-x{n}")
-                update_index(index_dir, [*documents, extra], lambda _: False, embedder=embedder)
+                update_index(index_dir, [*documents, extra], lambda _: False, embedder_for=lambda _: embedder)
         return real_sha256(path)
 
-    monkeypatch.setattr(qa.index, "_sha256", two_writes_mid_read)
+    monkeypatch.setattr(qa.index_load, "sha256_file", two_writes_mid_read)
     index = load_index(index_dir)
-    assert writes == [0, 1] and index.extra["version"] == current_version(index_dir)
+    assert writes == [0, 1] and index.version == current_version(index_dir)
     assert "x1.txt" in index.documents
     check_consistent(index)
 
@@ -534,7 +537,7 @@ def test_queries_keep_working_while_a_sync_runs(tmp_path, monkeypatch, one_model
     index_dir = tmp_path / "index"
     texts = [_prose(2000 + i, paragraphs=2) for i in range(8)]
     documents = [Document(f"d{i}.txt", f"d{i}.txt", t, f"hash-{i}") for i, t in enumerate(texts)]
-    update_index(index_dir, documents[:2], lambda _: False, embedder=embedder)
+    update_index(index_dir, documents[:2], lambda _: False, embedder_for=lambda _: embedder)
     engine = Engine(index_dir)
     real_answer, seen, errors = qa.engine.answer, set(), []
     lock = threading.Lock()
@@ -544,9 +547,9 @@ def test_queries_keep_working_while_a_sync_runs(tmp_path, monkeypatch, one_model
         for hit in hits:
             assert index.chunks[hit.chunk.chunk_id] is hit.chunk
         with lock:
-            if index.extra["version"] not in seen:
+            if index.version not in seen:
                 check_consistent(index)
-                seen.add(index.extra["version"])
+                seen.add(index.version)
         answer = real_answer(question, hits, index, *args, **kwargs)
         check_answer(answer, index)
         return answer
@@ -574,7 +577,7 @@ def test_queries_keep_working_while_a_sync_runs(tmp_path, monkeypatch, one_model
     try:
         for n in range(3, len(documents) + 1):  # each sync adds a document and changes d0.txt
             d0 = Document("d0.txt", "d0.txt", texts[0] + f"\nUpdate number {n} was made.", f"h0-{n}")
-            update_index(index_dir, [d0, *documents[1:n]], lambda _: False, embedder=embedder)
+            update_index(index_dir, [d0, *documents[1:n]], lambda _: False, embedder_for=lambda _: embedder)
             time.sleep(0.1)
     finally:
         done.set()

@@ -18,9 +18,11 @@ from qa.chunking import ChunkParams, chunk_document
 from qa.documents import read_folder
 from qa.engine import Engine
 from qa.errors import InputError
-from qa.index import load_index
+from qa.index_load import load_index
 from qa.records import Answer, Document
 from qa.sync import sync_folder
+
+pytestmark = pytest.mark.slow
 
 GOOD = {
     "a.txt": b"Forty wells were dug in Ayacucho during 2020 by the water committee.\n",
@@ -137,7 +139,7 @@ def _failing_open(monkeypatch) -> None:
 
 
 def _check_consistent(index) -> None:
-    assert index.dense.ntotal == len(index.chunks) == index.lexical.weights.shape[0]
+    assert index.dense.count == len(index.chunks) == index.lexical.weights.shape[0]
     for chunk in index.chunks:
         assert chunk.text == index.documents[chunk.doc_id].text[chunk.start : chunk.end]
 

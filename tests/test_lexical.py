@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from qa.lexical import LexicalIndex, _PositiveIdfBM25, tokenize
+from qa.lexical import LexicalIndex, _PositiveIdfBM25, fold, tokenize
 
 
 def test_figures_and_codes_stay_whole():
@@ -47,3 +49,37 @@ def test_arrays_round_trip():
     index = LexicalIndex.build(["alpha beta", "beta gamma"])
     again = LexicalIndex.from_arrays(index.vocab, index.arrays(), index.stem)
     assert np.allclose(again.scores("gamma"), index.scores("gamma"))
+
+
+def test_fold_drops_case_and_accents():
+    assert fold("Perú ÇA Straße") == "peru ca strasse"
+
+
+def test_hyphenated_and_apostrophe_words_keep_the_whole_and_the_parts():
+    assert tokenize("state-owned O'Brien's", stem=False) == ["state-owned", "state", "owned", "obriens", "o", "brien"]
+
+
+def test_stop_words_only_give_no_tokens_and_no_scores():
+    index = LexicalIndex.build(["wells in ayacucho", "bridges in lima"])
+    assert tokenize("what is the", stem=False) == []
+    assert index.scores("what is the").tolist() == [0.0, 0.0]
+    assert index.scores("unknownword").tolist() == [0.0, 0.0]
+
+
+def test_term_idf_is_lucenes_positive_form():
+    index = LexicalIndex.build(["wells here", "wells there", "bridges"])
+    assert math.isclose(index.term_idf("well"), math.log(1 + (3 - 2 + 0.5) / (2 + 0.5)), rel_tol=1e-6)
+    assert index.term_idf("bridg") > index.term_idf("well") > 0
+
+
+def test_an_empty_corpus_and_empty_texts_still_build():
+    empty = LexicalIndex.build([])
+    assert empty.weights.shape == (0, 0) and empty.scores("wells").shape == (0,)
+    blank = LexicalIndex.build(["", "wells"])
+    assert blank.weights.shape[0] == 2 and blank.scores("wells")[0] == 0.0 < blank.scores("wells")[1]
+
+
+def test_unstemmed_index_matches_only_exact_words():
+    index = LexicalIndex.build(["volunteers came", "a volunteer came"], stem=False)
+    assert index.stem is False
+    assert index.scores("volunteer")[0] == 0.0 < index.scores("volunteer")[1]

@@ -16,11 +16,12 @@ from qa.engine import Engine
 
 CASES = [json.loads(line) for line in (Path(__file__).parent / "data" / "seeds_qa.jsonl").read_text().splitlines()]
 REQUESTS = 50
+pytestmark = pytest.mark.slow  # a live server
 
 
 @pytest.fixture(scope="module")
 def url(seeds_index):
-    demo = build_app(Engine(seeds_index), seeds_index)
+    demo = build_app(Engine(seeds_index))
     port = free_port()
     launch(demo, "127.0.0.1", port, block=False, quiet=True)
     yield f"http://127.0.0.1:{port}/"

@@ -1,17 +1,89 @@
-"""Token-level matching with the real packaged model: offsets, coverage through the sentence before, the asked slot."""
+"""Token-level matching: weights, coverage through the sentence before, the uncovered share and the asked slot.
+
+Hand-made token vectors pin down the arithmetic; the real packaged model shows the behaviour on real sentences.
+"""
 
 import numpy as np
 import pytest
 
-from qa.answer import unknown_names
-from qa.embedding import CachedEmbedder
-from qa.engine import Engine
-from qa.matching import coverage, matches, question_tokens, slot, uncovered
-from qa.sync import sync_folder
+from qa.embedding import TokenVectors
+from qa.embedding_cache import CachedEmbedder
+from qa.matching import CLOSE, coverage, matches, question_tokens, slot, uncovered
 
 FOUNDED = "Maria Lopez founded the Andean Seed Bank in Cusco in 1998."
 MOVED = "She later moved the collection to Urubamba, a town in the Sacred Valley."
-STORES = "The bank now stores more than 3,000 varieties of native potato."
+
+# ---- hand-made token vectors ----------------------------------------------------------------------
+
+AXES = {"who": 0, "wells": 1, "dug": 2, "ayacucho": 3, "maria": 4, "lima": 5}
+
+
+def _tokens(text: str, words: dict[str, list[float]] | None = None) -> TokenVectors:
+    """One token per space-separated word, each along its word's axis (or the given vector)."""
+    spans, vectors, at = [], [], 0
+    for word in text.split():
+        start = text.index(word, at)
+        at = start + len(word)
+        spans.append((start, at))
+        key = word.strip("?.,").casefold()
+        vector = np.zeros(len(AXES), np.float32)
+        if words and key in words:
+            vector[:] = words[key]
+        elif key in AXES:
+            vector[AXES[key]] = 1.0
+        else:
+            vector[:] = 1 / np.sqrt(len(AXES))
+        vectors.append(vector)
+    return TokenVectors(tuple(spans), np.array(vectors, np.float16))
+
+
+def _question(text: str, weight=lambda word: {"wells": 2.0, "dug": 1.0, "ayacucho": 1.0}.get(word, 0.0)):
+    return question_tokens(text, _tokens(text), weight)
+
+
+def test_question_tokens_keep_weighted_words_and_set_aside_the_question_word():
+    asked = _question("Who dug wells?")
+    assert asked.weights.tolist() == [1.0, 2.0], "'who' is the asked slot, not a word to match"
+    assert asked.asked is not None and asked.asked.tolist()[0] == pytest.approx(1.0)
+    assert asked.words == frozenset({"who", "dug", "wells?"})
+
+
+def test_a_word_split_into_several_tokens_shares_its_weight():
+    question = "Who dug wells?"
+    split = TokenVectors(((0, 3), (4, 7), (8, 11), (11, 13)), np.eye(4, len(AXES), dtype=np.float16))
+    asked = question_tokens(question, split, lambda word: {"dug": 1.0, "wells": 2.0}.get(word, 0.0))
+    assert asked.weights.tolist() == [1.0, 1.0, 1.0]  # dug, then "wel" + "ls" with half of 2.0 each
+
+
+def test_coverage_is_the_weighted_share_of_close_matches_in_the_sentence_or_the_one_before():
+    asked = _question("Who dug wells in Ayacucho?")  # weights: dug 1, wells 2, ayacucho 1
+    sentence, before, empty = _tokens("wells dug there."), _tokens("In Ayacucho, 2020."), _tokens("")
+    alone = matches(asked, sentence, "wells dug there.", empty, "")
+    assert alone.tolist() == pytest.approx([1.0, 1.0, 1 / np.sqrt(len(AXES))], abs=1e-3)  # float16 tokens
+    assert coverage(asked, alone) == pytest.approx((1 + 2 + 1 / np.sqrt(len(AXES))) / 4, abs=1e-3)
+    assert uncovered(asked, alone) == pytest.approx(1 / 4), "ayacucho is below CLOSE"
+    both = matches(asked, sentence, "wells dug there.", before, "In Ayacucho, 2020.")
+    assert coverage(asked, both) == pytest.approx(1.0, abs=1e-3) and uncovered(asked, both) == 0.0
+
+
+def test_a_question_without_weighted_words_covers_nothing():
+    asked = _question("Who is it?")
+    best = matches(asked, _tokens("Maria is."), "Maria is.", _tokens(""), "")
+    assert coverage(asked, best) == 0.0 and uncovered(asked, best) == 0.0
+
+
+def test_slot_is_the_closest_new_token_to_the_question_word():
+    person = [0.9, 0, 0, 0, 0.436, 0]
+    asked = _question("Who dug wells?")
+    sentence = _tokens("Maria dug wells.", {"maria": person})
+    assert slot(asked, sentence, "Maria dug wells.") == pytest.approx(0.9, abs=1e-3)
+    repeated = _tokens("dug wells.")
+    assert slot(asked, repeated, "dug wells.") == 0.0, "only tokens the question does not contain"
+    assert slot(_question("Wells dug."), sentence, "Maria dug wells.") == 0.0, "no question word, no slot"
+    assert 0 < CLOSE < 1
+
+
+# ---- with the real model ---------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
@@ -19,23 +91,12 @@ def cached(embedder) -> CachedEmbedder:
     return CachedEmbedder(embedder)
 
 
-def _question(cached, question):
+def _real_question(cached, question):
     return question_tokens(question, cached.encode_tokens([question])[0], lambda word: 1.0)
 
 
-def test_token_spans_point_into_the_text_and_sentence_vectors_match_encode(embedder):
-    texts = ["Ünïcode résumé—22,295 people.", FOUNDED, "  spaced   out  "]
-    vectors, tokens = embedder.encode_with_tokens(texts)
-    assert np.allclose(vectors, embedder.encode(texts), atol=1e-5)
-    for text, tv in zip(texts, tokens):
-        assert len(tv.spans) == len(tv.vectors) > 0
-        assert all(text[start:end].strip() == text[start:end] != "" for start, end in tv.spans)
-        assert np.allclose(np.linalg.norm(tv.vectors.astype(np.float32), axis=1), 1.0, atol=1e-2)
-    assert [tokens[1].words(FOUNDED)[i] for i in (0, 1)] == ["maria", "lopez"]
-
-
 def test_coverage_reads_the_sentence_before_for_what_she_refers_to(cached):
-    asked = _question(cached, "Where did Maria Lopez move the seed collection?")
+    asked = _real_question(cached, "Where did Maria Lopez move the seed collection?")
     moved, founded, empty = cached.encode_tokens([MOVED, FOUNDED, ""])
     alone = matches(asked, moved, MOVED, empty, "")
     with_before = matches(asked, moved, MOVED, founded, FOUNDED)
@@ -45,7 +106,7 @@ def test_coverage_reads_the_sentence_before_for_what_she_refers_to(cached):
 
 
 def test_uncovered_names_the_share_of_the_question_the_sentence_does_not_address(cached):
-    asked = _question(cached, "What is the population of Cusco?")
+    asked = _real_question(cached, "What is the population of Cusco?")
     sentence, empty = cached.encode_tokens([FOUNDED, ""])
     best = matches(asked, sentence, FOUNDED, empty, "")
     assert 0.0 < uncovered(asked, best) < 1.0  # Cusco is there, the population is not
@@ -53,47 +114,9 @@ def test_uncovered_names_the_share_of_the_question_the_sentence_does_not_address
 
 
 def test_slot_prefers_a_sentence_holding_the_kind_of_answer_asked_for(cached):
-    asked = _question(cached, "Who founded the Andean Seed Bank?")
+    asked = _real_question(cached, "Who founded the Andean Seed Bank?")
     by_person = "The Andean Seed Bank was founded by Maria Lopez."
     by_purpose = "The Andean Seed Bank was founded to protect native crops."
     person, purpose = cached.encode_tokens([by_person, by_purpose])
     assert slot(asked, person, by_person) > slot(asked, purpose, by_purpose)
-    assert slot(_question(cached, "Seed bank founder"), person, by_person) == 0.0  # no question word, no slot
-
-
-def test_the_answer_is_the_sentence_that_answers_not_the_one_that_restates(tmp_path, one_model):
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "seedbank.txt").write_text(f"{FOUNDED} {MOVED} {STORES}\n", encoding="utf-8")
-    (docs / "other.txt").write_text("The river floods every March. Farmers plant potatoes in October.\n")
-    sync_folder(docs, tmp_path / "index")
-    reply = Engine(tmp_path / "index").ask("Where did Maria Lopez move the seed bank's collection?")
-    assert reply.found
-    assert reply.citations[0].quote == MOVED
-
-
-def test_token_vectors_are_cached_on_disk_and_read_back_without_the_model(tmp_path, embedder):
-    texts = [FOUNDED, "", MOVED]
-    first = CachedEmbedder(embedder, tmp_path).encode_tokens(texts)
-
-    class NoModel:
-        name = embedder.name
-
-        def encode_with_tokens(self, texts, progress=False):
-            raise AssertionError(f"cache miss for {texts}")
-
-    again = CachedEmbedder(NoModel(), tmp_path).encode_tokens(texts)
-    for a, b in zip(first, again):
-        assert a.spans == b.spans
-        assert np.array_equal(a.vectors, b.vectors)
-    assert len(again[1].spans) == 0
-
-
-def test_a_misspelt_name_is_not_taken_for_one_the_documents_lack(tmp_path, one_model):
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "seedbank.txt").write_text(f"{FOUNDED} {MOVED} {STORES}\n", encoding="utf-8")
-    sync_folder(docs, tmp_path / "index")
-    index = Engine(tmp_path / "index").index
-    assert unknown_names("When did Maria Lopes found the Andaen Seed Bank?", index) == []
-    assert unknown_names("How many varieties did Germany store in Urubamba?", index) == ["Germany"]
+    assert slot(_real_question(cached, "Seed bank founder"), person, by_person) == 0.0  # no question word, no slot

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from conftest import odd_texts
+from hypothesis import HealthCheck, example, given, settings
+
 from qa.sentences import split_sentences
 
 
@@ -58,3 +61,37 @@ def test_a_huge_line_without_punctuation_is_cut_into_bounded_spans():
 def test_a_leading_minus_is_part_of_the_figure_not_a_bullet():
     text = "-5% was the change in exports last year.\n- A real bullet item here.\n"
     assert _texts(text) == ["-5% was the change in exports last year.", "A real bullet item here."]
+
+
+def test_a_short_title_line_is_a_heading_and_a_figure_line_is_not():
+    text = "Annual Report\n\nThe wells were finished in May.\n"
+    spans = split_sentences(text)
+    assert [(text[s.start : s.end], s.is_heading) for s in spans] == [
+        ("Annual Report", True),
+        ("The wells were finished in May.", False),
+    ]
+
+
+def test_empty_and_blank_text_have_no_sentences():
+    assert split_sentences("") == [] and split_sentences(" \n\t\n") == []
+
+
+def check_spans(text: str, spans) -> None:
+    """Spans are inside the text, in order, without overlap, and stripped of surrounding space."""
+    previous_end = 0
+    for span in spans:
+        body = text[span.start : span.end]
+        assert 0 <= span.start < span.end <= len(text)
+        assert span.start >= previous_end, "sentences overlap or are out of order"
+        assert body == body.strip() and body, repr(body)
+        previous_end = span.end
+
+
+@settings(max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(odd_texts())
+@example("")
+@example("\r\n\r\n")
+@example("x" * 6000)
+@example("A.\u2028B.")
+def test_sentence_spans_are_stripped_sorted_and_inside_the_text(text):
+    check_spans(text, split_sentences(text))

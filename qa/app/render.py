@@ -6,9 +6,9 @@ import html
 import re
 import secrets
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from qa.records import Answer, Citation, Document, Hit
-from qa.report import answer_markdown, chunk_location, location
 
 CONTEXT_CHARS = 320  # document text shown around a quote that no retrieved passage holds
 VIEW_CHARS = 200_000  # the document viewer shows at most this much text around the cited place
@@ -60,7 +60,7 @@ def question_html(question: str) -> str:
 def _chip(citation: Citation) -> str:
     return (
         f'<span class="qa-chip"><b>[{citation.n}]</b> {esc(citation.title)}'
-        f' <span class="qa-chip-meta">{esc(location(citation))}</span></span>'
+        f' <span class="qa-chip-meta">{esc(citation.location())}</span></span>'
     )
 
 
@@ -126,14 +126,14 @@ def _file(source: str, title: str) -> str:
 def _citation_card(citation: Citation, passages: Sequence[Hit], documents: Mapping[str, Document]) -> str:
     text, start, end, before, after = passage(citation, passages, documents.get(citation.source))
     body = ("\u2026 " if before else "") + highlighted(text, start, end) + (" \u2026" if after else "")
-    meta = f"{_file(citation.source, citation.title)}{esc(location(citation))} \u00b7 score {citation.score:.3f}"
+    meta = f"{_file(citation.source, citation.title)}{esc(citation.location())} \u00b7 score {citation.score:.3f}"
     return _card(str(citation.n), esc(citation.title), meta, body, f"c{citation.n}")
 
 
 def _hit_card(rank: int, hit: Hit, documents: Mapping[str, Document]) -> str:
     chunk = hit.chunk
     document = documents.get(chunk.doc_id)
-    where = chunk_location(chunk)
+    where = chunk.location()
     title = document.title if document else chunk.doc_id
     meta = f"{_file(chunk.doc_id, title)}{where} \u00b7 score {hit.score:.3f}"
     return _card(str(rank), esc(title), meta, esc(chunk.text), f"p{rank}")
@@ -252,126 +252,23 @@ def theme():
     )
 
 
-HEAD = (
-    "<meta http-equiv=\"Content-Security-Policy\" content=\"img-src 'self' data: blob:; media-src 'self' data: blob:; "
-    "font-src 'self' data:; connect-src 'self'; object-src 'none'; frame-src 'none'; base-uri 'self'; "
-    "form-action 'self'\">"
-)
+STATIC = Path(__file__).resolve().parent / "static"
 
-OPEN_JS = """
-element.addEventListener('click', (event) => {
-  const button = event.target.closest('button[data-open]');
-  if (button) trigger('click', {open: button.dataset.open});
-});
-"""
 
-SCROLL_JS = """
-let done = '';
-const go = () => {
-  const box = element.querySelector('.qa-doc-body');
-  const mark = element.querySelector('mark.qa-current');
-  if (!box || !mark || !box.clientHeight || box.dataset.key === done) return;
-  box.scrollTop = Math.max(0, mark.offsetTop - box.clientHeight / 3);
-  done = box.dataset.key;
-};
-new MutationObserver(() => setTimeout(go, 20)).observe(element, {childList: true, subtree: true, attributes: true});
-new ResizeObserver(go).observe(element);
-"""
+def static(name: str) -> str:
+    """One of the app's static files (CSS, JS snippets, the <head> fragment) as text."""
+    return (STATIC / name).read_text(encoding="utf-8")
 
-COPY_JS = """
-(markdown) => {
-  const button = document.querySelector('#qa-copy');
-  if (!markdown || !navigator.clipboard) return;
-  navigator.clipboard.writeText(markdown).then(() => {
-    if (!button) return;
-    const label = button.textContent;
-    button.textContent = 'Copied \u2713';
-    setTimeout(() => { button.textContent = label; }, 1500);
-  });
-}
-"""
 
-CSS = """
-#qa-page, #qa-main { max-width: 1440px; margin-left: auto; margin-right: auto; width: 100%; }
-#qa-main { gap: 24px; }
-.qa-upload-hint { font-size: .76rem; margin-top: -4px; }
-#qa-chat { border: 1px solid var(--border-color-primary); border-radius: 14px;
-  background: var(--background-fill-primary); box-shadow: 0 1px 3px rgba(15, 23, 42, .06); }
-#qa-question { border-radius: 12px; border-width: 1px !important; border-style: solid;
-  border-color: var(--border-color-primary); box-shadow: 0 1px 3px rgba(15, 23, 42, .06); }
-#qa-question:focus-within { border-color: var(--primary-400); box-shadow: 0 0 0 3px var(--primary-100); }
-#qa-question .submit-button { background: var(--button-primary-background-fill); color: #fff;
-  border-radius: 9px; padding: 6px 18px; font-weight: 600; }
-#qa-question .submit-button:hover { background: var(--button-primary-background-fill-hover); }
-.qa-header { display: flex; align-items: center; gap: 14px; padding: 4px 2px 10px; }
-.qa-logo { width: 42px; height: 42px; border-radius: 12px; display: flex; align-items: center;
-  justify-content: center; background: linear-gradient(135deg, var(--primary-500), var(--secondary-500));
-  color: #fff; font-weight: 700; font-size: 18px; letter-spacing: -0.5px; flex: none; }
-.qa-header h1 { font-size: 1.45rem; font-weight: 650; margin: 0; line-height: 1.2; }
-.qa-header p { margin: 2px 0 0; color: var(--body-text-color-subdued); font-size: .92rem; }
-.qa-section { font-size: .72rem; font-weight: 650; text-transform: uppercase; letter-spacing: .07em;
-  color: var(--body-text-color-subdued); margin: 12px 0 2px; }
-.qa-stats { display: grid; grid-template-columns: 1fr 1fr; gap: 8px; }
-.qa-stats > div { background: var(--background-fill-secondary); border: 1px solid var(--border-color-primary);
-  border-radius: 10px; padding: 8px 10px; }
-.qa-stats b { display: block; font-size: 1.3rem; font-weight: 650; line-height: 1.2; }
-.qa-stats span { font-size: .78rem; color: var(--body-text-color-subdued); }
-.qa-kv { display: grid; grid-template-columns: auto 1fr; gap: 4px 10px; margin: 10px 0 8px; font-size: .85rem; }
-.qa-kv dt { color: var(--body-text-color-subdued); }
-.qa-kv dd { margin: 0; font-family: var(--font-mono); font-size: .8rem; text-align: right; overflow-wrap: anywhere; }
-.qa-note { font-size: .8rem; padding: 6px 10px; border-radius: 8px; }
-.qa-ok { color: #047857; background: rgba(16, 185, 129, .10); }
-.qa-warn { color: #92400e; background: rgba(245, 158, 11, .15); }
-.qa-dot { display: inline-block; width: 7px; height: 7px; border-radius: 50%; background: #10b981;
-  margin-right: 7px; vertical-align: 1px; }
-.qa-loading { display: flex; align-items: center; gap: 10px; font-size: .9rem; padding: 10px 4px; }
-.qa-spinner { width: 16px; height: 16px; flex: none; border-width: 2px; border-style: solid;
-  border-color: var(--primary-500) #cbd5e1 #cbd5e1 #cbd5e1; border-radius: 50%;
-  animation: qa-spin .8s linear infinite; }
-@keyframes qa-spin { to { transform: rotate(360deg); } }
-.qa-placeholder { text-align: center; max-width: 460px; margin: 0 auto; }
-.qa-placeholder h2 { font-size: 1.25rem; font-weight: 650; margin: 0 0 6px; }
-.qa-placeholder p { color: var(--body-text-color-subdued); margin: 0; }
-.qa-answer p { margin: 0 0 .35em; line-height: 1.6; }
-.qa-ref { color: var(--primary-600); font-weight: 650; font-size: .85em; }
-.qa-chips { display: flex; flex-wrap: wrap; gap: 6px; margin-top: 8px; }
-.qa-chip { font-size: .78rem; padding: 3px 9px; border-radius: 999px; background: var(--background-fill-secondary);
-  border: 1px solid var(--border-color-primary); overflow-wrap: anywhere; }
-.qa-chip-meta, .qa-hint { color: var(--body-text-color-subdued); }
-.qa-hint { font-size: .85rem; }
-.qa-notfound p:first-child { font-weight: 600; }
-#qa-sources, #qa-viewer { max-height: calc(62vh + 110px); overflow-y: auto; padding-right: 4px; }
-.qa-label { font-size: .72rem; font-weight: 650; text-transform: uppercase; letter-spacing: .07em;
-  color: var(--primary-600); }
-.qa-closest .qa-label { color: #b45309; }
-.qa-sources-q { font-weight: 600; margin: 2px 0 12px; overflow-wrap: anywhere; }
-.qa-card { border: 1px solid var(--border-color-primary); border-radius: 12px; padding: 12px 14px;
-  margin-bottom: 12px; background: var(--background-fill-primary); box-shadow: 0 1px 2px rgba(15, 23, 42, .05); }
-.qa-card header { display: flex; gap: 10px; align-items: flex-start; }
-.qa-num { flex: none; width: 24px; height: 24px; border-radius: 7px; background: var(--primary-100);
-  color: var(--primary-700); font-weight: 700; font-size: .8rem; display: flex; align-items: center;
-  justify-content: center; }
-.qa-title { font-weight: 600; overflow-wrap: anywhere; }
-.qa-meta { font-size: .78rem; color: var(--body-text-color-subdued); overflow-wrap: anywhere; }
-.qa-meta code { font-size: .76rem; background: none; padding: 0; }
-.qa-passage { margin: 10px 0 8px; padding: 8px 12px; border-left: 3px solid var(--primary-300);
-  background: var(--background-fill-secondary); border-radius: 0 8px 8px 0; font-size: .88rem;
-  line-height: 1.6; color: var(--body-text-color); overflow-wrap: anywhere; }
-.qa-sources mark, .qa-doc mark { background: #fde68a; color: #1f2937; padding: 0 2px; border-radius: 3px; }
-.qa-doc mark.qa-current { background: #fbbf24; box-shadow: 0 0 0 2px #f59e0b; }
-.qa-open { font-size: .8rem; color: var(--primary-600); background: none; border: none; padding: 0;
-  cursor: pointer; font-weight: 600; }
-.qa-open:hover { text-decoration: underline; }
-.qa-empty { text-align: center; color: var(--body-text-color-subdued); padding: 48px 24px; font-size: .92rem; }
-.qa-empty-icon { font-size: 2rem; opacity: .45; }
-.qa-doc-head { padding-bottom: 8px; border-bottom: 1px solid var(--border-color-primary); margin-bottom: 8px; }
-.qa-doc-body { position: relative; white-space: pre-wrap; overflow-wrap: anywhere; max-height: 62vh;
-  overflow-y: auto; font-size: .9rem; line-height: 1.65; padding-right: 6px; }
-.qa-uploads { list-style: none; padding: 0; margin: 6px 0 0; font-size: .8rem; }
-.qa-uploads li { display: flex; flex-direction: column; padding: 6px 8px; border-radius: 8px; margin-bottom: 4px;
-  background: var(--background-fill-secondary); overflow-wrap: anywhere; }
-.qa-uploads li span { color: var(--body-text-color-subdued); }
-.qa-up-added b::before, .qa-up-updated b::before { content: "\\2713  "; color: #059669; }
-.qa-up-rejected b::before { content: "\\2715  "; color: #dc2626; }
-.qa-up-duplicate b::before { content: "=  "; color: #6b7280; }
-"""
+def reference(citation: Citation) -> str:
+    """One reference-list line: [n] file, lines: "quote"."""
+    quote = " ".join(citation.quote.split())
+    return f"[{citation.n}] {citation.source}, {citation.location()}: \u201c{quote}\u201d"
+
+
+def answer_markdown(answer: Answer) -> str:
+    """The answer and its numbered references, as Markdown for pasting into a report."""
+    lines = [f"**Q:** {answer.question}", "", answer.answer]
+    if answer.citations:
+        lines += ["", "References:", ""] + [f"{reference(c)}  " for c in answer.citations]
+    return "\n".join(lines)

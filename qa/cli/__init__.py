@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from pathlib import Path
 
 from qa.errors import QAError
+from qa.options import DEFAULT_MODE, DEFAULT_TOP_K, MODES
 
 DEFAULT_FOLDER = "seeds"
 DEFAULT_INDEX = "index"
@@ -32,11 +32,21 @@ def _common(parser: argparse.ArgumentParser, index: bool = True) -> None:
 
 def _query_options(parser: argparse.ArgumentParser, index: bool = True) -> None:
     _common(parser, index)
+    parser.add_argument("--mode", choices=MODES, default=DEFAULT_MODE, help=f"retrieval mode (default: {DEFAULT_MODE})")
     parser.add_argument(
-        "--mode", choices=("hybrid", "dense", "bm25"), default="hybrid", help="retrieval mode (default: hybrid)"
+        "--top-k", type=int, default=DEFAULT_TOP_K, help=f"passages to retrieve (default: {DEFAULT_TOP_K})"
     )
-    parser.add_argument("--top-k", type=int, default=5, help="passages to retrieve (default: 5)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+
+def _source_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--source",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="only documents whose source path matches (repeatable), e.g. --source '*.pdf'",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -63,10 +73,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("search", help="show the passages ranked for a query")
     p.add_argument("query", nargs="+")
     _query_options(p)
+    _source_option(p)
 
     p = sub.add_parser("ask", help="answer a question with cited sentences ('-' reads questions from stdin)")
     p.add_argument("question", nargs="+")
     _query_options(p)
+    _source_option(p)
+
+    p = sub.add_parser("chat", help="a conversation in the terminal; follow-up questions use what came before")
+    _query_options(p)
+    _source_option(p)
 
     p = sub.add_parser("serve", help="open the browser chat")
     _common(p)
@@ -80,8 +96,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=7860)
     p.add_argument(
         "--auth",
-        default=os.environ.get("QA_AUTH"),
-        help="user:password (required for a non-loopback host; or $QA_AUTH)",
+        default=None,
+        help="user:password; visible to other users in `ps`, so prefer $QA_AUTH or --auth-file",
+    )
+    p.add_argument(
+        "--auth-file",
+        type=Path,
+        default=None,
+        help="file whose first line is user:password (required for a non-loopback host, unless $QA_AUTH is set)",
+    )
+    p.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="another host name the server answers to (e.g. behind a proxy); repeatable",
     )
 
     p = sub.add_parser("eval", help="measure answer and retrieval quality")
@@ -89,6 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
     e = kind.add_parser("questions", help="a JSONL file of {question, answers, source} over a folder")
     e.add_argument("file", type=Path)
     e.add_argument("--corpus", type=Path, required=True, help="folder of documents the questions are about")
+    e = kind.add_parser("chat", help="a JSONL file of conversation turns over a folder, with and without history")
+    e.add_argument("file", type=Path)
+    e.add_argument("--corpus", type=Path, required=True, help="folder of documents the conversations are about")
     e = kind.add_parser("beir", help="a BEIR directory (corpus.jsonl, queries.jsonl, qrels/test.tsv)")
     e.add_argument("dir", type=Path)
     e = kind.add_parser("squad", help="a SQuAD v1.1 JSON file; every paragraph is a document")
@@ -112,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="a folder of documents or a BEIR directory (default: ./seeds)",
     )
     p.add_argument("--chunks", type=int, default=None, help="instead, a synthetic corpus of N chunks")
+    p.add_argument("--questions", type=Path, default=None, help="a question file (JSONL) to time as queries")
     p.add_argument("--queries", type=int, default=50, help="queries timed per mode")
     _common(p, index=False)
     p.add_argument("--json", action="store_true")
@@ -120,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from qa import commands
+    from qa.cli import commands
 
     try:
         return getattr(commands, f"run_{args.command}")(args)
@@ -132,8 +165,3 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
-
-
-def emit(obj) -> None:
-    """Print one JSON object on one line."""
-    print(json.dumps(obj, ensure_ascii=False))

@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import tempfile
 import time
 from pathlib import Path
 
-from qa.bench_common import (
-    import_seconds,
-    machine,
-    peak_rss_mb,
-    rss_mb,
-    stage_rates,
-    stored_size,
-    text_report,
-    time_queries,
-)
 from qa.errors import InputError
+from qa.measure.timing import import_seconds, machine, peak_rss_mb, rss_mb, stage_rates, stored_size, time_queries
 
 BEIR_DOCS = 500  # a whole BEIR corpus embeds at ~15 documents/s on a laptop CPU
-SEEDS_QA = Path(__file__).resolve().parent.parent / "tests" / "data" / "seeds_qa.jsonl"
 MODEL_MODULES = ("torch", "sentence_transformers")
-
-# ---- a folder of documents or a BEIR directory ----------------------------------------------
 
 
 def _load_model(name: str | None) -> tuple[object, dict]:
@@ -42,44 +29,28 @@ def _load_model(name: str | None) -> tuple[object, dict]:
     return embedder, startup
 
 
-def _beir_documents(path: Path, limit: int) -> list:
-    """The first `limit` documents with text in a BEIR corpus.jsonl."""
-    from qa.evaluate import _beir_document
-
-    documents = []
-    with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            row = json.loads(line) if line.strip() else {}
-            if (row.get("text") or "").strip():
-                documents.append(_beir_document(row))
-            if len(documents) >= limit:
-                break
-    return documents
-
-
 def _count_lines(path: Path) -> int:
     with path.open("rb") as handle:
         return sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b""))
 
 
-def _queries(target: Path, beir: bool, index, n: int) -> tuple[list[str], str]:
+def _queries(target: Path, beir: bool, index, n: int, questions: Path | None) -> tuple[list[str], str]:
     """n query texts (cycled if fewer exist) and where they came from."""
-    from qa.evaluate import _read_jsonl
+    from qa.store import read_jsonl
 
     if beir:
-        pool, origin = [q["text"] for q in _read_jsonl(target / "queries.jsonl")][:n], "queries.jsonl"
+        pool, origin = [q["text"] for q in read_jsonl(target / "queries.jsonl", limit=n)], "queries.jsonl"
+    elif questions is not None:
+        pool, origin = (
+            [c["question"] for c in read_jsonl(questions) if isinstance(c.get("question"), str)],
+            questions.name,
+        )
     else:
-        cases = _read_jsonl(SEEDS_QA) if SEEDS_QA.is_file() else []
-        sources = {c.get("source") for c in cases} - {None}
-        if sources and sources <= index.documents.keys():
-            pool, origin = [c["question"] for c in cases], "tests/data/seeds_qa.jsonl"
-        else:
-            pool = [
-                c.text[: c.sentences[0].end - c.start][:200] for c in index.chunks[:: max(len(index.chunks) // n, 1)]
-            ]
-            origin = "first sentences of chunks"
+        step = max(len(index.chunks) // n, 1)
+        pool = [c.text[: c.sentences[0].end - c.start][:200] for c in index.chunks[::step]]
+        origin = "first sentences of chunks"
     if not pool:
-        raise InputError(f"{target}: no queries to time")
+        raise InputError(f"{questions or target}: no queries to time")
     return [pool[i % len(pool)] for i in range(n)], origin
 
 
@@ -95,12 +66,12 @@ def _encode_queries(embedder, queries: list[str]) -> tuple[list, list[float]]:
 
 def _build(documents: list, embedder, folder: Path, read_s: float) -> tuple[dict, object, dict]:
     """Index the documents through the real pipeline; stage times, raw encode time and the loaded index."""
-    from qa.index import load_index
+    from qa.index_load import load_index
     from qa.lexical import LexicalIndex
-    from qa.sync import SyncReport, update_index
+    from qa.sync import update_index
 
     report = update_index(folder, documents, lambda _: False, embedder.name, rebuild=True, progress=True,
-                          report=SyncReport(), embedder=embedder)  # fmt: skip
+                          embedder_for=lambda _: embedder)  # fmt: skip
     if report.mode != "hybrid":
         raise InputError(f"the model did not load, so there is nothing to compare: {report.warning}")
     stages = {"read": read_s, **{k: report.seconds[k] for k in ("chunk", "embed", "write")}}
@@ -122,17 +93,24 @@ def _build(documents: list, embedder, folder: Path, read_s: float) -> tuple[dict
     return build, index, stored_size(index, load_s)
 
 
-def bench_corpus(args) -> dict:
-    """Benchmark the real pipeline on a folder of documents or the first documents of a BEIR corpus."""
-    target, beir = args.target, (args.target / "corpus.jsonl").is_file()
+def bench_corpus(target: Path, model: str | None = None, queries: int = 50, questions: Path | None = None) -> dict:
+    """Benchmark the real pipeline on a folder of documents or the first documents of a BEIR corpus.
+
+    Queries are `questions` (a question file) if given, else BEIR's queries or the chunks' first sentences.
+    """
+    if queries < 1:
+        raise InputError(f"queries must be at least 1; got {queries}")
+    beir = (target / "corpus.jsonl").is_file()
     if not target.is_dir():
         raise InputError(f"{target}: not a folder (give a folder of documents or a BEIR directory)")
     memory, notes = {"start": rss_mb()}, []
-    embedder, startup = _load_model(args.model)
+    embedder, startup = _load_model(model)
     memory["after_model_load"] = rss_mb()
     start = time.perf_counter()
     if beir:
-        documents, skipped = _beir_documents(target / "corpus.jsonl", BEIR_DOCS), []
+        from qa.measure.datasets import beir_documents
+
+        documents, skipped = beir_documents(target / "corpus.jsonl", BEIR_DOCS), []
     else:
         from qa.documents import read_folder
 
@@ -147,9 +125,9 @@ def bench_corpus(args) -> dict:
     with tempfile.TemporaryDirectory(prefix="qa-bench-") as tmp:
         build, index, stored = _build(documents, embedder, Path(tmp) / "index", read_s)
         memory["after_build"] = rss_mb()
-        queries, origin = _queries(target, beir, index, args.queries)
-        vectors, encode_ms = _encode_queries(embedder, queries)
-        query = time_queries(index, queries, vectors, encode_ms)
+        texts, origin = _queries(target, beir, index, queries, questions)
+        vectors, encode_ms = _encode_queries(embedder, texts)
+        query = time_queries(index, texts, vectors, encode_ms)
     memory["after_queries"] = rss_mb()
     notes.append(f"queries: {origin}; dense and hybrid latency = query encode + rank (rank_* = rank only)")
     return {
@@ -158,27 +136,10 @@ def bench_corpus(args) -> dict:
         "model": embedder.name,
         "notes": notes,
         "machine": machine(),
-        "corpus": {"documents": len(index.documents), "chunks": len(index.chunks), "queries": len(queries)},
+        "corpus": {"documents": len(index.documents), "chunks": len(index.chunks), "queries": len(texts)},
         "startup": startup,
         "build": build,
         "index": stored,
         "query": query,
         "memory": {"peak_rss_mb": peak_rss_mb(), "rss_mb": memory},
     }
-
-
-def run(args) -> int:
-    """`qa bench`: measure, then print a text report or one JSON object."""
-    if args.queries < 1:
-        raise InputError(f"--queries must be at least 1. Currently, it is {args.queries}")
-    if args.chunks is not None:
-        from qa.bench_synthetic import bench_synthetic
-
-        result = bench_synthetic(args)
-    else:
-        result = bench_corpus(args)
-    if args.json:
-        print(json.dumps(result, ensure_ascii=False))
-    else:
-        print("\n".join(text_report(result)))
-    return 0

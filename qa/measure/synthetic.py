@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.bench_common import import_seconds, machine, peak_rss_mb, rss_mb, stage_rates, stored_size, time_queries
 from qa.errors import InputError
+from qa.measure.timing import import_seconds, machine, peak_rss_mb, rss_mb, stage_rates, stored_size, time_queries
 
 DIMENSION = 384  # the packaged all-MiniLM-L6-v2's
 CONTENT_WORDS = 100_000
@@ -126,65 +126,63 @@ def _tokenize_estimate(texts: list[str]) -> float:
 
 
 def _write(folder: Path, documents, chunks, lexical, dense) -> None:
-    from qa.index import Index, IndexLock, save_index
+    from qa.chunking import ChunkParams
+    from qa.index import Index, Manifest
+    from qa.index_save import save_index
+    from qa.store import IndexLock
 
-    manifest = {
-        "mode": "hybrid",
-        "model": "synthetic",
-        "dimension": DIMENSION,
-        "chunking": {"size": 120, "overlap": 1},
-        "stem": True,
-        "documents": {d.doc_id: d.content_hash for d in documents},
-        "chunks": len(chunks),
-    }
+    manifest = Manifest.describe(documents, len(chunks), "synthetic", dense, ChunkParams())
     with IndexLock(folder):
         save_index(folder, Index(manifest, {d.doc_id: d for d in documents}, chunks, lexical, dense))
 
 
-def bench_synthetic(args) -> dict:
-    """Build, write, load and query an index of args.chunks synthetic chunks; time and memory per stage."""
-    if args.chunks < 1:
-        raise InputError(f"--chunks must be at least 1. Currently, it is {args.chunks}")
+NOTES = [
+    f"vectors synthetic: random {DIMENSION}-d unit vectors; no model is loaded, so nothing is encoded",
+    f"texts synthetic: {WORDS_PER_CHUNK[0]}-{WORDS_PER_CHUNK[1]} words a chunk, Zipf(s={ZIPF_S}) over the stop "
+    f"words + {CONTENT_WORDS:,} made-up words; {CHUNKS_PER_DOC} chunks a document; reading and chunking not run",
+    "queries: 2-5 random content words, random unit query vectors; latency is rank only (no encode)",
+]
+
+
+def bench_synthetic(chunks: int, queries: int = 50) -> dict:
+    """Build, write, load and query an index of `chunks` synthetic chunks; time and memory per stage."""
+    if chunks < 1 or queries < 1:
+        raise InputError(f"chunks and queries must be at least 1; got {chunks} and {queries}")
     startup = import_seconds(("faiss", "scipy.sparse", "rank_bm25"))
-    from qa.index import faiss_index, load_index
+    from qa.index import DenseVectors
+    from qa.index_load import load_index
     from qa.lexical import LexicalIndex
 
     rng, stages = np.random.default_rng(SEED), _Stages()
-    texts = stages.run("generate_texts", synthetic_texts, args.chunks, rng)
-    documents, chunks = stages.run("make_chunks", documents_and_chunks, texts)
+    texts = stages.run("generate_texts", synthetic_texts, chunks, rng)
+    documents, records = stages.run("make_chunks", documents_and_chunks, texts)
     lexical = stages.run("bm25", LexicalIndex.build, texts)
     tokenize_s = _tokenize_estimate(texts)
     del texts
-    vectors = stages.run("generate_vectors", unit_vectors, args.chunks, rng)
-    dense = stages.run("faiss", faiss_index, vectors)
+    vectors = stages.run("generate_vectors", unit_vectors, chunks, rng)
+    dense = stages.run("faiss", DenseVectors.build, vectors)
     del vectors
     with tempfile.TemporaryDirectory(prefix="qa-bench-") as tmp:
-        stages.run("write", _write, Path(tmp) / "index", documents, chunks, lexical, dense)
-        del documents, chunks, lexical, dense
+        stages.run("write", _write, Path(tmp) / "index", documents, records, lexical, dense)
+        del documents, records, lexical, dense
         index = stages.run("load", load_index, Path(tmp) / "index")
-    queries = synthetic_queries(args.queries, rng)
-    query = time_queries(index, queries, list(unit_vectors(len(queries), rng)), None)
+    texts = synthetic_queries(queries, rng)
+    query = time_queries(index, texts, list(unit_vectors(len(texts), rng)), None)
     stages.rss["after_queries"] = rss_mb()
-    build = stage_rates({k: stages.seconds[k] for k in ("bm25", "faiss", "write")}, len(index.documents), args.chunks)
+    build = stage_rates({k: stages.seconds[k] for k in ("bm25", "faiss", "write")}, len(index.documents), chunks)
     build["details_s"] = {
         "tokenize (est., inside bm25)": round(tokenize_s, 4),
         "generate texts (not indexing)": round(stages.seconds["generate_texts"], 4),
         "make chunk records (not indexing)": round(stages.seconds["make_chunks"], 4),
         "generate vectors (not indexing)": round(stages.seconds["generate_vectors"], 4),
     }
-    notes = [
-        f"vectors synthetic: random {DIMENSION}-d unit vectors; no model is loaded, so nothing is encoded",
-        f"texts synthetic: {WORDS_PER_CHUNK[0]}-{WORDS_PER_CHUNK[1]} words a chunk, Zipf(s={ZIPF_S}) over the stop "
-        f"words + {CONTENT_WORDS:,} made-up words; {CHUNKS_PER_DOC} chunks a document; reading and chunking not run",
-        "queries: 2-5 random content words, random unit query vectors; latency is rank only (no encode)",
-    ]
     return {
-        "target": f"synthetic ({args.chunks:,} chunks)",
+        "target": f"synthetic ({chunks:,} chunks)",
         "kind": "synthetic",
         "model": None,
-        "notes": notes,
+        "notes": NOTES,
         "machine": machine(),
-        "corpus": {"documents": len(index.documents), "chunks": len(index.chunks), "queries": len(queries)},
+        "corpus": {"documents": len(index.documents), "chunks": len(index.chunks), "queries": len(texts)},
         "startup": {**startup, "model_load_s": None},
         "build": build,
         "index": stored_size(index, stages.seconds["load"]),

@@ -1,4 +1,4 @@
-"""Measuring and reporting for `qa bench`: memory, import time, query latency, stage rates, the text table."""
+"""Measuring for `qa bench`: memory, import time, query latency, stage rates, index size."""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ import os
 import subprocess
 import sys
 import time
-
-# ---- measuring ------------------------------------------------------------------------------
 
 
 def rss_mb() -> float | None:
@@ -66,7 +64,8 @@ def time_queries(index, queries: list[str], vectors: list, encode_ms: list[float
     """Warm p50/p95 per mode; dense and hybrid add the query's own encode time when there is one."""
     from tqdm import tqdm
 
-    from qa.retrieval import MODES, rank
+    from qa.options import MODES
+    from qa.retrieval import rank
 
     for mode in MODES:  # warm-up: caches, FAISS threads, first-call costs
         for query, vector in list(zip(queries, vectors))[:3]:
@@ -110,65 +109,6 @@ def stage_rates(seconds: dict[str, float], documents: int, chunks: int) -> dict:
 
 def stored_size(index, load_s: float) -> dict:
     """Load time, and the index's size on disk in total and per file, in MB."""
-    files = {name: meta["bytes"] / 2**20 for name, meta in index.manifest["files"].items()}
+    files = {name: meta["bytes"] / 2**20 for name, meta in index.manifest.files.items()}
     disk = round(sum(files.values()), 4)
     return {"load_s": round(load_s, 4), "disk_mb": disk, "files_mb": {k: round(v, 4) for k, v in files.items()}}
-
-
-# ---- output ---------------------------------------------------------------------------------
-
-
-def _header(result: dict) -> list[str]:
-    corpus, cpu, startup = result["corpus"], result["machine"], result["startup"]
-    lines = [f"qa bench {result['target']} ({result['kind']}): {corpus['documents']} documents, "
-             f"{corpus['chunks']} chunks, {corpus['queries']} queries per mode"]  # fmt: skip
-    lines += [f"  note: {n}" for n in result["notes"]]
-    threads = "".join(f", {k.replace('_', ' ')} {v}" for k, v in cpu.items() if k.endswith("_threads"))
-    lines.append(f"  machine: {cpu['cpus']} CPUs{threads}; load average {cpu['loadavg_1m']} (timings are wall-clock)")
-    modules = [k for k in startup if k.startswith("import_") and k.endswith("_s") and k != "import_s"]
-    imports = ", ".join(f"{k[7:-2]} {startup[k]:.2f}s" for k in modules)
-    line = f"startup: import {startup['import_s']:.2f}s ({imports}; {startup['import_measured']})"
-    load = startup.get("model_load_s")
-    return lines + [line + (f", model load {load:.2f}s" if load is not None else "")]
-
-
-def _build_table(build: dict) -> list[str]:
-    total = build["seconds"]["total"]
-    lines = [f"{'build stage':<38}{'seconds':>10}{'share':>7}{'us/chunk':>11}"]
-    for stage, seconds in build["seconds"].items():
-        share = f"{100 * seconds / total:.0f}%" if total else "-"
-        lines.append(f"  {stage:<36}{seconds:>10.3f}{share:>7}{build['us_per_chunk'].get(stage, ''):>11}")
-    lines += [f"  {name:<36}{s:>10.3f}" for name, s in build.get("details_s", {}).items()]
-    lines.append(f"  throughput: {build['docs_per_s']} documents/s, {build['chunks_per_s']} chunks/s")
-    if "encode_s" in build:
-        lines.append(f"  raw model.encode of the same chunks: {build['encode_s']:.3f}s, {build['encode_chunks_per_s']} "
-                     f"chunks/s; pipeline time / encode time = {build['pipeline_overhead_ratio']}")  # fmt: skip
-        lines.append(f"  stages other than embed: {100 * build['outside_embed_share']:.1f}% of the build")
-    return lines
-
-
-def _query_table(query: dict) -> list[str]:
-    lines = [f"{'query (warm)':<14}{'p50 ms':>10}{'p95 ms':>10}{'rank p50':>10}{'rank p95':>10}"]
-    for mode, q in query.items():
-        rank_cols = f"{q['rank_p50_ms']:>10.2f}{q['rank_p95_ms']:>10.2f}" if "rank_p50_ms" in q else ""
-        lines.append(f"  {mode:<12}{q['p50_ms']:>10.2f}{q['p95_ms']:>10.2f}{rank_cols}")
-    return lines
-
-
-def text_report(result: dict) -> list[str]:
-    """The result as a plain-text report."""
-    stored, memory = result["index"], result["memory"]
-    rss = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in memory["rss_mb"].items())
-    files = ", ".join(f"{k} {v}" for k, v in sorted(stored["files_mb"].items(), key=lambda kv: -kv[1])[:4])
-    peaks = ", ".join(f"after {k.replace('_', ' ')} {v}" for k, v in memory.get("peak_rss_mb_after", {}).items())
-    return [
-        *_header(result),
-        "",
-        *_build_table(result["build"]),
-        f"index: load {stored['load_s']:.3f}s, {stored['disk_mb']} MB on disk ({files})",
-        "",
-        *_query_table(result["query"]),
-        "",
-        f"memory: peak RSS {memory['peak_rss_mb']} MB; RSS (MB) {rss}",
-        *([f"        peak RSS so far (MB) {peaks}"] if peaks else []),
-    ]

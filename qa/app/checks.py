@@ -1,0 +1,97 @@
+"""Server-side checks of what an event receives: every value can come from a hand-made HTTP call."""
+
+from __future__ import annotations
+
+import math
+import re
+
+from qa.options import MAX_QUESTION_CHARS, MODES
+
+MAX_HISTORY = 1_000  # chat messages a conversation may carry back to the server
+MAX_TOP_K = 10
+_TARGET = re.compile(r"[cp][0-9]{1,4}")
+
+
+class Refused(Exception):
+    """A call with a bad value; the handler turns it into an error the user reads (no traceback)."""
+
+
+def question(value, empty: str = "Type a question first.") -> str:
+    """The question with its whitespace folded; refused if not text, empty, or over MAX_QUESTION_CHARS."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise Refused(f"The question must be text, not {type(value).__name__}.")
+    if len(value) > MAX_QUESTION_CHARS:
+        raise Refused(f"The question is {len(value):,} characters long; the limit is {MAX_QUESTION_CHARS:,}.")
+    text = " ".join(value.split())
+    if not text:
+        raise Refused(empty)
+    return text
+
+
+def history(value) -> list:
+    """The chat so far: a list of at most MAX_HISTORY messages (None is an empty chat)."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise Refused(f"The chat history must be a list, not {type(value).__name__}.")
+    if len(value) > MAX_HISTORY:
+        raise Refused(f"The chat holds over {MAX_HISTORY:,} messages; start a new chat.")
+    return list(value)
+
+
+def answers(value) -> list:
+    """The session's answers (server-side state); anything but a list is an empty one."""
+    return list(value) if isinstance(value, list) else []
+
+
+def mode(value) -> str:
+    """One of the retrieval modes."""
+    if not isinstance(value, str) or value not in MODES:
+        raise Refused(f"Unknown retrieval mode {str(value)[:40]!r}; choose one of {', '.join(MODES)}.")
+    return value
+
+
+def top_k(value) -> int:
+    """A whole number of passages from 1 to MAX_TOP_K (the slider sends floats such as 5.0)."""
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if not ok or value != int(value) or not 1 <= value <= MAX_TOP_K:
+        raise Refused(f"Passages to retrieve must be a whole number from 1 to {MAX_TOP_K}; got {str(value)[:40]!r}.")
+    return int(value)
+
+
+def shown(value) -> int:
+    """The index of the answer shown (server-side state); -1 for none."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else -1
+
+
+def target(data) -> str:
+    """The source a card asks to open: `c<n>` (citation) or `p<n>` (passage); '' for anything else."""
+    value = data.get("open") if isinstance(data, dict) else None
+    return value if isinstance(value, str) and _TARGET.fullmatch(value) else ""
+
+
+def message_turn(index) -> int:
+    """The exchange a clicked chat message belongs to; -1 if the index is not a message number."""
+    if isinstance(index, list | tuple):
+        index = index[0] if index else None
+    if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < 2 * MAX_HISTORY:
+        return -1
+    return index // 2
+
+
+def example(value) -> str:
+    """An example question clicked in the empty chat, checked like a typed one."""
+    text = value.get("text", "") if isinstance(value, dict) else value
+    return question(text)
+
+
+def file_list(value) -> list[str]:
+    """Uploaded file paths: a list of text paths (None is no files)."""
+    if value is None:
+        return []
+    items = value if isinstance(value, list) else [value]
+    if len(items) > 100 or not all(isinstance(item, str) for item in items):
+        raise Refused("Uploads must be at most 100 files sent through the upload button.")
+    return [str(item) for item in items]

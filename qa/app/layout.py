@@ -1,0 +1,93 @@
+"""The chat page: Gradio components wired to Handlers; only `ask` is public in the API."""
+
+from __future__ import annotations
+
+from qa.app import render
+from qa.app.handlers import EXAMPLES, PRIVATE, TITLE, Handlers, gr
+from qa.documents import SUPPORTED
+from qa.engine import Engine
+from qa.ingest import MAX_UPLOAD_BYTES
+from qa.options import MAX_QUESTION_CHARS, MODES
+
+
+def build_app(engine: Engine, max_upload_bytes: int = MAX_UPLOAD_BYTES) -> gr.Blocks:
+    """The chat, documents, settings, status and export panels, wired to Handlers; not launched."""
+    h = Handlers(engine, max_upload_bytes)
+    with gr.Blocks(title=TITLE, analytics_enabled=False, fill_width=True, delete_cache=(3600, 86400)) as demo:
+        answers, shown, pending = gr.State([]), gr.State(-1), gr.State("")
+        with gr.Sidebar(open=True, width=320, elem_id="qa-sidebar"):
+            gr.HTML('<div class="qa-section">Index</div>')
+            status = gr.HTML(render.loading_html(), elem_id="qa-status")
+            gr.HTML('<div class="qa-section">Documents</div>')
+            files = gr.File(
+                label="Add documents",
+                show_label=False,
+                file_count="multiple",
+                file_types=list(SUPPORTED),
+                height=120,
+                elem_id="qa-upload",
+            )
+            gr.HTML(render.upload_hint(SUPPORTED, max_upload_bytes))
+            uploads = gr.HTML(elem_id="qa-upload-log")
+            gr.HTML('<div class="qa-section">Settings</div>')
+            mode = gr.Radio(list(MODES), value="hybrid", label="Retrieval mode", elem_id="qa-mode")
+            top_k = gr.Slider(1, 10, value=5, step=1, label="Passages to retrieve", elem_id="qa-topk")
+        with gr.Column(elem_id="qa-page"):
+            gr.HTML(render.header_html())
+        with gr.Row(equal_height=False, elem_id="qa-main"):
+            with gr.Column(scale=6, min_width=340):
+                chat = gr.Chatbot(
+                    elem_id="qa-chat",
+                    height="62vh",
+                    show_label=False,
+                    render_markdown=False,
+                    sanitize_html=True,
+                    allow_tags=False,
+                    latex_delimiters=[],
+                    buttons=[],
+                    feedback_options=None,
+                    layout="bubble",
+                    placeholder=render.chat_placeholder(),
+                    examples=[{"text": q} for q in EXAMPLES],
+                )
+                question = gr.Textbox(
+                    placeholder="Ask a question about your documents\u2026",
+                    show_label=False,
+                    submit_btn="Ask",
+                    max_length=MAX_QUESTION_CHARS,
+                    elem_id="qa-question",
+                )
+                with gr.Row(elem_id="qa-actions"):
+                    copy = gr.Button("Copy answer as Markdown", size="sm", elem_id="qa-copy")
+                    download = gr.DownloadButton("Download chat (.md)", size="sm", interactive=False)
+                    clear = gr.Button("New chat", size="sm")
+                with gr.Accordion("Last answer as Markdown", open=False):
+                    markdown = gr.Textbox(show_label=False, lines=6, max_lines=14, interactive=False, buttons=["copy"])
+            with gr.Column(scale=5, min_width=300), gr.Tabs(selected="sources") as tabs:
+                with gr.Tab("Sources", id="sources"):
+                    sources = gr.HTML(
+                        render.sources_placeholder(), elem_id="qa-sources", js_on_load=render.static("open.js")
+                    )
+                with gr.Tab("Document", id="document"):
+                    viewer = gr.HTML(
+                        render.document_placeholder(), elem_id="qa-viewer", js_on_load=render.static("scroll.js")
+                    )
+
+        answer_outputs = [chat, answers, shown, sources, markdown, download, status, tabs]
+        asked = question.submit(h.add_question, [question, chat], [chat, question, pending], **PRIVATE)
+        asked.success(h.respond, [pending, chat, answers, mode, top_k], answer_outputs, **PRIVATE)
+        picked = chat.example_select(h.use_example, None, question, **PRIVATE)
+        picked = picked.then(h.add_question, [question, chat], [chat, question, pending], **PRIVATE)
+        picked.success(h.respond, [pending, chat, answers, mode, top_k], answer_outputs, **PRIVATE)
+        chat.select(h.select_message, answers, [sources, shown, tabs], **PRIVATE)
+        sources.click(h.open_source, [answers, shown], [viewer, tabs], **PRIVATE)
+        files.upload(h.upload, [files, mode], [uploads, status, files], concurrency_limit=1, **PRIVATE)
+        mode.change(h.status, mode, status, show_progress="hidden", **PRIVATE)
+        copy.click(None, markdown, None, js=render.static("copy.js"))
+        cleared = [chat, answers, shown, sources, viewer, markdown, download, tabs]
+        clear.click(h.clear, None, cleared, **PRIVATE)
+        chat.clear(h.clear, None, cleared, **PRIVATE)
+        demo.load(h.warm, mode, status, show_progress="hidden", **PRIVATE)
+        gr.api(h.ask, api_name="ask", concurrency_limit=4)  # the engine is thread-safe; queries overlap
+    demo.qa_handlers = h
+    return demo

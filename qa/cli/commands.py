@@ -1,0 +1,170 @@
+"""What each `qa` command does: call the library with plain values, print its records as text or JSON."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
+
+from qa.cli import text
+from qa.errors import InputError
+
+
+def emit(obj) -> None:
+    """Print one JSON object on one line."""
+    print(json.dumps(obj, ensure_ascii=False))
+
+
+def _params(args):
+    from qa.chunking import ChunkParams
+
+    if args.chunk_size is None and args.chunk_overlap is None:
+        return None
+    defaults = ChunkParams()
+    return ChunkParams(
+        defaults.size if args.chunk_size is None else args.chunk_size,
+        defaults.overlap if args.chunk_overlap is None else args.chunk_overlap,
+    )
+
+
+def _report_dict(report) -> dict:
+    data = asdict(report)
+    data["skipped"] = [{"source": s.source, "reason": s.reason} for s in report.skipped]
+    return data
+
+
+def _engine(args):
+    from qa.engine import Engine
+
+    return Engine(args.index, args.model)
+
+
+def run_index(args) -> int:
+    if not args.folder.is_dir():
+        raise InputError(f"{args.folder}: no such folder (give the folder of documents to index)")
+    engine = _engine(args)
+    show = (
+        (lambda r: emit(_report_dict(r))) if args.json else (lambda r: print("\n".join(text.summary(r, args.folder))))
+    )
+    show(engine.sync(args.folder, _params(args), args.rebuild, progress=not args.json))
+    if args.watch:
+        print(f"Watching {args.folder} for changes (Ctrl-C to stop)...", file=sys.stderr)
+        for report in engine.watch(args.folder):
+            show(report)
+    return 0
+
+
+def run_search(args) -> int:
+    query = " ".join(args.query)
+    hits, mode = _engine(args).search(query, args.mode, args.top_k, args.source)
+    if args.json:
+        emit({"query": query, "mode": mode, "passages": [h.to_dict() for h in hits]})
+    else:
+        print("\n".join(text.hits(hits)))
+    return 0
+
+
+def run_ask(args) -> int:
+    engine = _engine(args)
+    questions = [" ".join(args.question)]
+    if questions == ["-"]:
+        questions = [line.strip() for line in sys.stdin if line.strip()]
+    for question in questions:
+        try:
+            answer = engine.ask(question, args.mode, args.top_k, sources=args.source)
+        except InputError as exc:
+            if len(questions) == 1:
+                raise
+            emit({"question": question, "error": str(exc)}) if args.json else print(f"qa: error: {exc}\n")
+            continue
+        if args.json:
+            emit(answer.to_dict())
+        else:
+            print("\n".join(text.answer(answer)) + ("\n" if len(questions) > 1 else ""))
+    return 0
+
+
+def _chat_lines(args) -> int:
+    """`qa chat --json`: one {"conversation", "question", "sources"?} object a line in, one answer a line out."""
+    from qa.chat import Chats
+
+    chats = Chats(_engine(args))
+    for number, line in enumerate(sys.stdin, start=1):
+        if not line.strip():
+            continue
+        try:
+            turn = json.loads(line)
+            if not isinstance(turn, dict) or not isinstance(turn.get("question"), str):
+                raise InputError("expected an object with a 'question' string")
+            conversation = str(turn.get("conversation", ""))
+            sources = turn.get("sources") or list(args.source)
+            answer = chats.ask(conversation, turn["question"], sources, mode=args.mode, top_k=args.top_k)
+        except (ValueError, InputError) as exc:
+            emit({"line": number, "error": f"stdin:{number}: {exc}"})
+            continue
+        emit({"conversation": conversation, **answer.to_dict()})
+    return 0
+
+
+def run_chat(args) -> int:
+    """`qa chat`: ask, follow up, `/new` to start over, `/source GLOB` to scope, Ctrl-D to leave."""
+    if args.json:
+        return _chat_lines(args)
+    import readline  # noqa: F401 - line editing and history for input()
+
+    from qa.chat import Chat
+
+    chat = Chat(_engine(args))
+    chat.scope(args.source)
+    print(text.CHAT_HELP)
+    while True:
+        try:
+            line = input("? ").strip()
+        except EOFError:
+            print()
+            return 0
+        try:
+            print("\n".join(text.chat_turn(chat, line, args.mode, args.top_k)) + "\n")
+        except InputError as exc:
+            print(f"qa: {exc}\n")
+
+
+def run_serve(args) -> int:
+    from qa.app import serve
+    from qa.app.server import auth_from
+
+    say = lambda message: print(f"qa: {message}", file=sys.stderr)  # noqa: E731
+    auth = auth_from(args.auth, args.auth_file, warn=lambda message: say(f"warning: {message}"))
+    serve(args.index, args.folder, args.model, args.host or "127.0.0.1", args.port, auth,
+          on_build=say, allow_hosts=args.allow_host)  # fmt: skip
+    return 0
+
+
+def run_eval(args) -> int:
+    from qa.measure import evaluate
+
+    if args.kind == "questions":
+        result = evaluate.eval_questions(args.file, args.corpus, args.cache, args.model, args.mode, args.top_k)
+    elif args.kind == "chat":
+        from qa.measure.chat import eval_chat
+
+        result = eval_chat(args.file, args.corpus, args.cache, args.model, args.mode, args.top_k)
+    elif args.kind == "beir":
+        result = evaluate.eval_beir(args.dir, args.cache, args.model)
+    else:
+        result = evaluate.eval_squad(args.file, args.cache, args.model, args.limit)
+    print(json.dumps(result, ensure_ascii=False) if args.json else "\n".join(text.evaluation(result)))
+    return 0
+
+
+def run_bench(args) -> int:
+    if args.chunks is not None:
+        from qa.measure.synthetic import bench_synthetic
+
+        result = bench_synthetic(args.chunks, args.queries)
+    else:
+        from qa.measure.bench import bench_corpus
+
+        result = bench_corpus(args.target, args.model, args.queries, args.questions)
+    print(json.dumps(result, ensure_ascii=False) if args.json else "\n".join(text.bench(result)))
+    return 0

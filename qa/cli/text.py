@@ -1,0 +1,136 @@
+"""Plain-text renderings of the library's records for the terminal: answers, passages, index, eval and bench."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+
+def summary(report, folder: Path) -> list[str]:
+    """What an index sync did, in a few lines."""
+    lines = [
+        f"Indexed {folder}: {report.documents} documents, {report.chunks} chunks ({report.mode} mode"
+        + (f", model {report.model})" if report.model else ")"),
+        f"  added {len(report.added)}, updated {len(report.updated)}, removed {len(report.removed)}, "
+        f"unchanged {report.unchanged}, skipped {len(report.skipped)}; "
+        f"embedded {report.embedded} chunks, reused {report.reused}",
+    ]
+    lines += [f"  skipped {s.source}: {s.reason}" for s in report.skipped]
+    if report.warning:
+        lines.append(f"  warning: {report.warning}")
+    lines.append(f"  time {report.seconds.get('total', 0):.1f}s")
+    return lines
+
+
+def hits(ranked) -> list[str]:
+    """Ranked passages with score, file and place."""
+    if not ranked:
+        return ["No matching passages."]
+    lines = []
+    for rank, hit in enumerate(ranked, start=1):
+        chunk = hit.chunk
+        lines.append(f"{rank}. [{hit.score:.4f}] {chunk.doc_id}, {chunk.location()}")
+        lines.append(textwrap.indent(textwrap.fill(" ".join(chunk.text.split()), 100), "   "))
+    return lines
+
+
+def answer(reply) -> list[str]:
+    """The answer, then its references, or the closest passages when there is no answer."""
+    lines = [textwrap.fill(reply.answer, 100)]
+    if reply.citations:
+        lines += ["", "References:"]
+        for c in reply.citations:
+            lines.append(f"[{c.n}] {c.source} ({c.title}), {c.location()}: \u201c{' '.join(c.quote.split())}\u201d")
+    elif reply.passages:
+        lines += ["", "Closest passages (not an answer):"]
+        for hit in reply.passages[:3]:
+            chunk = hit.chunk
+            lines.append(f"- {chunk.doc_id}, {chunk.location()}: {' '.join(chunk.text.split())[:160]}")
+    return lines
+
+
+CHAT_HELP = "Ask a question (follow-ups use what came before); /new starts over, /source GLOB scopes, Ctrl-D leaves."
+
+
+def chat_turn(chat, line: str, mode: str, top_k: int) -> list[str]:
+    """Run one line of the terminal chat (a question or a /command) and render what it gives."""
+    if line in ("/new", "/reset"):
+        chat.new()
+        return ["(new conversation)"]
+    if line.startswith("/source"):
+        chat.scope(line.split()[1:])
+        return [f"(searching only {', '.join(chat.sources)})" if chat.sources else "(searching every document)"]
+    if not line:
+        return []
+    reply = chat.ask(line, mode, top_k)
+    searched = [f"(searched for: {reply.searched})"] if reply.searched else []
+    return searched + answer(reply)
+
+
+def evaluation(result: dict) -> list[str]:
+    """An eval result: one line a figure, one a mode, one a miss."""
+    lines = []
+    for key, value in result.items():
+        if isinstance(value, dict):
+            lines.append(f"{key:>8}: " + "  ".join(f"{k} {v:.4f}" for k, v in value.items()))
+        elif key == "failures":
+            lines += [f"  miss: {failure['question']} -> {failure['got'][:100]}" for failure in value]
+        else:
+            lines.append(f"{key}: {value}")
+    return lines
+
+
+def _header(result: dict) -> list[str]:
+    corpus, cpu, startup = result["corpus"], result["machine"], result["startup"]
+    lines = [f"qa bench {result['target']} ({result['kind']}): {corpus['documents']} documents, "
+             f"{corpus['chunks']} chunks, {corpus['queries']} queries per mode"]  # fmt: skip
+    lines += [f"  note: {n}" for n in result["notes"]]
+    threads = "".join(f", {k.replace('_', ' ')} {v}" for k, v in cpu.items() if k.endswith("_threads"))
+    lines.append(f"  machine: {cpu['cpus']} CPUs{threads}; load average {cpu['loadavg_1m']} (timings are wall-clock)")
+    modules = [k for k in startup if k.startswith("import_") and k.endswith("_s") and k != "import_s"]
+    imports = ", ".join(f"{k[7:-2]} {startup[k]:.2f}s" for k in modules)
+    line = f"startup: import {startup['import_s']:.2f}s ({imports}; {startup['import_measured']})"
+    load = startup.get("model_load_s")
+    return lines + [line + (f", model load {load:.2f}s" if load is not None else "")]
+
+
+def _build_table(build: dict) -> list[str]:
+    total = build["seconds"]["total"]
+    lines = [f"{'build stage':<38}{'seconds':>10}{'share':>7}{'us/chunk':>11}"]
+    for stage, seconds in build["seconds"].items():
+        share = f"{100 * seconds / total:.0f}%" if total else "-"
+        lines.append(f"  {stage:<36}{seconds:>10.3f}{share:>7}{build['us_per_chunk'].get(stage, ''):>11}")
+    lines += [f"  {name:<36}{s:>10.3f}" for name, s in build.get("details_s", {}).items()]
+    lines.append(f"  throughput: {build['docs_per_s']} documents/s, {build['chunks_per_s']} chunks/s")
+    if "encode_s" in build:
+        lines.append(f"  raw model.encode of the same chunks: {build['encode_s']:.3f}s, {build['encode_chunks_per_s']} "
+                     f"chunks/s; pipeline time / encode time = {build['pipeline_overhead_ratio']}")  # fmt: skip
+        lines.append(f"  stages other than embed: {100 * build['outside_embed_share']:.1f}% of the build")
+    return lines
+
+
+def _query_table(query: dict) -> list[str]:
+    lines = [f"{'query (warm)':<14}{'p50 ms':>10}{'p95 ms':>10}{'rank p50':>10}{'rank p95':>10}"]
+    for mode, q in query.items():
+        rank_cols = f"{q['rank_p50_ms']:>10.2f}{q['rank_p95_ms']:>10.2f}" if "rank_p50_ms" in q else ""
+        lines.append(f"  {mode:<12}{q['p50_ms']:>10.2f}{q['p95_ms']:>10.2f}{rank_cols}")
+    return lines
+
+
+def bench(result: dict) -> list[str]:
+    """A bench result as a plain-text report."""
+    stored, memory = result["index"], result["memory"]
+    rss = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in memory["rss_mb"].items())
+    files = ", ".join(f"{k} {v}" for k, v in sorted(stored["files_mb"].items(), key=lambda kv: -kv[1])[:4])
+    peaks = ", ".join(f"after {k.replace('_', ' ')} {v}" for k, v in memory.get("peak_rss_mb_after", {}).items())
+    return [
+        *_header(result),
+        "",
+        *_build_table(result["build"]),
+        f"index: load {stored['load_s']:.3f}s, {stored['disk_mb']} MB on disk ({files})",
+        "",
+        *_query_table(result["query"]),
+        "",
+        f"memory: peak RSS {memory['peak_rss_mb']} MB; RSS (MB) {rss}",
+        *([f"        peak RSS so far (MB) {peaks}"] if peaks else []),
+    ]

@@ -1,0 +1,139 @@
+"""Writing an index version atomically: build it in a temporary folder, rename it into place, swap CURRENT.
+
+A crash at any moment leaves the old or the new index; an OSError (disk full, I/O error) becomes
+IndexWriteError and leaves the previous version current, with no temporary files behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import time
+import uuid
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from qa import __version__
+from qa.index import Index
+from qa.store import (
+    CURRENT,
+    VERSION_NAME,
+    chunk_row,
+    document_row,
+    fsync_path,
+    pointer,
+    sha256_file,
+    write_error,
+    write_jsonl,
+)
+
+
+def _fault(step: str) -> None:
+    """A seam for tests that inject I/O errors at each step of a write; does nothing otherwise."""
+
+
+def _write_files(folder: Path, index: Index) -> dict:
+    """Write every data file of `index` into `folder`; returns name -> {sha256, bytes}."""
+    _fault("documents")
+    write_jsonl(folder / "documents.jsonl", (document_row(d) for d in index.documents.values()))
+    _fault("chunks")
+    write_jsonl(folder / "chunks.jsonl", (chunk_row(c) for c in index.chunks))
+    _fault("lexical")
+    (folder / "vocab.json").write_text(json.dumps(index.lexical.vocab, ensure_ascii=False), encoding="utf-8")
+    for name, array in index.lexical.arrays().items():
+        np.save(folder / f"bm25.{name}.npy", array, allow_pickle=False)
+    if index.dense is not None:
+        import faiss
+
+        _fault("vectors")
+        try:
+            faiss.write_index(index.dense.faiss, str(folder / "vectors.faiss"))
+        except RuntimeError as exc:  # faiss reports a failed write (disk full...) as "... (No space left on device)"
+            found = re.search(r"\(([^()]+)\)\s*$", str(exc))
+            raise OSError(found.group(1) if found else "cannot write vectors.faiss") from None
+    files = {}
+    for path in sorted(folder.iterdir()):
+        fsync_path(path)
+        files[path.name] = {"sha256": sha256_file(path), "bytes": path.stat().st_size}
+    return files
+
+
+def versions(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.is_dir() and VERSION_NAME.match(p.name))
+
+
+def _remove_stale(folder: Path, keep: set[str]) -> None:
+    """Drop temporary folders of interrupted writes and versions older than the previous one."""
+    for path in folder.iterdir():
+        stale_tmp = path.name.startswith(".tmp-")
+        old_version = VERSION_NAME.match(path.name) and path.name not in keep
+        if path.is_dir() and (stale_tmp or old_version):
+            shutil.rmtree(path, ignore_errors=True)
+        elif path.name.startswith(f"{CURRENT}.tmp"):
+            path.unlink(missing_ok=True)
+
+
+def _abandon(folder: Path, tmp: Path, name: str | None) -> None:
+    """Remove what a failed write left behind; a version CURRENT already names is kept."""
+    shutil.rmtree(tmp, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        for stray in folder.glob(f"{CURRENT}.tmp-*"):
+            stray.unlink(missing_ok=True)
+    if name is not None and pointer(folder) != name:
+        shutil.rmtree(folder / name, ignore_errors=True)
+
+
+def _switch(folder: Path, name: str) -> None:
+    """Point CURRENT at `name` with an atomic replace."""
+    _fault("switch")
+    staged = folder / f"{CURRENT}.tmp-{uuid.uuid4().hex}"
+    staged.write_text(name + "\n", encoding="utf-8")
+    fsync_path(staged)
+    os.replace(staged, folder / CURRENT)
+
+
+def _write_version(folder: Path, index: Index, previous: str | None) -> Index:
+    """Build a new version in a temporary folder, rename it into place and point CURRENT at it."""
+    _remove_stale(folder, keep={previous} if previous else set())
+    tmp, name = folder / f".tmp-{uuid.uuid4().hex}", None
+    try:
+        tmp.mkdir()
+        created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        manifest = replace(index.manifest, qa_version=__version__, created=created, files=_write_files(tmp, index))
+        _fault("manifest")
+        (tmp / "manifest.json").write_text(json.dumps(manifest.to_json(), indent=1, ensure_ascii=False), "utf-8")
+        fsync_path(tmp / "manifest.json")
+        fsync_path(tmp)
+        existing = versions(folder)
+        name = f"v{int(existing[-1][1:]) + 1 if existing else 1:06d}"
+        _fault("rename")
+        os.rename(tmp, folder / name)
+        fsync_path(folder)
+        _switch(folder, name)
+    except BaseException:
+        _abandon(folder, tmp, name)
+        raise
+    return replace(index, manifest=manifest, version=name)
+
+
+def save_index(folder: Path, index: Index) -> Index:
+    """Write `index` as a new version and make it current; the caller holds the IndexLock.
+
+    Returns the index as written (its manifest with file checksums, its version name).
+    """
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        previous = pointer(folder)
+        previous = previous if previous and VERSION_NAME.match(previous) and (folder / previous).is_dir() else None
+        written = _write_version(folder, index, previous)
+    except OSError as exc:
+        raise write_error(folder, exc) from None
+    with contextlib.suppress(OSError):  # the new version is live: flushing the folder and cleaning up are best-effort
+        fsync_path(folder)
+        _remove_stale(folder, keep={written.version, previous} if previous else {written.version})
+    return written
