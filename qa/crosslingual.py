@@ -21,8 +21,16 @@ MESSAGES = {
         "The documents do not contain an answer to this question.": (
             "Los documentos no contienen una respuesta a esta pregunta."
         ),
+        "Closest passages (not an answer)": "Pasajes más cercanos (no son una respuesta)",
+        "References": "Referencias",
+        "machine translation": "traducción automática",
     }
 }
+
+
+def message(text: str, language: str) -> str:
+    """A fixed message of qa's in `language`, or as given when there is no translation of it."""
+    return MESSAGES.get(language, {}).get(text, text)
 
 
 @dataclass(frozen=True)
@@ -67,11 +75,11 @@ def with_query(query: Query, text: str) -> Query:
 def localize(reply: Answer, language: str, document_language: dict[str, str]) -> Answer:
     """The answer's fixed messages in the question's language, and each quote translated into it when the
     quote's document is in another language (None where translation failed)."""
-    message = MESSAGES.get(language, {}).get(reply.answer, reply.answer)
+    text = message(reply.answer, language)
     citations = list(reply.citations)
     for source_language in {document_language.get(c.source, ENGLISH) for c in citations} - {language}:
         chosen = [i for i, c in enumerate(citations) if document_language.get(c.source, ENGLISH) == source_language]
         texts = translation.translate_many([citations[i].quote for i in chosen], source_language, language)
         for i, text in zip(chosen, texts):
             citations[i] = replace(citations[i], translation=text)
-    return replace(reply, answer=message, citations=tuple(citations))
+    return replace(reply, answer=text, citations=tuple(citations), language=language)

@@ -104,13 +104,13 @@ def test_not_found_shows_closest_matches(engine, index_dir):
 def test_api_ask_returns_the_json_contract(client):
     result = client.predict(QUESTION, api_name="/ask")
     contract = {"question", "answer", "found", "mode", "citations", "passages"}
-    assert contract <= set(result) <= contract | {"searched"}  # `searched`: the question as retrieval saw it
+    assert contract <= set(result)  # the core of `qa ask --json`; other fields may be added
     assert result["question"] == QUESTION and isinstance(result["answer"], str) and result["found"] is True
     assert result["mode"] == "hybrid" and result["citations"] and result["passages"]
     for citation in result["citations"]:
-        assert set(citation) == {
+        assert {
             "n", "source", "title", "quote", "start", "end", "line_start", "line_end", "page", "score"
-        }  # fmt: skip
+        } <= set(citation)  # fmt: skip
         assert isinstance(citation["n"], int) and isinstance(citation["score"], float)
         with open(SEEDS / citation["source"], encoding="utf-8") as handle:
             assert handle.read()[citation["start"] : citation["end"]] == citation["quote"]

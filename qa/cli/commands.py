@@ -39,6 +39,14 @@ def _engine(args):
     return Engine(args.index, args.model)
 
 
+def _warn_once(engine, shown: set[str]) -> None:
+    """Say on stderr, once each, why translation or meaning search could not serve."""
+    for warning in (engine.translation_warning, engine.dense_warning):
+        if warning and warning not in shown:
+            shown.add(warning)
+            print(f"qa: warning: {warning}", file=sys.stderr)
+
+
 def run_index(args) -> int:
     if not args.folder.is_dir():
         raise InputError(f"{args.folder}: no such folder (give the folder of documents to index)")
@@ -69,9 +77,11 @@ def run_ask(args) -> int:
     questions = [" ".join(args.question)]
     if questions == ["-"]:
         questions = [line.strip() for line in sys.stdin if line.strip()]
+    shown: set[str] = set()
     for question in questions:
         try:
             answer = engine.ask(question, args.mode, args.top_k, sources=args.source)
+            _warn_once(engine, shown)
         except InputError as exc:
             if len(questions) == 1:
                 raise
@@ -114,7 +124,7 @@ def run_chat(args) -> int:
 
     from qa.chat import Chat
 
-    chat = Chat(_engine(args))
+    chat, shown = Chat(_engine(args)), set()
     chat.scope(args.source)
     print(text.CHAT_HELP)
     while True:
@@ -125,6 +135,7 @@ def run_chat(args) -> int:
             return 0
         try:
             print("\n".join(text.chat_turn(chat, line, args.mode, args.top_k)) + "\n")
+            _warn_once(chat.engine, shown)
         except InputError as exc:
             print(f"qa: {exc}\n")
 
@@ -144,11 +155,13 @@ def run_eval(args) -> int:
     from qa.measure import evaluate
 
     if args.kind == "questions":
-        result = evaluate.eval_questions(args.file, args.corpus, args.cache, args.model, args.mode, args.top_k)
+        engine = evaluate.folder_engine(args.corpus, args.cache, args.model)
+        result = evaluate.eval_questions(args.file, engine, args.mode, args.top_k)
     elif args.kind == "chat":
         from qa.measure.chat import eval_chat
 
-        result = eval_chat(args.file, args.corpus, args.cache, args.model, args.mode, args.top_k)
+        engine = evaluate.folder_engine(args.corpus, args.cache, args.model)
+        result = eval_chat(args.file, engine, args.mode, args.top_k)
     elif args.kind == "beir":
         result = evaluate.eval_beir(args.dir, args.cache, args.model)
     else:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+from qa.crosslingual import message
+
 
 def summary(report, folder: Path) -> list[str]:
     """What an index sync did, in a few lines."""
@@ -38,11 +40,17 @@ def answer(reply) -> list[str]:
     """The answer, then its references, or the closest passages when there is no answer."""
     lines = [textwrap.fill(reply.answer, 100)]
     if reply.citations:
-        lines += ["", "References:"]
+        lines += ["", message("References", reply.language) + ":"]
         for c in reply.citations:
             lines.append(f"[{c.n}] {c.source} ({c.title}), {c.location()}: \u201c{' '.join(c.quote.split())}\u201d")
+            if getattr(c, "ocr", False):
+                lines.append("    (read by OCR: check the page)")
+            if c.translation:
+                lines.append(
+                    f"    ({message('machine translation', reply.language)}: {' '.join(c.translation.split())})"
+                )
     elif reply.passages:
-        lines += ["", "Closest passages (not an answer):"]
+        lines += ["", message("Closest passages (not an answer)", reply.language) + ":"]
         for hit in reply.passages[:3]:
             chunk = hit.chunk
             lines.append(f"- {chunk.doc_id}, {chunk.location()}: {' '.join(chunk.text.split())[:160]}")

@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from qa.conversation import Turn
+from qa.engine import Engine
 from qa.errors import InputError
-from qa.measure.evaluate import folder_engine
 from qa.measure.metrics import contains_answer
-from qa.options import check_mode, check_top_k
 from qa.store import read_jsonl
 
 FOLLOW_UP_KINDS = ("pronoun", "ellipsis", "short")
@@ -46,13 +45,9 @@ def _score(turns: list[dict], replies: list) -> dict:
     }
 
 
-def eval_chat(
-    path: Path, corpus: Path, cache: Path, model: str | None = None, mode: str = "hybrid", top_k: int = 5
-) -> dict:
+def eval_chat(path: Path, engine: Engine, mode: str = "hybrid", top_k: int = 5) -> dict:
     """Each conversation asked in order with its history, and each turn asked alone, scored alike."""
-    mode, top_k = check_mode(mode), check_top_k(top_k)
     conversations = read_conversations(path)
-    engine = folder_engine(corpus, cache, model)
     turns, chat, alone, misses = [], [], [], []
     for conversation in conversations.values():
         history: list[Turn] = []

@@ -144,13 +144,10 @@ def _tally(counts: dict, failures: list, case: dict, reply) -> None:
         failures.append({"question": case["question"], "expected": case.get("answers", []), "got": reply.answer})
 
 
-def eval_questions(
-    path: Path, corpus: Path, cache: Path, model: str | None = None, mode: str = "hybrid", top_k: int = 5
-) -> dict:
-    """Answer, citation and decline accuracy of a question file over a folder of documents."""
+def eval_questions(path: Path, engine: Engine, mode: str = "hybrid", top_k: int = 5) -> dict:
+    """Answer, citation and decline accuracy of a question file, asked of `engine` (see folder_engine)."""
     mode, top_k = check_mode(mode), check_top_k(top_k)
     cases = read_cases(path)
-    engine = folder_engine(corpus, cache, model)
     names = ["answerable", "unanswerable", "answer_ok", "citation_ok", "hit", "declined_ok", "declined_wrong"]
     counts, failures = dict.fromkeys(names, 0), []
     for case in tqdm(cases, desc="questions", leave=False):
