@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run test test-fast setup index browser translation lint
+.PHONY: run test test-fast setup index browser translation ocr lint
 
 # Create .venv and install the project (editable). The CPU torch wheel goes in first, pinned,
 # so nothing that depends on torch can pull the CUDA build.
@@ -20,7 +20,7 @@ setup: $(STAMP)
 index: setup
 	test -f index/CURRENT || $(BIN)/qa index seeds
 
-run: index translation
+run: index translation ocr
 	$(BIN)/qa serve
 
 # Headless Chromium for the browser tests, from Debian's packages.
@@ -34,12 +34,19 @@ translation:
 	  (apt-get update -qq && apt-get install -y -qq apertium apertium-en-es >/dev/null) || \
 	  echo "qa: apertium could not be installed (apt-get install apertium apertium-en-es); Spanish questions use BM25 only"
 
+# OCR for scanned PDFs and images (Tesseract with English and Spanish data), from Debian's packages.
+# Optional like apertium: without it scanned pages are reported, and the chat's status says OCR is off.
+ocr:
+	@command -v tesseract >/dev/null && test -n "$$(ls /usr/share/tesseract-ocr/*/tessdata/spa.traineddata 2>/dev/null)" || \
+	  (apt-get update -qq && apt-get install -y -qq tesseract-ocr tesseract-ocr-eng tesseract-ocr-spa fonts-dejavu-core >/dev/null) || \
+	  echo "qa: Tesseract could not be installed (apt-get install tesseract-ocr tesseract-ocr-eng tesseract-ocr-spa); OCR is off"
+
 lint: setup
 	$(BIN)/ruff check qa tests
 
-test: setup browser translation lint
+test: setup browser translation ocr lint
 	$(BIN)/python -m pytest -q
 
 # The quick loop: everything but the suites marked slow (durability, hostile input, load, browser, bench).
-test-fast: setup translation lint
+test-fast: setup translation ocr lint
 	$(BIN)/python -m pytest -q -m "not slow"

@@ -9,10 +9,12 @@ mention (a misspelt name still counts as mentioned).
 from __future__ import annotations
 
 import difflib
+from dataclasses import replace
 
 from qa.answer_scoring import Candidate, Weights, encode, featurize, ranked
 from qa.lexical import tokenize
-from qa.records import Answer, Citation, Hit
+from qa.reader_pick import list_items, probability, rerank, short_answer
+from qa.records import Answer, Citation, Hit, Span
 from qa.retrieval import Searchable
 
 NOT_FOUND = "The documents do not contain an answer to this question."
@@ -96,18 +98,39 @@ def _citation(n: int, c: Candidate, index: Searchable) -> Citation:
     )
 
 
+def _chosen(best_first: list[Candidate], index: Searchable, weights: Weights) -> list[Candidate]:
+    """The sentences to quote: the best with the items of a list it introduces or belongs to, else `_select`."""
+    first = best_first[0]
+    items = list_items(first, index.document(first.hit.chunk.doc_id).text, weights)
+    if not items:
+        return _select(best_first, weights)
+    text = index.document(first.hit.chunk.doc_id).text
+    return [first] + [replace(first, span=Span(a, b), text=text[a:b]) for a, b in items]
+
+
 def compose(
-    question: str, best_first: list[Candidate], hits: list[Hit], index: Searchable, mode: str, weights: Weights
+    question: str,
+    best_first: list[Candidate],
+    hits: list[Hit],
+    index: Searchable,
+    mode: str,
+    weights: Weights,
+    readings: list | None = None,
 ) -> Answer:
-    """The Answer record: chosen sentences with [n] markers, or a not-found answer."""
-    if not supported(question, best_first, index, weights):
+    """The Answer record: chosen sentences with [n] markers (and the exact phrase), or a not-found answer."""
+    if (readings is None and not supported(question, best_first, index, weights)) or (
+        readings and max(probability(r.logit) for r in readings) < weights.reader_floor
+    ):  # with readings, `answer` has checked the feature ranking
         return Answer(question, NOT_FOUND, False, mode, (), tuple(hits))
     citations, parts = [], []
-    for c in _select(best_first, weights):
+    for c in _chosen(best_first, index, weights):
         citation = _citation(len(citations) + 1, c, index)
         citations.append(citation)
         parts.append(f"{' '.join(c.text.split())} [{citation.n}]")
-    return Answer(question, " ".join(parts), True, mode, tuple(citations), tuple(hits))
+    first = best_first[0]
+    document = index.document(first.hit.chunk.doc_id)
+    short = short_answer(question, first, readings[0], document.text, weights) if readings else None
+    return Answer(question, " ".join(parts), True, mode, tuple(citations), tuple(hits), short=short)
 
 
 def decline(reply: Answer) -> Answer:
@@ -123,10 +146,15 @@ def answer(
     embedder=None,
     weights: Weights = Weights(),
     by_language: dict[str, str] | None = None,
+    reader=None,
 ) -> Answer:
     """Answer `question` from `hits`; `embedder` is a CachedEmbedder, or None when dense cannot serve;
-    `by_language` holds the question in each language of the documents (qa.crosslingual)."""
+    `by_language` holds the question in each language of the documents (qa.crosslingual); `reader`
+    (qa.reader), when given, re-scores the best candidates and reads the exact answer phrase."""
     found = candidates(hits, index)
     encoded = encode(question, found, index, embedder) if embedder is not None and found else None
     best_first = ranked(featurize(question, found, index, encoded, by_language), weights)
-    return compose(question, best_first, hits, index, mode, weights)
+    if reader is None or not best_first or not supported(question, best_first, index, weights):
+        return compose(question, best_first, hits, index, mode, weights)
+    reordered, readings = rerank(question, best_first, reader, weights)
+    return compose(question, reordered, hits, index, mode, weights, readings)

@@ -62,6 +62,11 @@ class Weights:
     spelling: float = 0.8  # a name this close (difflib ratio) to a corpus word is a misspelling, not unknown
     extra_ratio: float = 0.9
     max_sentences: int = 3
+    rerank: int = 6  # candidates the learned reader (qa.reader) re-scores
+    reader: float = 3.0  # weight of the reader's probability added to their score
+    reader_floor: float = 0.0  # below this best reader probability the answer is declined
+    short_confidence: float = 0.2  # span probability above which the exact phrase is given
+    list_items: int = 8  # items of a list or bullet block brought along with its sentence
 
     def score(self, f: Features) -> float:
         # Without embeddings (BM25-only) word overlap stands in for meaning.

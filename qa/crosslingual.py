@@ -24,6 +24,11 @@ MESSAGES = {
         "Closest passages (not an answer)": "Pasajes más cercanos (no son una respuesta)",
         "References": "Referencias",
         "machine translation": "traducción automática",
+        "Machine translation": "Traducción automática",
+        "Searched for": "Se buscó",
+        "Closest matches (not an answer)": "Coincidencias más cercanas (no son una respuesta)",
+        "The closest passages are listed under Sources, marked": "Los pasajes más cercanos están en Sources, marcados",
+        "No passage matched any word of the question.": "Ningún pasaje coincide con las palabras de la pregunta.",
     }
 }
 
@@ -75,11 +80,11 @@ def with_query(query: Query, text: str) -> Query:
 def localize(reply: Answer, language: str, document_language: dict[str, str]) -> Answer:
     """The answer's fixed messages in the question's language, and each quote translated into it when the
     quote's document is in another language (None where translation failed)."""
-    text = message(reply.answer, language)
     citations = list(reply.citations)
     for source_language in {document_language.get(c.source, ENGLISH) for c in citations} - {language}:
         chosen = [i for i, c in enumerate(citations) if document_language.get(c.source, ENGLISH) == source_language]
-        texts = translation.translate_many([citations[i].quote for i in chosen], source_language, language)
-        for i, text in zip(chosen, texts):
+        translated = translation.translate_many([citations[i].quote for i in chosen], source_language, language)
+        for i, text in zip(chosen, translated):
             citations[i] = replace(citations[i], translation=text)
-    return replace(reply, answer=text, citations=tuple(citations), language=language)
+    answer = message(reply.answer, language)
+    return replace(reply, answer=answer, citations=tuple(citations), language=language)

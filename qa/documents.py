@@ -100,20 +100,26 @@ def parse_document(data: bytes, source: str) -> Document:
     )  # fmt: skip
 
 
-def read_document(path: Path, root: Path, max_bytes: int = MAX_FILE_BYTES) -> Document:
-    """Read one file below `root` into a Document, or raise DocumentError."""
+def read_document(path: Path, root: Path, max_bytes: int = MAX_FILE_BYTES, known: dict | None = None) -> Document:
+    """Read one file below `root` into a Document (a `known` one if its bytes match), or raise DocumentError."""
     source = source_name(path, root)
-    return parse_document(read_bytes(path, root, source, max_bytes), source)
+    data = read_bytes(path, root, source, max_bytes)
+    previous = (known or {}).get(source)
+    if previous is not None and previous.content_hash == hashlib.sha256(data).hexdigest():
+        return previous  # unchanged: not parsed again (OCR of a scanned PDF takes seconds a page)
+    return parse_document(data, source)
 
 
-def read_folder(root: Path, max_bytes: int = MAX_FILE_BYTES) -> tuple[list[Document], list[Skipped]]:
-    """Every readable document below `root`, and the files skipped with their reasons."""
+def read_folder(
+    root: Path, max_bytes: int = MAX_FILE_BYTES, known: dict[str, Document] | None = None
+) -> tuple[list[Document], list[Skipped]]:
+    """Every readable document below `root` (`known` ones reused when unchanged), and the files skipped."""
     if not root.is_dir():
         raise InputError(f"{root}: not a folder (give the folder of documents to index)")
     documents, skipped = [], []
     for path in find_files(root):
         try:
-            documents.append(read_document(path, root, max_bytes))
+            documents.append(read_document(path, root, max_bytes, known))
         except DocumentError as exc:
             skipped.append(Skipped(exc.source, exc.reason, keep=isinstance(exc, FileUnreadable)))
     return documents, skipped

@@ -20,6 +20,7 @@ from qa.errors import IndexMismatch, ModelUnavailable
 from qa.index import Index
 from qa.index_load import load_index
 from qa.options import DEFAULT_MODE, DEFAULT_TOP_K, check_mode, check_top_k, clean_question
+from qa.reader import load_reader
 from qa.records import Answer, Document, Hit
 from qa.retrieval import prefer, rank, scope
 from qa.store import REBUILD_HINT, current_version
@@ -118,7 +119,8 @@ class Engine:
         vector, embedder = self._query_vector(index, query.text, mode)
         served = mode if vector is not None or mode == "bm25" else "bm25"
         hits = self._hits(index, query, resolved, vector, served, max(top_k, ANSWER_POOL), scope(index, sources))
-        reply = answer(query.text, hits, index, served, embedder, self.weights, query.by_language)
+        reader = load_reader() if embedder is not None else None  # loaded once, thread-safe; None if unavailable
+        reply = answer(query.text, hits, index, served, embedder, self.weights, query.by_language, reader)
         if resolved.unresolvable:
             reply = decline(reply)
         reply = localize(reply, query.language, {c.source: index.document(c.source).language for c in reply.citations})
@@ -139,10 +141,16 @@ class Engine:
         return self._cached_embedder(name).embedder
 
     def sync(
-        self, folder: Path, params: ChunkParams | None = None, rebuild: bool = False, progress: bool = False
+        self,
+        folder: Path,
+        params: ChunkParams | None = None,
+        rebuild: bool = False,
+        progress: bool = False,
+        backend=None,
     ) -> SyncReport:
-        """Bring the index in line with `folder`; uploads added through `add` are kept."""
-        return sync_folder(Path(folder), self.index_dir, self.model, params, rebuild, progress, self._embedder_for)
+        """Bring the index in line with `folder`; uploads added through `add` are kept. `backend`: see update_index."""
+        return sync_folder(Path(folder), self.index_dir, self.model, params, rebuild, progress, self._embedder_for,
+                           backend)  # fmt: skip
 
     def watch(self, folder: Path, interval: float = 1.0) -> Iterator[SyncReport]:
         """A SyncReport after each burst of changes in `folder`; runs until interrupted."""

@@ -33,6 +33,10 @@ class Manifest:
     qa_version: str | None = None
     created: str | None = None
     files: dict[str, dict] = field(default_factory=dict)  # name -> {"sha256": str, "bytes": int}
+    backend: str = "local"  # "local" (FAISS and BM25 files here) or "milvus" (chunks and ranking in Milvus)
+    uri: str | None = None  # the Milvus URI, without secrets
+    collection: str | None = None  # the Milvus collection
+    folder: str | None = None  # the folder the documents were read from (absolute), for showing original pages
 
     @classmethod
     def describe(

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.errors import IndexCorrupt, IndexMismatch, IndexMissing, InputError
+from qa.errors import IndexCorrupt, IndexMismatch, IndexMissing, InputError, QAError
 from qa.index import FORMAT_VERSION, DenseVectors, Index, Manifest
 from qa.lexical import LexicalIndex
+from qa.records import Document
 from qa.store import (
     CURRENT,
     REBUILD_HINT,
@@ -94,7 +95,26 @@ def _load_version(version: Path) -> Index:
     if lexical.weights.shape[0] != len(chunks):
         raise IndexCorrupt(f"{version}: {lexical.weights.shape[0]} BM25 rows for {len(chunks)} chunks; {REBUILD_HINT}")
     dense = _read_dense(version, len(chunks)) if "vectors.faiss" in manifest.files else None
-    return Index(manifest, documents, chunks, lexical, dense, version=version.name)
+    index = Index(manifest, documents, chunks, lexical, dense, version=version.name)
+    if manifest.backend == "milvus":
+        from qa.milvus_index import open_milvus
+
+        return open_milvus(index)
+    return index
+
+
+def known_documents(folder: Path) -> dict[str, Document]:
+    """The current version's documents (their file checked), or none when there is no readable index: a hint
+    for a sync, which reuses a Document whose file hash is unchanged instead of parsing the file again."""
+    try:
+        version = folder / (current_version(folder) or "")
+        manifest = _read_manifest(version)
+        meta, path = manifest.files["documents.jsonl"], version / "documents.jsonl"
+        if path.stat().st_size != meta["bytes"] or sha256_file(path) != meta["sha256"]:
+            return {}
+        return {d.doc_id: d for d in map(document_from_row, read_jsonl(path))}
+    except (QAError, OSError, ValueError, KeyError, TypeError):
+        return {}
 
 
 def load_index(folder: Path) -> Index:

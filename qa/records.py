@@ -144,6 +144,15 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class Short:
+    """The exact phrase that answers a fact question, inside the first cited sentence: `text[start:end] == text`."""
+
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
 class Answer:
     """An extractive answer: quoted sentences with markers, their citations and the passages."""
 
@@ -154,14 +163,18 @@ class Answer:
     citations: tuple[Citation, ...] = ()
     passages: tuple[Hit, ...] = field(default=())
     searched: str | None = None  # the query actually searched, when it is not the question as asked
+    language: str = "en"  # the question's language; fixed messages and translations are in it
+    short: Short | None = None  # the exact answer phrase (document offsets, in the first citation's source)
 
     def to_dict(self) -> dict:
         """The JSON object of `qa ask --json` and of the app's `ask` API."""
         return {
             "question": self.question,
             "searched": self.searched or self.question,
+            "language": self.language,
             "answer": self.answer,
             "found": self.found,
+            "short": asdict(self.short) if self.short else None,
             "mode": self.mode,
             "citations": [c.to_dict() for c in self.citations],
             "passages": [h.to_dict() for h in self.passages],

@@ -106,6 +106,8 @@ def rank(
         ranking = index.lexical_search(query, top_k, rows)
     elif mode == "dense":
         ranking = index.dense_search(query_vector, top_k, rows)
+    elif hasattr(index, "hybrid_search"):  # a backend that fuses itself (Milvus), with its own measured fusion
+        ranking = index.hybrid_search(query, query_vector, top_k, rows)
     else:
         pool = max(POOL, top_k)
         dense, lexical = index.dense_search(query_vector, pool, rows), index.lexical_search(query, pool, rows)

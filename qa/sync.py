@@ -14,9 +14,10 @@ from qa.documents import Skipped, read_folder
 from qa.embedding import Embedder, model_name, text_key
 from qa.errors import IndexMismatch, IndexMissing, ModelUnavailable
 from qa.index import DenseVectors, Index, Manifest
-from qa.index_load import load_index
+from qa.index_load import known_documents, load_index
 from qa.index_save import save_index
 from qa.lexical import LexicalIndex
+from qa.milvus_sync import Backend, write_milvus
 from qa.records import Chunk, Document
 from qa.store import REBUILD_HINT, IndexLock
 
@@ -40,6 +41,7 @@ class SyncReport:
     model: str | None = None
     warning: str | None = None
     seconds: dict[str, float] = field(default_factory=dict)
+    folder: str | None = None  # the folder synced (absolute); the manifest keeps it for showing original pages
 
 
 def _previous(index_dir: Path, rebuild: bool) -> Index | None:
@@ -122,6 +124,13 @@ def _embed(chunks, previous, name: str, embedder_for, report: SyncReport, progre
     return dense
 
 
+def _place(backend: Backend, documents, chunks, previous, name: str, embedder_for, report, progress, rebuild):
+    """(FAISS vectors, None) for a local index; (None, dimension) once Milvus holds the chunks and vectors."""
+    if backend.kind == "milvus":  # chunks, vectors and BM25 ranking in Milvus; the rest stays in the folder
+        return None, write_milvus(backend, documents, chunks, previous, name, embedder_for, report, progress, rebuild)
+    return _embed(chunks, previous, name, embedder_for, report, progress), None
+
+
 def update_index(
     index_dir: Path,
     documents: list[Document],
@@ -132,10 +141,12 @@ def update_index(
     progress: bool = False,
     report: SyncReport | None = None,
     embedder_for: Callable[[str], Embedder] | None = None,
+    backend: Backend | None = None,
 ) -> SyncReport:
     """Make the index hold `documents` plus the previous ones `keep` accepts; one atomic write.
 
     `embedder_for(model_name)` gives the embedder (a loaded one can be shared); by default a new Embedder.
+    `backend` moves the index to Milvus (or back); by default it stays where the previous one is.
     """
     report = report or SyncReport()
     clock = time.perf_counter()
@@ -152,7 +163,9 @@ def update_index(
         chunks = _chunks(documents, previous, params)
         report.seconds["chunk"] = time.perf_counter() - start
         start = time.perf_counter()
-        dense = _embed(chunks, previous, name, embedder_for or (lambda n: Embedder(n)), report, progress)
+        backend = backend or (Backend.of(previous.manifest) if previous is not None else Backend.stored(index_dir))
+        embedder_for = embedder_for or (lambda n: Embedder(n))
+        dense, dimension = _place(backend, documents, chunks, previous, name, embedder_for, report, progress, rebuild)
         report.seconds["embed"] = time.perf_counter() - start
         start = time.perf_counter()
         by_id = {d.doc_id: d for d in documents}
@@ -160,6 +173,8 @@ def update_index(
             [c.embed_text() for c in chunks], languages=[by_id[c.doc_id].language for c in chunks]
         )
         manifest = Manifest.describe(documents, len(chunks), name, dense, params)
+        manifest = replace(manifest, folder=report.folder or (previous.manifest.folder if previous else None))
+        manifest = backend.describe(manifest, name, dimension) if dimension else manifest
         save_index(index_dir, Index(manifest, {d.doc_id: d for d in documents}, chunks, lexical, dense))
         report.seconds["write"] = time.perf_counter() - start
     report.documents, report.chunks = len(documents), len(chunks)
@@ -175,15 +190,17 @@ def sync_folder(
     rebuild: bool = False,
     progress: bool = False,
     embedder_for: Callable[[str], Embedder] | None = None,
+    backend: Backend | None = None,
 ) -> SyncReport:
     """Bring the index in line with `folder`: add, update and remove documents as needed."""
-    report = SyncReport()
+    report = SyncReport(folder=str(Path(folder).resolve()))
     start = time.perf_counter()
-    documents, report.skipped = read_folder(folder)
+    known = {} if rebuild else known_documents(index_dir)  # unchanged files are not parsed (nor OCR'd) again
+    documents, report.skipped = read_folder(folder, known=known)
     report.seconds["read"] = time.perf_counter() - start
     unreadable = {s.source for s in report.skipped if s.keep}  # an I/O failure does not drop the indexed copy
     keep = lambda doc_id: doc_id.startswith(UPLOADS) or doc_id in unreadable  # noqa: E731
-    update_index(index_dir, documents, keep, model, params, rebuild, progress, report, embedder_for)
+    update_index(index_dir, documents, keep, model, params, rebuild, progress, report, embedder_for, backend)
     report.seconds["total"] += report.seconds["read"]
     return report
 

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from qa.app import Handlers, build_app, check_access, launch, render, serve
+from qa import translation
+from qa.app import Handlers, build_app, check_access, checks, launch, render, render_sources, serve
 from qa.engine import Engine
 from qa.errors import InputError
 from qa.ingest import safe_name
@@ -23,6 +24,10 @@ pytestmark = pytest.mark.filterwarnings(
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 QUESTION = "How many people went missing during the period of violence in Peru?"
+COOPI = "Since when has COOPI been present in Peru?"
+NORTH = "In which northern regions does it work?"
+SPANISH = "¿En qué porcentaje aumentaron los ingresos de las familias rurales?"
+needs_apertium = pytest.mark.skipif(not translation.available(), reason=translation.reason() or "no apertium")
 HOSTILE = '<script>window.__pwned=1</script> <img src=x onerror="window.__pwned=2"> [click](javascript:alert(3)) ![x](http://example.com/x.png)'
 
 
@@ -84,6 +89,7 @@ def test_chat_handler_answers_a_seed_question_with_citations(engine, index_dir):
     assert len(chat) == 4 and shown == 1 and answers[1].mode == "bm25" and "2000" in answers[1].answer
     document, _ = handlers.open_source(answers, 0, _event({"open": "c1"}))
     assert 'class="qa-current"' in document and render.esc(first.quote) in document
+    assert handlers.open_page(answers, 0, _event({"open": "c1"})) == ("", None)  # a text file has no page image
 
 
 def _event(data: dict):
@@ -98,6 +104,96 @@ def test_not_found_shows_closest_matches(engine, index_dir):
     chat, answers, _, sources, *_ = handlers.respond(pending, history, [], "hybrid", 5)
     assert not answers[-1].found and answers[-1].passages
     assert render.NOT_FOUND_LABEL in sources and "<mark>" not in sources and "do not contain" in chat[-1]["content"]
+    assert "Searched for" not in chat[-1]["content"]  # a question that stands alone is searched as asked
+
+
+def ask_in_chat(handlers, question, chat=(), answers=(), chosen=None, mode="hybrid"):
+    """One exchange through the chat's handlers: (chat, answers, sources HTML, Markdown)."""
+    history, _, pending = handlers.add_question(question, list(chat))
+    chat, answers, _, sources, markdown, *_ = handlers.respond(pending, history, list(answers), mode, 5, chosen)
+    return chat, answers, sources, markdown
+
+
+def test_follow_up_is_answered_from_the_conversation_and_new_chat_forgets_it(engine):
+    handlers = Handlers(engine)
+    chat, answers, _, _ = ask_in_chat(handlers, COOPI)
+    assert "2000" in chat[-1]["content"] and "Searched for" not in chat[-1]["content"]
+    chat, answers, sources, markdown = ask_in_chat(handlers, NORTH, chat, answers)
+    reply = chat[-1]["content"]
+    assert "Piura and Tumbes" in reply and answers[-1].searched and "COOPI" in answers[-1].searched
+    assert f"Searched for:</span> {render.esc(answers[-1].searched)}" in reply
+    assert "Searched for: " in markdown and "Piura and Tumbes" in sources
+    chat, answers, *_ = handlers.clear()
+    assert chat == [] and answers == []  # a new chat: the next question has no earlier turns
+    chat, answers, _, _ = ask_in_chat(handlers, NORTH, chat, answers)
+    assert answers[-1].searched is None and "Searched for" not in chat[-1]["content"]
+
+
+def test_errored_turns_are_not_history(engine):
+    handlers = Handlers(engine)
+    chat, answers, _, _ = ask_in_chat(handlers, COOPI)
+    chat, answers, _, _ = ask_in_chat(handlers, COOPI, chat, answers, chosen=["no-such-document.txt"])
+    assert answers[-1] is None and "no longer indexed" in chat[-1]["content"]
+    chat, answers, _, _ = ask_in_chat(handlers, NORTH, chat, answers)
+    assert "Piura and Tumbes" in chat[-1]["content"] and "COOPI" in answers[-1].searched
+
+
+def test_document_filter_lists_documents_and_limits_citations(engine):
+    handlers = Handlers(engine)
+    choices = handlers.documents().choices
+    assert sorted(value for _, value in choices) == sorted(engine.index.documents)
+    chat, answers, _, _ = ask_in_chat(handlers, QUESTION)
+    cited = answers[-1].citations[0].source
+    other = next(value for _, value in choices if value != cited)
+    chat, answers, sources, _ = ask_in_chat(handlers, QUESTION, chosen=[other])
+    answer = answers[-1]
+    assert answer.passages and {h.chunk.doc_id for h in answer.passages} == {other}
+    assert all(c.source == other for c in answer.citations) and cited not in sources
+    _, answers, _, _ = ask_in_chat(handlers, QUESTION, chosen=[cited, other])
+    assert "22,295" in answers[-1].answer
+
+
+def test_exact_globs_match_only_their_document():
+    from fnmatch import fnmatchcase
+
+    for name in ("report [draft]*?.md", "a[b].txt", "plain.txt", "x]y[.md"):
+        assert fnmatchcase(name, checks.exact(name))
+    assert not fnmatchcase("report d*?.md", checks.exact("report [d]*?.md"))
+    assert not fnmatchcase("aXb.txt", checks.exact("a?b.txt")) and not fnmatchcase("ab.txt", checks.exact("a*b.txt"))
+
+
+@needs_apertium
+def test_spanish_question_shows_english_quote_with_a_labelled_translation(engine):
+    handlers = Handlers(engine)
+    chat, answers, sources, markdown = ask_in_chat(handlers, SPANISH)
+    answer = answers[-1]
+    assert answer.found and answer.language == "es" and answer.citations[0].translation
+    quote, translated = answer.citations[0].quote, answer.citations[0].translation
+    assert "97.5%" in quote and f"<mark>{render.esc(quote)}</mark>" in sources  # the quote itself, in English
+    label = 'class="qa-mt-label">Traducción automática'
+    assert f"{label}:</span> {render.esc(translated)}" in sources
+    assert f"{label} [1]:</span> {render.esc(translated)}" in chat[-1]["content"]
+    assert "traducción automática" in markdown and "Referencias:" in markdown
+
+
+@needs_apertium
+def test_spanish_question_without_an_answer_is_declined_in_spanish(engine):
+    handlers = Handlers(engine)
+    chat, answers, sources, _ = ask_in_chat(handlers, "¿De qué color es el lagarto lunar de Zanzíbar?")
+    assert not answers[-1].found and answers[-1].language == "es"
+    assert "Los documentos no contienen una respuesta" in chat[-1]["content"]
+    assert "Coincidencias más cercanas (no son una respuesta)" in chat[-1]["content"]
+    assert "Coincidencias más cercanas (no son una respuesta)" in sources
+
+
+def test_status_says_whether_translation_is_available(engine, monkeypatch):
+    handlers = Handlers(engine)
+    monkeypatch.setattr(translation, "available", lambda source="es", target="en": True)
+    assert "Translation English ⇄ Spanish: available" in handlers.status("hybrid")
+    monkeypatch.setattr(translation, "available", lambda source="es", target="en": False)
+    monkeypatch.setattr(translation, "reason", lambda: "apertium is not installed")
+    status = handlers.status("hybrid")
+    assert "No machine translation" in status and "apt-get install apertium apertium-en-es" in status
 
 
 @pytest.mark.slow  # a live server
@@ -130,8 +226,9 @@ def test_upload_then_ask_about_it(server, client, tmp_path):
     handlers, _ = server
     path = tmp_path / "Zorblat facts!.txt"
     path.write_text("Notes on rivers.\n\nThe Zorblat river is 321 kilometres long.\n", encoding="utf-8")
-    log, status, cleared = handlers.upload([str(path)], "hybrid")
+    log, status, cleared, picker = handlers.upload([str(path)], "hybrid")
     assert "Zorblat_facts.txt" in log and "qa-up-added" in log and cleared is None and "6</b>" in status
+    assert ("uploads/Zorblat_facts.txt", "uploads/Zorblat_facts.txt") in picker.choices  # the filter lists it
     result = client.predict("How long is the Zorblat river?", api_name="/ask")
     assert result["found"] and "321 kilometres" in result["answer"]
     citation = result["citations"][0]
@@ -146,6 +243,24 @@ def test_upload_then_ask_about_it(server, client, tmp_path):
     log, *_ = handlers.upload([str(path)], "hybrid")
     assert "replaced the earlier upload" in log and len(handlers.engine.index.documents) == 6
     assert "654 kilometres" in client.predict("How long is the Zorblat river?", api_name="/ask")["answer"]
+
+
+@pytest.mark.slow  # a live server
+def test_api_ask_takes_history_and_sources(client, engine):
+    result = client.predict(NORTH, history=[COOPI], api_name="/ask")
+    assert result["question"] == NORTH and "Piura and Tumbes" in result["answer"]
+    assert result["searched"] != NORTH and "COOPI" in result["searched"]
+    alone = client.predict(NORTH, api_name="/ask")
+    assert alone["searched"] == NORTH  # asked alone, the question is searched as it is
+    cited = client.predict(QUESTION, api_name="/ask")["citations"][0]["source"]
+    other = next(d for d in sorted(engine.index.documents) if d != cited and not d.startswith("uploads/"))
+    limited = client.predict(QUESTION, sources=[other], api_name="/ask")
+    assert {p["source"] for p in limited["passages"]} == {other}
+    assert all(c["source"] == other for c in limited["citations"])
+    with pytest.raises(Exception, match="no indexed document matches"):
+        client.predict(QUESTION, sources=["no-such-*.pdf"], api_name="/ask")
+    with pytest.raises(Exception, match="failed validation"):  # refused by the guard (422) before Gradio
+        client.predict(NORTH, history=[COOPI] * 11, api_name="/ask")
 
 
 @pytest.mark.slow  # a live server
@@ -210,8 +325,11 @@ def _hostile_answer() -> tuple[Answer, dict[str, Document]]:
     source = 'evil<img src=x onerror="alert(1)">.md'
     document = Document(source, f"Title {HOSTILE}", text, "hash")
     chunk = Chunk(0, source, 0, len(text), text, ())
-    cite = Citation(1, source, document.title, text[quote_start:quote_end], quote_start, quote_end, 2, 2, None, 1.0)
-    answer = Answer(f"When {HOSTILE}?", f"{cite.quote} [1]", True, "hybrid", (cite,), (Hit(chunk, 0.9),))
+    quote = text[quote_start:quote_end]
+    cite = Citation(1, source, document.title, quote, quote_start, quote_end, 2, 2, None, 1.0, translation=HOSTILE)
+    answer = Answer(
+        f"When {HOSTILE}?", f"{cite.quote} [1]", True, "hybrid", (cite,), (Hit(chunk, 0.9),), searched=HOSTILE
+    )
     return answer, {source: document}
 
 
@@ -229,9 +347,11 @@ def test_hostile_document_text_is_escaped():
         render.question_html(answer.question),
         render.answer_html(answer),
         render.answer_html(not_found),
-        render.sources_html(answer, documents),
-        render.sources_html(not_found, documents),
-        render.document_html(documents[cite.source], [(cite.start, cite.end)], (cite.start, cite.end), "line 2"),
+        render_sources.sources_html(answer, documents),
+        render_sources.sources_html(not_found, documents),
+        render_sources.document_html(
+            documents[cite.source], [(cite.start, cite.end)], (cite.start, cite.end), "line 2"
+        ),
         render.upload_html([(HOSTILE, "rejected", HOSTILE)]),
         render.status_html(1, 2, HOSTILE, "hybrid", HOSTILE),
         render.error_html(HOSTILE),
@@ -242,3 +362,6 @@ def test_hostile_document_text_is_escaped():
     assert "![x](http://example.com/x.png)" in pieces[3]  # shown as characters; the chat renders no Markdown
     assert f"<mark>{render.esc(cite.quote)}</mark>" in pieces[3]
     assert render.NOT_FOUND_LABEL in pieces[4] and "<mark>" not in pieces[4]
+    escaped = render.esc(HOSTILE)
+    assert f"Machine translation:</span> {escaped}" in pieces[3]  # beside the quote, never instead of it
+    assert f"Machine translation [1]:</span> {escaped}" in pieces[1] and f"Searched for:</span> {escaped}" in pieces[1]

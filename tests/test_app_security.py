@@ -228,7 +228,8 @@ def test_exports_are_served_only_to_the_session_that_made_them(live):
     mine, theirs = browser(base), browser(base)
     session = secrets.token_hex(8)
     run_event(mine, fn_index(demo, "add_question"), [QUESTION, []], session)
-    outputs = run_event(mine, fn_index(demo, "respond"), [None, [], None, "hybrid", 5], session)["output"]["data"]
+    outputs = run_event(mine, fn_index(demo, "respond"), [None, [], None, "hybrid", 5, []], session)
+    outputs = outputs["output"]["data"]
     url = outputs[5]["value"]["url"]
     assert "/gradio_api/file=" in url and mine.get(url).text.startswith("# qa conversation")
     assert theirs.get(url).status_code == 403
@@ -249,9 +250,12 @@ def test_oversized_and_ill_typed_inputs_get_clear_4xx_errors(live, capfd):
         ({"fn_index": ask_fn, "data": [{"text": "q"}, []]}, "expected text"),
         ({"fn_index": ask_fn, "data": ["q", "not a chat"]}, "not a valid chatbot"),
         ({"fn_index": ask_fn, "data": ["q"]}, "list of 2"),
-        ({"fn_index": respond_fn, "data": [None, [], None, "evil", 5]}, "expected one of"),
-        ({"fn_index": respond_fn, "data": [None, [], None, "hybrid", "abc"]}, "expected a number"),
-        ({"fn_index": respond_fn, "data": [None, [], None, "hybrid", 10**9]}, "expected a number"),
+        ({"fn_index": respond_fn, "data": [None, [], None, "evil", 5, []]}, "expected one of"),
+        ({"fn_index": respond_fn, "data": [None, [], None, "hybrid", "abc", []]}, "expected a number"),
+        ({"fn_index": respond_fn, "data": [None, [], None, "hybrid", 10**9, []]}, "expected a number"),
+        ({"fn_index": respond_fn, "data": [None, [], None, "hybrid", 5, "a.txt"]}, "expected a list"),
+        ({"fn_index": respond_fn, "data": [None, [], None, "hybrid", 5, [{"x": 1}]]}, "expected texts"),
+        ({"fn_index": respond_fn, "data": [None, [], None, "hybrid", 5]}, "list of 6"),
         ({"fn_index": 999, "data": []}, "no such event"),
         ({"fn_index": fn_index(demo, "upload"), "data": [[{"path": 5}], "hybrid"]}, "not a valid file"),
     ]
@@ -261,8 +265,13 @@ def test_oversized_and_ill_typed_inputs_get_clear_4xx_errors(live, capfd):
     bad_calls = [
         ("/gradio_api/call/v2/ask", {"question": "hi", "top_k": 3}, 400, "unknown parameter(s) top_k"),
         ("/gradio_api/call/v2/ask", {"question": "hi", "mode": "bm25"}, 400, "unknown parameter(s) mode"),
-        ("/gradio_api/call/ask", {"data": ["a", "b"]}, 400, "list of 1"),
-        ("/gradio_api/run/ask", {"data": ["a", 5]}, 400, "list of 1"),
+        ("/gradio_api/call/v2/ask", {"history": ["hi"]}, 400, "missing parameter(s) question"),
+        ("/gradio_api/call/v2/ask", {"question": "hi", "history": "hi"}, 400, "history: expected a list"),
+        ("/gradio_api/call/v2/ask", {"question": "hi", "history": ["q"] * 11}, 400, "at most 10"),
+        ("/gradio_api/call/v2/ask", {"question": "hi", "sources": [5]}, 400, "sources: expected texts"),
+        ("/gradio_api/call/ask", {"data": ["a", [], [], "b"]}, 400, "list of 1 to 3"),
+        ("/gradio_api/call/ask", {"data": []}, 400, "list of 1 to 3"),
+        ("/gradio_api/run/ask", {"data": ["a", 5]}, 400, "history: expected a list"),
         ("/gradio_api/call/v2/ask", {"question": "z" * 70_000}, 413, "too large"),
     ]
     for path, body, status, message in bad_calls:
@@ -272,6 +281,10 @@ def test_oversized_and_ill_typed_inputs_get_clear_4xx_errors(live, capfd):
         event = client.post("/gradio_api/call/v2/ask", json={"question": question}).json()["event_id"]
         stream = client.get(f"/gradio_api/call/ask/{event}").text
         assert "event: error" in stream and message in stream
+    alone = (("/gradio_api/call/ask", {"data": [QUESTION]}), ("/gradio_api/call/v2/ask", {"question": QUESTION}))
+    for path, body in alone:  # the question alone works as before
+        event = client.post(path, json=body).json()["event_id"]
+        assert "22,295" in client.get(f"/gradio_api/call/ask/{event}").text
     assert "Traceback" not in capfd.readouterr().err
 
 

@@ -8,10 +8,13 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from conftest import make_pdf
+from format_samples import SCAN_TEXT, merge_pdfs, scanned_pdf
 
 from qa.app import build_app, launch
 from qa.documents import parse_document
 from qa.engine import Engine
+from qa.formats.ocr import ocr_status
 from qa.sync import update_index
 
 pytestmark = [
@@ -76,16 +79,48 @@ def browser():
         chromium.close()
 
 
-@pytest.fixture()
-def page(browser, app_url):
-    """A fresh page on the app that records every URL it requests."""
+@pytest.fixture(scope="module")
+def pdf_app_url(tmp_path_factory):
+    """The app over a folder holding one PDF: a text page, then a scanned page read by OCR."""
+    if not ocr_status().available:
+        pytest.skip(ocr_status().reason)
+    root = tmp_path_factory.mktemp("browser-pdf")
+    folder = root / "docs"
+    folder.mkdir()
+    cover = make_pdf(["Annual report of the rural water program, prepared by the regional office."])
+    (folder / "report.pdf").write_bytes(merge_pdfs(cover, scanned_pdf(SCAN_TEXT[1:2])))
+    engine = Engine(root / "index")
+    engine.sync(folder)
+    demo = build_app(engine)
+    port = free_port()
+    launch(demo, "127.0.0.1", port, block=False, quiet=True)
+    yield f"http://127.0.0.1:{port}/"
+    demo.close()
+
+
+def open_page(browser, url: str):
+    """A fresh browser page on `url` that records every URL it requests, once the model has loaded."""
     context = browser.new_context(viewport={"width": 1440, "height": 900})
     context.grant_permissions(["clipboard-read", "clipboard-write"])
     page = context.new_page()
     page.requested = []
     page.on("request", lambda request: page.requested.append(request.url))
-    page.goto(app_url)
+    page.goto(url)
     page.wait_for_selector("#qa-status .qa-stats", timeout=120_000)  # the model has loaded
+    return context, page
+
+
+@pytest.fixture()
+def page(browser, app_url):
+    """A fresh page on the app that records every URL it requests."""
+    context, page = open_page(browser, app_url)
+    yield page
+    context.close()
+
+
+@pytest.fixture()
+def pdf_page(browser, pdf_app_url):
+    context, page = open_page(browser, pdf_app_url)
     yield page
     context.close()
 
@@ -167,6 +202,52 @@ def test_upload_then_ask_in_the_browser(page, tmp_path):
     assert_only_loopback(page)
 
 
+def test_follow_up_question_is_answered_from_the_conversation(page):
+    ask(page, "Since when has COOPI been present in Peru?")
+    page.wait_for_selector("#qa-chat .qa-answer:has-text('2000')", timeout=60_000)
+    ask(page, "In which northern regions does it work?")
+    page.wait_for_selector("#qa-chat .qa-answer:has-text('Piura and Tumbes')", timeout=60_000)
+    reply = page.locator("#qa-chat .qa-answer").last
+    assert "Piura and Tumbes" in reply.inner_text()
+    searched = reply.locator(".qa-searched")
+    assert searched.is_visible() and "Searched for:" in searched.inner_text() and "COOPI" in searched.inner_text()
+    page.get_by_role("button", name="New chat").click()  # a new chat forgets the conversation
+    page.wait_for_function("() => !document.querySelector('#qa-chat .qa-answer')", timeout=10_000)
+    ask(page, "In which northern regions does it work?")
+    page.wait_for_selector("#qa-chat .qa-answer", timeout=60_000)
+    assert page.locator("#qa-chat .qa-searched").count() == 0
+    assert_only_loopback(page)
+
+
+def choose_document(page, doc_id: str) -> None:
+    """Pick one document in the sidebar's filter, by typing part of its name and clicking it."""
+    box = page.locator("#qa-filter input")
+    box.click()
+    box.press_sequentially(doc_id)
+    options = page.locator("#qa-filter [role=option]")
+    page.wait_for_function("() => document.querySelectorAll('#qa-filter [role=option]').length === 1", timeout=10_000)
+    assert options.inner_text().strip() == doc_id
+    box.press("Enter")
+    page.locator("#qa-filter .token", has_text=doc_id).wait_for(timeout=10_000)
+
+
+def test_document_filter_limits_the_sources(page):
+    box = page.locator("#qa-filter input")
+    box.click()
+    options = page.locator("#qa-filter [role=option]")
+    options.first.wait_for(timeout=10_000)
+    assert options.count() >= 6 and options.filter(has_text=HOSTILE_NAME).count() == 1  # its name, as text
+    page.keyboard.press("Escape")
+    chosen = "002_f806f91d97a55b2f.txt"  # the 22,295 sentence is in another document
+    choose_document(page, chosen)
+    ask(page, SEED_QUESTION)
+    page.wait_for_selector("#qa-sources .qa-card", timeout=60_000)
+    titles = page.locator("#qa-sources .qa-card .qa-title").all_inner_texts()
+    assert titles and set(titles) == {chosen}, titles
+    assert page.evaluate("() => typeof window.__pwned") == "undefined"
+    assert_only_loopback(page)
+
+
 ATTACK_PAGE = """<!doctype html><title>another local app</title><script>
 window.results = {};
 async function attempt(name, path, init) {
@@ -213,3 +294,28 @@ def test_a_page_on_another_local_port_cannot_upload_or_read(page, app_url):
         server.shutdown()
     assert results == {"upload": "blocked", "config": "blocked", "ask": "blocked"}, results  # no CORS grant
     assert not list(Path(get_upload_folder()).rglob(name))  # and the upload was refused, not just unreadable
+
+
+def test_a_pdf_citation_read_by_ocr_opens_its_page_as_an_image(pdf_page):
+    page = pdf_page
+    assert "OCR is on" in page.locator("#qa-status").inner_text()
+    ask(page, "What was the average cost of a well?")
+    card = page.locator("#qa-sources .qa-card", has_text="3,400")
+    card.locator("mark").wait_for(timeout=60_000)
+    assert "read by OCR: check the page" in card.inner_text() and "p. 2" in card.inner_text()
+    assert "read by OCR" in page.locator("#qa-chat .qa-chip").first.inner_text()
+    card.locator("button.qa-open").click()
+    page.wait_for_selector("#qa-viewer mark.qa-current:has-text('3,400')", timeout=30_000)
+    image = page.locator("#qa-page-view img.qa-page-img")
+    image.wait_for(timeout=120_000)  # the page is read by OCR again for the word boxes
+    page.wait_for_function(
+        "() => { const i = document.querySelector('#qa-page-view img.qa-page-img');"
+        " return i && i.complete && i.naturalWidth > 0; }",
+        timeout=30_000,
+    )
+    assert page.evaluate("() => document.querySelector('#qa-page-view img.qa-page-img').naturalWidth") == 918
+    assert "Page 2 of the original" in page.locator("#qa-page-view summary").inner_text()
+    assert image.get_attribute("src").startswith("data:image/png;base64,") and image.is_visible()
+    (ROOT / "artifacts").mkdir(exist_ok=True)
+    page.screenshot(path=str(ROOT / "artifacts" / "page-image.png"))
+    assert_only_loopback(page)

@@ -177,14 +177,12 @@ def test_search_json_and_modes(cli, seeds_index):
         (["search", "x", "--top-k", "0", "--index", "{index}"], "top_k must be a whole number greater than 0; got"),
         (["ask", "x", "--top-k", "-2", "--index", "{index}"], "top_k must be a whole number greater than 0; got"),
         (["ask", "x", "--model", "other/model", "--index", "{index}"], "built with model"),
-        (
-            ["eval", "questions", "{index}/../nope.jsonl", "--corpus", "seeds", "--cache", "{index}/../cache"],
-            "no such file",
-        ),
+        (["eval", "questions", "{tmp}/nope.jsonl", "--corpus", "{tmp}/docs", "--cache", "{tmp}/cache"], "no such file"),
     ],
 )
-def test_user_mistakes_get_one_line_and_nonzero_exit(cli, seeds_index, args, message):
-    code, out, err = cli(*[a.replace("{index}", str(seeds_index)) for a in args])
+def test_user_mistakes_get_one_line_and_nonzero_exit(cli, seeds_index, tmp_path, one_model, args, message):
+    _tiny_corpus(tmp_path)
+    code, out, err = cli(*[a.replace("{index}", str(seeds_index)).replace("{tmp}", str(tmp_path)) for a in args])
     assert code == 2 and message in err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
 
@@ -246,8 +244,22 @@ def test_a_bad_line_in_a_batch_is_reported_and_the_rest_answered(seeds_index):
     assert "question is empty" in first["error"] and second["found"]
 
 
-def test_a_malformed_question_file_is_named_with_its_line(cli, tmp_path):
+def _tiny_corpus(tmp_path: Path) -> Path:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a.txt").write_text("The well in Huanta was finished in 2019.", encoding="utf-8")
+    return folder
+
+
+def test_a_malformed_question_file_is_named_with_its_line(cli, tmp_path, one_model):
     bad = tmp_path / "q.jsonl"
     bad.write_text('{"question": "ok?", "answers": []}\n{not json\n', encoding="utf-8")
-    code, _, err = cli("eval", "questions", bad, "--corpus", SEEDS, "--cache", tmp_path)
+    code, _, err = cli("eval", "questions", bad, "--corpus", _tiny_corpus(tmp_path), "--cache", tmp_path / "cache")
     assert code == 2 and f"{bad}:2: not valid JSON" in err and "Traceback" not in err
+
+
+def test_a_missing_question_file_is_reported_before_any_indexing(cli, tmp_path, one_model):
+    code, _, err = cli("eval", "questions", tmp_path / "nope.jsonl", "--corpus", _tiny_corpus(tmp_path),
+                       "--cache", tmp_path / "cache")  # fmt: skip
+    assert code == 2 and "no such file" in err
+    assert not (tmp_path / "cache").exists(), "nothing is built for a run that cannot start"

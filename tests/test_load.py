@@ -16,7 +16,10 @@ from qa.engine import Engine
 
 CASES = [json.loads(line) for line in (Path(__file__).parent / "data" / "seeds_qa.jsonl").read_text().splitlines()]
 REQUESTS = 50
-pytestmark = pytest.mark.slow  # a live server
+pytestmark = [
+    pytest.mark.slow,  # a live server
+    pytest.mark.filterwarnings("ignore:.*(no_silent_downcasting|copy keyword is deprecated)"),
+]  # pandas notes from gradio's queue
 
 
 @pytest.fixture(scope="module")

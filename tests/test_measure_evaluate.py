@@ -80,21 +80,30 @@ def test_tally_counts_answers_citations_hits_and_declines():
     ]
 
 
+def test_folder_engine_keeps_a_synced_index_in_the_cache(tmp_path, corpus, fake_model):
+    engine = evaluate.folder_engine(corpus, tmp_path / "cache", None)
+    assert engine.index_dir.parent == tmp_path / "cache" / "indexes"
+    assert sorted(engine.index.documents) == sorted(DOCS)
+    (corpus / "wells.txt").unlink()
+    assert sorted(evaluate.folder_engine(corpus, tmp_path / "cache", None).index.documents) == ["bridge.txt"]
+
+
 def test_eval_questions_over_a_folder(tmp_path, corpus, fake_model):
     path = tmp_path / "q.jsonl"
     _jsonl(path, CASES)
-    result = evaluate.eval_questions(path, corpus, tmp_path / "cache", mode="hybrid", top_k=2)
+    engine = evaluate.folder_engine(corpus, tmp_path / "cache", None)
+    result = evaluate.eval_questions(evaluate.read_cases(path), engine, mode="hybrid", top_k=2)
     assert result["questions"] == 3 and result["mode"] == "hybrid"
     assert result["answer_accuracy"] == 1.0 and result["citation_accuracy"] == 1.0 and result["hit@2"] == 1.0
     assert result["declined_correctly"] == "1/1" and result["declined_rate"] == 1.0
     assert result["wrongly_declined"] == 0 and result["failures"] == []
-    assert list((tmp_path / "cache" / "indexes").iterdir()), "the folder's index is kept in the cache"
 
 
 def test_eval_questions_lists_each_failure(tmp_path, corpus, fake_model):
     path = tmp_path / "q.jsonl"
     _jsonl(path, [dict(CASES[0], answers=["fifty"])])
-    result = evaluate.eval_questions(path, corpus, tmp_path / "cache", mode="bm25")
+    engine = evaluate.folder_engine(corpus, tmp_path / "cache", None)
+    result = evaluate.eval_questions(evaluate.read_cases(path), engine, mode="bm25")
     assert result["answer_accuracy"] == 0.0 and result["citation_accuracy"] == 1.0
     assert result["declined_correctly"] == "0/0" and result["declined_rate"] == 0.0
     [failure] = result["failures"]
@@ -102,10 +111,17 @@ def test_eval_questions_lists_each_failure(tmp_path, corpus, fake_model):
     assert "forty" in failure["got"]
 
 
-def test_eval_questions_refuses_a_bad_mode_before_any_work(tmp_path, corpus):
+def test_eval_questions_refuses_a_bad_mode_or_a_missing_file_before_asking(tmp_path, corpus, fake_model):
+    engine = evaluate.folder_engine(corpus, tmp_path / "cache", None)
+    asked = []
+    engine.ask = lambda *args: asked.append(args)
+    path = tmp_path / "q.jsonl"
+    _jsonl(path, CASES)
     with pytest.raises(InputError, match="unknown retrieval mode"):
-        evaluate.eval_questions(tmp_path / "missing.jsonl", corpus, tmp_path / "cache", mode="fuzzy")
-    assert not (tmp_path / "cache").exists()
+        evaluate.eval_questions(evaluate.read_cases(path), engine, mode="fuzzy")
+    with pytest.raises(InputError, match="no such file"):
+        evaluate.read_cases(tmp_path / "missing.jsonl")
+    assert asked == []
 
 
 def _beir(root) -> None:

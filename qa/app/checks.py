@@ -9,6 +9,9 @@ from qa.options import MAX_QUESTION_CHARS, MODES
 
 MAX_HISTORY = 1_000  # chat messages a conversation may carry back to the server
 MAX_TOP_K = 10
+MAX_API_TURNS = 10  # earlier questions the `ask` API replays as the conversation (qa.chat keeps as many)
+MAX_SOURCES = 200  # documents or glob patterns one question may be limited to
+MAX_PATTERN_CHARS = 1_000
 _TARGET = re.compile(r"[cp][0-9]{1,4}")
 
 
@@ -95,3 +98,42 @@ def file_list(value) -> list[str]:
     if len(items) > 100 or not all(isinstance(item, str) for item in items):
         raise Refused("Uploads must be at most 100 files sent through the upload button.")
     return [str(item) for item in items]
+
+
+def _strings(value, what: str, limit: int) -> list:
+    """A list of at most `limit` items (None is an empty one)."""
+    if value is None:
+        return []
+    if not isinstance(value, list | tuple):
+        raise Refused(f"{what} must be a list, not {type(value).__name__}.")
+    if len(value) > limit:
+        raise Refused(f"{what} may hold at most {limit} items; got {len(value):,}.")
+    return list(value)
+
+
+def earlier_questions(value) -> list[str]:
+    """The API's `history`: at most MAX_API_TURNS earlier questions, oldest first, each checked like a question."""
+    items = _strings(value, "history", MAX_API_TURNS)
+    return [question(item, "An earlier question in history is empty.") for item in items]
+
+
+def patterns(value) -> list[str]:
+    """The API's `sources`: at most MAX_SOURCES non-empty glob patterns matched against document ids."""
+    items = _strings(value, "sources", MAX_SOURCES)
+    if not all(isinstance(item, str) and item.strip() and len(item) <= MAX_PATTERN_CHARS for item in items):
+        raise Refused(f"sources must be non-empty glob patterns of at most {MAX_PATTERN_CHARS} characters.")
+    return items
+
+
+def chosen_documents(value, known) -> list[str]:
+    """The documents picked in the filter: ids still in the index (none picked means every document)."""
+    items = _strings(value, "The document filter", MAX_SOURCES)
+    for item in items:
+        if not isinstance(item, str) or item not in known:
+            raise Refused(f"{str(item)[:80]!r} is no longer indexed; pick the documents again in the filter.")
+    return items
+
+
+def exact(doc_id: str) -> str:
+    """A glob that matches exactly this document id: [, * and ? each escaped as a one-character class."""
+    return "".join(f"[{ch}]" if ch in "[*?" else ch for ch in doc_id)

@@ -7,7 +7,7 @@ import json
 import re
 from collections.abc import Iterable
 
-from qa.app.inputs import MAX_EVENT_BODY, event_problem
+from qa.app.inputs import API_CALL, MAX_EVENT_BODY, Endpoint, api_body, api_problem, event_problem
 from qa.app.sessions import Sessions, cookie_header, new_session_id, session_from_headers
 
 API = "/gradio_api"
@@ -16,7 +16,6 @@ LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 WILDCARDS = frozenset({"0.0.0.0", "::", ""})
 MAX_API_BODY = 64 * 1024
 _HOST = re.compile(r"(?P<name>[a-z0-9._-]{1,253}|\[[0-9a-f:.]{2,45}\])(?::(?P<port>[0-9]{1,5}))?")
-_CALL = re.compile(rf"{API}/(?:call/(?P<v2>v2/)?|run/|api/)(?P<name>[A-Za-z0-9_-]+)/?")
 
 
 def _is_ip(name: str) -> bool:
@@ -76,33 +75,10 @@ async def refuse(send, status: int, message: str, as_json: bool = False) -> None
     await send({"type": "http.response.body", "body": body})
 
 
-def api_problem(path: str, body: bytes, api: dict[str, tuple[str, ...]]) -> str | None:
-    """Why a call to a public endpoint is malformed (unknown keys, wrong count of values), or None."""
-    match = _CALL.fullmatch(path)
-    if match is None or match["name"] not in api:
-        return None
-    params = api[match["name"]]
-    try:
-        data = json.loads(body or b"null")
-    except ValueError:
-        return "the body must be a JSON object"
-    if not isinstance(data, dict):
-        return "the body must be a JSON object"
-    if match["v2"]:
-        unknown = sorted(str(key)[:40] for key in data if key not in params)
-        if unknown:
-            return f"unknown parameter(s) {', '.join(unknown)}; /{match['name']} takes: {', '.join(params)}"
-        return None
-    values = data.get("data")
-    if not isinstance(values, list) or len(values) != len(params):
-        return f'"data" must be a list of {len(params)} value(s): {", ".join(params)}'
-    return None
-
-
 class Guard:
     """ASGI middleware run before any of Gradio's: refuses foreign hosts and origins, and guards files."""
 
-    def __init__(self, app, hosts: HostRule, sessions: Sessions, api: dict[str, tuple[str, ...]], events: dict):
+    def __init__(self, app, hosts: HostRule, sessions: Sessions, api: dict[str, Endpoint], events: dict):
         self.app, self.hosts, self.sessions, self.api, self.events = app, hosts, sessions, api, events
 
     async def __call__(self, scope, receive, send):
@@ -123,7 +99,7 @@ class Guard:
             if session is None or "origin" not in headers:  # the page always sends both
                 return await refuse(send, 403, "uploads are accepted only from the app's page")
             send = self._recording(send, session)
-        elif scope["method"] == "POST" and (_CALL.fullmatch(path) or path.rstrip("/") == f"{API}/queue/join"):
+        elif scope["method"] == "POST" and (API_CALL.fullmatch(path) or path.rstrip("/") == f"{API}/queue/join"):
             checked = await self._checked(scope, receive, send)
             if checked is None:
                 return
@@ -132,7 +108,7 @@ class Guard:
 
     async def _checked(self, scope, receive, send):
         """A `receive` replaying the body of a well-formed API or event call; None once a bad one is refused."""
-        is_event = not _CALL.fullmatch(scope["path"])
+        is_event = not API_CALL.fullmatch(scope["path"])
         body, receive = await _read_body(receive, MAX_EVENT_BODY if is_event else MAX_API_BODY)
         if body is None:
             await refuse(send, 413, "the request body is too large", as_json=True)
@@ -144,7 +120,7 @@ class Guard:
         if problem:
             await refuse(send, status, problem, as_json=True)
             return None
-        return receive
+        return receive if is_event else _replaying(api_body(scope["path"], body, self.api), receive)
 
     async def _refuse(self, scope, send, status: int, message: str) -> None:
         """Refuse an HTTP request with a message, or close a websocket before it opens."""
@@ -214,7 +190,13 @@ async def _read_body(receive, limit: int) -> tuple[bytes | None, object]:
         more = message.get("more_body", False)
         if size > limit:
             return None, receive
-    body, sent = b"".join(chunks), False
+    body = b"".join(chunks)
+    return body, _replaying(body, receive)
+
+
+def _replaying(body: bytes, receive):
+    """A `receive` that gives `body` as the whole request, then defers to `receive`."""
+    sent = False
 
     async def replay():
         nonlocal sent
@@ -223,4 +205,4 @@ async def _read_body(receive, limit: int) -> tuple[bytes | None, object]:
         sent = True
         return {"type": "http.request", "body": body, "more_body": False}
 
-    return body, replay
+    return replay

@@ -11,10 +11,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from qa.app import checks, render
+from qa import translation
+from qa.app import checks, render, render_sources, viewer
 from qa.app.sessions import Sessions, session_of
+from qa.conversation import Turn
 from qa.engine import Engine
 from qa.errors import QAError
+from qa.formats.ocr import ocr_status
 from qa.ingest import MAX_UPLOAD_BYTES, Upload, add_uploads, safe_name
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # read when gradio is imported: no version checks, no telemetry
@@ -55,15 +58,33 @@ class Handlers:
         self.export_dir = Path(tempfile.mkdtemp(prefix="qa-export-", dir=get_upload_folder())).resolve()
         atexit.register(shutil.rmtree, self.export_dir, True)
         self.sessions = Sessions()  # per browser session: the uploads it may index and the exports it may download
+        self.pages = viewer.PageImages()  # cited pages rendered as images, the last few kept
 
     @refusing
-    def ask(self, question: str) -> dict:
-        """Answer a question from the indexed documents: the JSON object of `qa ask --json`."""
+    def ask(self, question: str, history: list[str] | None = None, sources: list[str] | None = None) -> dict:
+        """`qa ask --json`'s answer, asked after the earlier questions in `history`, within `sources` globs."""
         text = checks.question(question, "The question is empty; type a question in words.")
+        earlier, patterns = checks.earlier_questions(history), checks.patterns(sources)
         try:
-            return self.engine.ask(text).to_dict()
+            turns: list[Turn] = []
+            for before in earlier:  # the earlier answers, each asked with the turns before it
+                turns.append(Turn(before, self.engine.ask(before, history=turns, sources=patterns)))
+            return self.engine.ask(text, history=turns, sources=patterns).to_dict()
         except QAError as exc:
             raise gr.Error(str(exc), print_exception=False) from None
+
+    def documents(self) -> gr.Dropdown:
+        """The document filter's choices: each indexed document by title and file."""
+        documents = self.engine.index.documents
+        choices = [(_label(d.doc_id, d.title), d.doc_id) for d in sorted(documents.values(), key=_sort_key)]
+        return gr.Dropdown(choices=choices)
+
+    def translation_problem(self) -> str | None:
+        """None when Spanish ⇄ English machine translation works; else why not and how to install it."""
+        if translation.available("es", "en") and translation.available("en", "es"):
+            return None
+        problem = translation.reason() or self.engine.translation_warning or "apertium is not available"
+        return problem if translation.INSTALL in problem else f"{problem} (install it with: {translation.INSTALL})"
 
     @refusing
     def status(self, mode: str = "hybrid") -> str:
@@ -74,17 +95,19 @@ class Handlers:
         if index.mode == "bm25":
             fallback = "The index was built without the embedding model; answers come from keyword search."
         model = index.manifest.model
-        return render.status_html(len(index.documents), len(index.chunks), model, mode, fallback)
+        problem = self.translation_problem()
+        counts = (len(index.documents), len(index.chunks))
+        return render.status_html(*counts, model, mode, fallback, problem, ocr_status())
 
     @refusing
-    def warm(self, mode: str) -> str:
+    def warm(self, mode: str) -> tuple:
         """Load the index and the model on a cold start (the page shows "Loading the model…" meanwhile)."""
         mode = checks.mode(mode)
         try:
             self.engine.search("warm up", "hybrid", 1)
-            return self.status(mode)
+            return self.status(mode), self.documents()
         except QAError as exc:
-            return render.loading_html(f"The index cannot be used: {exc}")
+            return render.loading_html(f"The index cannot be used: {exc}"), gr.skip()
 
     @refusing
     def use_example(self, evt: gr.SelectData) -> str:
@@ -99,20 +122,29 @@ class Handlers:
 
     @refusing
     def respond(
-        self, question: str, history: list, answers: list, mode: str, top_k: float, request: gr.Request = None
+        self,
+        question: str,
+        history: list,
+        answers: list,
+        mode: str,
+        top_k: float,
+        chosen: list | None = None,
+        request: gr.Request = None,
     ) -> tuple:
-        """Answer the pending question: chat, answers, shown answer, sources, Markdown, download, status."""
+        """Answer the pending question after the chat's earlier turns, from the chosen documents (none: all)."""
         history, answers = checks.history(history), checks.answers(answers)
         mode, top_k = checks.mode(mode), checks.top_k(top_k)
+        turns = [Turn(a.question, a) for a in answers if a is not None][-checks.MAX_API_TURNS :]
         try:
-            answer = self.engine.ask(checks.question(question), mode, top_k)
+            patterns = [checks.exact(d) for d in checks.chosen_documents(chosen, self.engine.index.documents)]
+            answer = self.engine.ask(checks.question(question), mode, top_k, history=turns, sources=patterns)
         except (QAError, checks.Refused) as exc:
             answers.append(None)
             history.append({"role": "assistant", "content": render.error_html(str(exc))})
             return history, answers, *[gr.skip()] * 6
         answers.append(answer)
         history.append({"role": "assistant", "content": render.answer_html(answer)})
-        sources = render.sources_html(answer, self.engine.index.documents)
+        sources = render_sources.sources_html(answer, self.engine.index.documents)
         download = gr.DownloadButton(value=self.export(answers, session_of(request)), interactive=True)
         markdown, status, tab = render.answer_markdown(answer), self.status(mode), gr.Tabs(selected="sources")
         return history, answers, len(answers) - 1, sources, markdown, download, status, tab
@@ -120,8 +152,8 @@ class Handlers:
     def clear(self) -> tuple:
         """A new conversation: empty chat, no sources, nothing to copy or download."""
         empty = gr.DownloadButton(value=None, interactive=False)
-        sources, document = render.sources_placeholder(), render.document_placeholder()
-        return [], [], -1, sources, document, "", empty, gr.Tabs(selected="sources")
+        sources, document = render_sources.sources_placeholder(), render_sources.document_placeholder()
+        return [], [], -1, sources, document, "", empty, gr.Tabs(selected="sources"), ""
 
     def export(self, answers: list, session: str | None = None) -> str:
         """Write the conversation as Markdown to a fresh file that only `session` may download; its path."""
@@ -138,35 +170,41 @@ class Handlers:
         answers, turn = checks.answers(answers), checks.message_turn(getattr(evt, "index", None))
         if not 0 <= turn < len(answers) or answers[turn] is None:
             return gr.skip(), gr.skip(), gr.skip()
-        return render.sources_html(answers[turn], self.engine.index.documents), turn, gr.Tabs(selected="sources")
+        documents = self.engine.index.documents
+        return render_sources.sources_html(answers[turn], documents), turn, gr.Tabs(selected="sources")
+
+    def _opened(self, answers: list, shown: int, evt: gr.EventData):
+        """The place a clicked source card opens, or None."""
+        answers, shown = checks.answers(answers), checks.shown(shown)
+        answer = answers[shown] if 0 <= shown < len(answers) else None
+        return viewer.opened(answer, checks.target(getattr(evt, "_data", None)), self.engine.index.documents)
 
     def open_source(self, answers: list, shown: int, evt: gr.EventData) -> tuple:
         """Open the document of a source card in the viewer, scrolled to the cited place."""
-        answers, shown, target = (
-            checks.answers(answers),
-            checks.shown(shown),
-            checks.target(getattr(evt, "_data", None)),
-        )
-        answer = answers[shown] if 0 <= shown < len(answers) else None
-        if answer is None or not target or int(target[1:]) < 1:
+        place = self._opened(answers, shown, evt)
+        if place is None:
             return gr.skip(), gr.skip()
-        n = int(target[1:])
-        if target.startswith("c"):
-            cite = next((c for c in answer.citations if c.n == n), None)
-            if cite is None:
-                return gr.skip(), gr.skip()
-            source, current, where = cite.source, (cite.start, cite.end), cite.location()
-            spans = [(c.start, c.end) for c in answer.citations if c.source == source]
-        else:
-            if n > len(answer.passages):
-                return gr.skip(), gr.skip()
-            chunk = answer.passages[n - 1].chunk
-            source, current, where = chunk.doc_id, (chunk.start, chunk.end), chunk.location()
-            spans = [current]
-        document = self.engine.index.documents.get(source)
+        document = self.engine.index.documents.get(place.source)
         if document is None:
             raise gr.Error("That document is no longer in the index.", print_exception=False)
-        return render.document_html(document, spans, current, where), gr.Tabs(selected="document")
+        text = render_sources.document_html(document, place.spans, place.current, place.where)
+        return text, gr.Tabs(selected="document")
+
+    def open_page(self, answers: list, shown: int, evt: gr.EventData) -> tuple:
+        """The page panel at once (a note, or 'Rendering page N…') and the page to render next (None: none)."""
+        place = self._opened(answers, shown, evt)
+        document = self.engine.index.documents.get(place.source) if place else None
+        if document is None:
+            return gr.skip(), None
+        request, panel = viewer.page_request(document, place, self.engine.index.manifest.folder)
+        return panel, request
+
+    def show_page(self, request) -> str:
+        """The cited page of an indexed PDF or image, rendered with the quote highlighted (or a one-line note)."""
+        if not isinstance(request, viewer.PageRequest):
+            return gr.skip()
+        index = self.engine.index
+        return self.pages.html(request, index.documents, index.manifest.folder)
 
     @refusing
     def upload(self, files: list | None, mode: str, request: gr.Request = None, progress=gr.Progress()) -> tuple:
@@ -183,7 +221,18 @@ class Handlers:
                     _discard(path)
         taken = set(owned)
         report = [next(rows) if p in taken else Upload(safe_name(p), "rejected", NOT_UPLOADED) for p in paths]
-        return render.upload_html([(r.name, r.status, r.note) for r in report]), self.status(mode), None
+        log = render.upload_html([(r.name, r.status, r.note) for r in report])
+        return log, self.status(mode), None, self.documents()
+
+
+def _label(doc_id: str, title: str) -> str:
+    """A document as the filter lists it (plain text; the dropdown shows it as characters)."""
+    title = " ".join(title.split())[:120]
+    return doc_id if title in ("", doc_id, doc_id.rsplit("/", 1)[-1]) else f"{title} — {doc_id}"
+
+
+def _sort_key(document) -> tuple[str, str]:
+    return (document.title.casefold(), document.doc_id)
 
 
 def _discard(path: str) -> None:

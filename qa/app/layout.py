@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qa.app import render
+from qa.app import render, render_sources
 from qa.app.handlers import EXAMPLES, PRIVATE, TITLE, Handlers, gr
 from qa.documents import SUPPORTED
 from qa.engine import Engine
@@ -14,7 +14,7 @@ def build_app(engine: Engine, max_upload_bytes: int = MAX_UPLOAD_BYTES) -> gr.Bl
     """The chat, documents, settings, status and export panels, wired to Handlers; not launched."""
     h = Handlers(engine, max_upload_bytes)
     with gr.Blocks(title=TITLE, analytics_enabled=False, fill_width=True, delete_cache=(3600, 86400)) as demo:
-        answers, shown, pending = gr.State([]), gr.State(-1), gr.State("")
+        answers, shown, pending, page_request = gr.State([]), gr.State(-1), gr.State(""), gr.State(None)
         with gr.Sidebar(open=True, width=320, elem_id="qa-sidebar"):
             gr.HTML('<div class="qa-section">Index</div>')
             status = gr.HTML(render.loading_html(), elem_id="qa-status")
@@ -29,6 +29,14 @@ def build_app(engine: Engine, max_upload_bytes: int = MAX_UPLOAD_BYTES) -> gr.Bl
             )
             gr.HTML(render.upload_hint(SUPPORTED, max_upload_bytes))
             uploads = gr.HTML(elem_id="qa-upload-log")
+            chosen = gr.Dropdown(
+                choices=[],
+                value=[],
+                multiselect=True,
+                label="Search only in",
+                info="Pick documents to limit questions to them; none picked searches all.",
+                elem_id="qa-filter",
+            )
             gr.HTML('<div class="qa-section">Settings</div>')
             mode = gr.Radio(list(MODES), value="hybrid", label="Retrieval mode", elem_id="qa-mode")
             top_k = gr.Slider(1, 10, value=5, step=1, label="Passages to retrieve", elem_id="qa-topk")
@@ -66,28 +74,33 @@ def build_app(engine: Engine, max_upload_bytes: int = MAX_UPLOAD_BYTES) -> gr.Bl
             with gr.Column(scale=5, min_width=300), gr.Tabs(selected="sources") as tabs:
                 with gr.Tab("Sources", id="sources"):
                     sources = gr.HTML(
-                        render.sources_placeholder(), elem_id="qa-sources", js_on_load=render.static("open.js")
+                        render_sources.sources_placeholder(), elem_id="qa-sources", js_on_load=render.static("open.js")
                     )
                 with gr.Tab("Document", id="document"):
+                    page = gr.HTML("", elem_id="qa-page-view")
                     viewer = gr.HTML(
-                        render.document_placeholder(), elem_id="qa-viewer", js_on_load=render.static("scroll.js")
+                        render_sources.document_placeholder(),
+                        elem_id="qa-viewer",
+                        js_on_load=render.static("scroll.js"),
                     )
 
         answer_outputs = [chat, answers, shown, sources, markdown, download, status, tabs]
         asked = question.submit(h.add_question, [question, chat], [chat, question, pending], **PRIVATE)
-        asked.success(h.respond, [pending, chat, answers, mode, top_k], answer_outputs, **PRIVATE)
+        asked.success(h.respond, [pending, chat, answers, mode, top_k, chosen], answer_outputs, **PRIVATE)
         picked = chat.example_select(h.use_example, None, question, **PRIVATE)
         picked = picked.then(h.add_question, [question, chat], [chat, question, pending], **PRIVATE)
-        picked.success(h.respond, [pending, chat, answers, mode, top_k], answer_outputs, **PRIVATE)
+        picked.success(h.respond, [pending, chat, answers, mode, top_k, chosen], answer_outputs, **PRIVATE)
         chat.select(h.select_message, answers, [sources, shown, tabs], **PRIVATE)
         sources.click(h.open_source, [answers, shown], [viewer, tabs], **PRIVATE)
-        files.upload(h.upload, [files, mode], [uploads, status, files], concurrency_limit=1, **PRIVATE)
+        paged = sources.click(h.open_page, [answers, shown], [page, page_request], show_progress="hidden", **PRIVATE)
+        paged.then(h.show_page, page_request, page, show_progress="minimal", **PRIVATE)
+        files.upload(h.upload, [files, mode], [uploads, status, files, chosen], concurrency_limit=1, **PRIVATE)
         mode.change(h.status, mode, status, show_progress="hidden", **PRIVATE)
         copy.click(None, markdown, None, js=render.static("copy.js"))
-        cleared = [chat, answers, shown, sources, viewer, markdown, download, tabs]
+        cleared = [chat, answers, shown, sources, viewer, markdown, download, tabs, page]
         clear.click(h.clear, None, cleared, **PRIVATE)
         chat.clear(h.clear, None, cleared, **PRIVATE)
-        demo.load(h.warm, mode, status, show_progress="hidden", **PRIVATE)
+        demo.load(h.warm, mode, [status, chosen], show_progress="hidden", **PRIVATE)
         gr.api(h.ask, api_name="ask", concurrency_limit=4)  # the engine is thread-safe; queries overlap
     demo.qa_handlers = h
     return demo

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import html
 import re
-import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
-from qa.records import Answer, Citation, Document, Hit
+from qa.crosslingual import message as say
+from qa.records import Answer, Citation
 
-CONTEXT_CHARS = 320  # document text shown around a quote that no retrieved passage holds
-VIEW_CHARS = 200_000  # the document viewer shows at most this much text around the cited place
 NOT_FOUND_LABEL = "Closest matches (not an answer)"
 _MARKER = re.compile(r"\[(\d+)\]")
 
@@ -36,8 +34,16 @@ def loading_html(message: str = "Loading the model\u2026") -> str:
     return f'<div class="qa-status"><div class="qa-loading"><span class="qa-spinner"></span>{esc(message)}</div></div>'
 
 
-def status_html(documents: int, chunks: int, model: str | None, mode: str, fallback: str | None) -> str:
-    """Counts, model, retrieval mode, and whether the app runs in BM25-only fallback."""
+def status_html(
+    documents: int,
+    chunks: int,
+    model: str | None,
+    mode: str,
+    fallback: str | None,
+    translation: str | None = None,
+    ocr=None,
+) -> str:
+    """Counts, model, retrieval mode, BM25-only fallback, translation and OCR (an OcrStatus) availability."""
     note = (
         f'<div class="qa-note qa-warn"><b>BM25-only fallback.</b> {esc(fallback)}</div>'
         if fallback
@@ -48,8 +54,33 @@ def status_html(documents: int, chunks: int, model: str | None, mode: str, fallb
         f'<div class="qa-stats"><div><b>{documents}</b><span>documents</span></div>'
         f"<div><b>{chunks}</b><span>chunks</span></div></div>"
         f'<dl class="qa-kv"><dt>Model</dt><dd>{esc(short_model(model))}</dd>'
-        f"<dt>Retrieval</dt><dd>{esc(mode)}</dd></dl>{note}</div>"
+        f"<dt>Retrieval</dt><dd>{esc(mode)}</dd></dl>{note}{translation_status_html(translation)}"
+        f"{ocr_status_html(ocr)}</div>"
     )
+
+
+def ocr_status_html(ocr) -> str:
+    """Whether scanned pages and images can be read by OCR (Tesseract), and if not, why and how to install it."""
+    if ocr is None:
+        return ""
+    kind = "qa-ok" if ocr.available else "qa-warn"
+    return f'<div class="qa-note {kind} qa-ocr-status">{esc(ocr.reason)}</div>'
+
+
+OCR_MARK = "read by OCR: check the page"
+
+
+def ocr_mark(ocr: bool) -> str:
+    """A badge for text read by OCR from a scanned page or an image ('' for other text)."""
+    title = "This text was read from a scanned page by OCR; compare it with the page before relying on it."
+    return f' <span class="qa-ocr" title="{title}">{OCR_MARK}</span>' if ocr else ""
+
+
+def translation_status_html(problem: str | None) -> str:
+    """Whether questions and quotes in Spanish and English can be machine-translated, and if not, why."""
+    if problem is None:
+        return '<div class="qa-note qa-ok qa-mt-status">Translation English ⇄ Spanish: available (apertium)</div>'
+    return f'<div class="qa-note qa-warn qa-mt-status"><b>No machine translation.</b> {esc(problem)}</div>'
 
 
 def question_html(question: str) -> str:
@@ -60,134 +91,50 @@ def question_html(question: str) -> str:
 def _chip(citation: Citation) -> str:
     return (
         f'<span class="qa-chip"><b>[{citation.n}]</b> {esc(citation.title)}'
-        f' <span class="qa-chip-meta">{esc(citation.location())}</span></span>'
+        f' <span class="qa-chip-meta">{esc(citation.location())}</span>{ocr_mark(citation.ocr)}</span>'
     )
 
 
+def translation_html(translation: str | None, language: str, marker: str = "") -> str:
+    """A quote's machine translation into the question's language, labelled as such; '' for none."""
+    if not translation:
+        return ""
+    label = esc(say("Machine translation", language) + (f" {marker}" if marker else ""))
+    return (
+        f'<div class="qa-translation" lang="{esc(language)}"><span class="qa-mt-label">{label}:</span> '
+        f"{esc(translation)}</div>"
+    )
+
+
+def searched_html(answer: Answer) -> str:
+    """'Searched for: …' when the query searched is not the question as asked (a follow-up resolved)."""
+    if not answer.searched or answer.searched == answer.question:
+        return ""
+    label = esc(say("Searched for", answer.language))
+    return f'<p class="qa-searched"><span class="qa-searched-label">{label}:</span> {esc(answer.searched)}</p>'
+
+
 def answer_html(answer: Answer) -> str:
-    """An assistant message: the answer with its [n] markers, then one chip per source."""
+    """An assistant message: the answer with its [n] markers, quote translations, one chip per source."""
+    searched = searched_html(answer)
     if not answer.found:
+        hint = esc(say("The closest passages are listed under Sources, marked", answer.language))
+        label = esc(say(NOT_FOUND_LABEL, answer.language))
         return (
             f'<div class="qa-answer qa-notfound"><p>{esc(answer.answer)}</p>'
-            f'<p class="qa-hint">The closest passages are listed under Sources, marked \u201c{NOT_FOUND_LABEL}\u201d.'
-            "</p></div>"
+            f'<p class="qa-hint">{hint} “{label}”.</p>{searched}</div>'
         )
     text = _MARKER.sub(r'<span class="qa-ref">[\1]</span>', esc(answer.answer))
+    translations = "".join(
+        translation_html(c.translation, answer.language, f"[{c.n}]") for c in answer.citations if c.translation
+    )
     chips = "".join(_chip(c) for c in answer.citations)
-    return f'<div class="qa-answer"><p>{text}</p><div class="qa-chips">{chips}</div></div>'
+    return f'<div class="qa-answer"><p>{text}</p>{translations}{searched}<div class="qa-chips">{chips}</div></div>'
 
 
 def error_html(message: str) -> str:
     """An assistant message for a question that could not be answered at all."""
     return f'<div class="qa-answer qa-notfound"><p>{esc(message)}</p></div>'
-
-
-def _window(text: str, start: int, end: int, size: int) -> tuple[int, int]:
-    """A range of about `size` characters either side of [start, end), cut at whitespace."""
-    lo, hi = max(0, start - size), min(len(text), end + size)
-    if lo > 0:
-        space = text.find(" ", lo, start)
-        lo = space + 1 if space != -1 else lo
-    if hi < len(text):
-        space = text.rfind(" ", end, hi)
-        hi = space if space != -1 else hi
-    return lo, hi
-
-
-def passage(citation: Citation, passages: Sequence[Hit], document: Document | None) -> tuple[str, int, int, bool, bool]:
-    """The text around a quote: (text, quote start, quote end, cut before, cut after) within that text."""
-    for hit in passages:
-        chunk = hit.chunk
-        if chunk.doc_id == citation.source and chunk.start <= citation.start and citation.end <= chunk.end:
-            start, end = citation.start - chunk.start, citation.end - chunk.start
-            if chunk.text[start:end] == citation.quote:
-                full = len(document.text) if document else chunk.end
-                return chunk.text, start, end, chunk.start > 0, chunk.end < full
-    if document is not None and document.text[citation.start : citation.end] == citation.quote:
-        lo, hi = _window(document.text, citation.start, citation.end, CONTEXT_CHARS)
-        return document.text[lo:hi], citation.start - lo, citation.end - lo, lo > 0, hi < len(document.text)
-    return citation.quote, 0, len(citation.quote), False, False
-
-
-def _card(number: str, title: str, meta: str, body: str, target: str) -> str:
-    return (
-        f'<article class="qa-card"><header><span class="qa-num">{number}</span><div class="qa-card-head">'
-        f'<div class="qa-title">{title}</div><div class="qa-meta">{meta}</div></div></header>'
-        f'<blockquote class="qa-passage">{body}</blockquote>'
-        f'<button class="qa-open" type="button" data-open="{target}">Open in document \u2192</button></article>'
-    )
-
-
-def _file(source: str, title: str) -> str:
-    """The file name for a meta line, unless the title already is the file name."""
-    return "" if title == source else f"<code>{esc(source)}</code> \u00b7 "
-
-
-def _citation_card(citation: Citation, passages: Sequence[Hit], documents: Mapping[str, Document]) -> str:
-    text, start, end, before, after = passage(citation, passages, documents.get(citation.source))
-    body = ("\u2026 " if before else "") + highlighted(text, start, end) + (" \u2026" if after else "")
-    meta = f"{_file(citation.source, citation.title)}{esc(citation.location())} \u00b7 score {citation.score:.3f}"
-    return _card(str(citation.n), esc(citation.title), meta, body, f"c{citation.n}")
-
-
-def _hit_card(rank: int, hit: Hit, documents: Mapping[str, Document]) -> str:
-    chunk = hit.chunk
-    document = documents.get(chunk.doc_id)
-    where = chunk.location()
-    title = document.title if document else chunk.doc_id
-    meta = f"{_file(chunk.doc_id, title)}{where} \u00b7 score {hit.score:.3f}"
-    return _card(str(rank), esc(title), meta, esc(chunk.text), f"p{rank}")
-
-
-def sources_placeholder() -> str:
-    """The sources panel before the first answer."""
-    return (
-        '<div class="qa-sources qa-empty"><div class="qa-empty-icon">\u275d</div>'
-        "<p>Sources appear here: each quoted sentence highlighted in its passage, "
-        "with the file, line and score. Open one to read the whole document.</p></div>"
-    )
-
-
-def sources_html(answer: Answer, documents: Mapping[str, Document]) -> str:
-    """Source cards for one answer, or the closest passages when nothing answers it."""
-    head = f'<div class="qa-sources-q">{esc(answer.question)}</div>'
-    if answer.found and answer.citations:
-        cards = "".join(_citation_card(c, answer.passages, documents) for c in answer.citations)
-        label = f"{len(answer.citations)} source{'s' if len(answer.citations) != 1 else ''}"
-        return f'<div class="qa-sources"><div class="qa-label">{label}</div>{head}{cards}</div>'
-    cards = "".join(_hit_card(i, h, documents) for i, h in enumerate(answer.passages, start=1))
-    cards = cards or '<p class="qa-hint">No passage matched any word of the question.</p>'
-    return f'<div class="qa-sources qa-closest"><div class="qa-label">{NOT_FOUND_LABEL}</div>{head}{cards}</div>'
-
-
-def document_placeholder() -> str:
-    """The document panel before a source is opened."""
-    return (
-        '<div class="qa-doc qa-empty"><p>Choose \u201cOpen in document\u201d on a source to read the full text '
-        "here, scrolled to the quoted place.</p></div>"
-    )
-
-
-def document_html(document: Document, spans: Sequence[tuple[int, int]], current: tuple[int, int], where: str) -> str:
-    """The document's text, read-only, with each cited span marked and `current` emphasised."""
-    text = document.text
-    lo, hi = _window(text, current[0], current[1], VIEW_CHARS // 2) if len(text) > VIEW_CHARS else (0, len(text))
-    parts, pos = [], lo
-    for start, end in sorted({s for s in spans if lo <= s[0] and s[1] <= hi} | {current}):
-        if start < pos:
-            continue  # overlapping spans: the earlier one stays marked
-        cls = ' class="qa-current"' if (start, end) == current else ""
-        parts.append(f"{esc(text[pos:start])}<mark{cls}>{esc(text[start:end])}</mark>")
-        pos = end
-    parts.append(esc(text[pos:hi]) + ("\u2026" if hi < len(text) else ""))
-    parts.insert(0, "\u2026" if lo else "")
-    cut = f" \u00b7 showing characters {lo:,}\u2013{hi:,} of {len(text):,}" if (lo, hi) != (0, len(text)) else ""
-    return (
-        f'<div class="qa-doc"><div class="qa-doc-head"><div class="qa-title">{esc(document.title)}</div>'
-        f'<div class="qa-meta">{_file(document.doc_id, document.title)}{esc(where)} \u00b7 '
-        f"{document.line_at(len(text))} lines{cut}</div></div>"
-        f'<div class="qa-doc-body" data-key="{secrets.token_hex(6)}">{"".join(parts)}</div></div>'
-    )
 
 
 def upload_html(rows: Sequence[tuple[str, str, str]]) -> str:
@@ -260,15 +207,23 @@ def static(name: str) -> str:
     return (STATIC / name).read_text(encoding="utf-8")
 
 
-def reference(citation: Citation) -> str:
-    """One reference-list line: [n] file, lines: "quote"."""
+def reference(citation: Citation, language: str = "en") -> str:
+    """One reference-list line: [n] file, lines: "quote" (and its machine translation, labelled)."""
     quote = " ".join(citation.quote.split())
-    return f"[{citation.n}] {citation.source}, {citation.location()}: \u201c{quote}\u201d"
+    line = f"[{citation.n}] {citation.source}, {citation.location()}: \u201c{quote}\u201d"
+    if citation.ocr:
+        line += f" ({OCR_MARK})"
+    if citation.translation:
+        line += f" ({say('machine translation', language)}: \u201c{' '.join(citation.translation.split())}\u201d)"
+    return line
 
 
 def answer_markdown(answer: Answer) -> str:
     """The answer and its numbered references, as Markdown for pasting into a report."""
     lines = [f"**Q:** {answer.question}", "", answer.answer]
+    if answer.searched and answer.searched != answer.question:
+        lines[1:1] = ["", f"*{say('Searched for', answer.language)}: {answer.searched}*"]
     if answer.citations:
-        lines += ["", "References:", ""] + [f"{reference(c)}  " for c in answer.citations]
+        heading = say("References", answer.language)
+        lines += ["", f"{heading}:", ""] + [f"{reference(c, answer.language)}  " for c in answer.citations]
     return "\n".join(lines)

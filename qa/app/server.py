@@ -14,7 +14,7 @@ from pathlib import Path
 from qa.app import render
 from qa.app.guard import Guard, HostRule
 from qa.app.handlers import gr
-from qa.app.inputs import event_checks
+from qa.app.inputs import PUBLIC_API, event_checks
 from qa.app.layout import build_app
 from qa.engine import Engine
 from qa.errors import InputError
@@ -23,7 +23,6 @@ from qa.store import current_version
 MIN_PASSWORD_CHARS = 10
 LOGIN_DELAY = 1.0  # seconds added to a failed login; doubles with each failure in a row, up to MAX_LOGIN_DELAY
 MAX_LOGIN_DELAY = 8.0
-PUBLIC_API = {"ask": ("question",)}  # the public endpoints and their parameters, in order
 
 
 def is_loopback(host: str) -> bool:

@@ -49,6 +49,15 @@ def _source_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _backend_option(parser: argparse.ArgumentParser, what: str = "keep the index") -> None:
+    parser.add_argument(
+        "--backend",
+        choices=("local", "milvus"),
+        default=None,
+        help=f"where to {what}: local files or Milvus (default: as before, else local)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="qa", description="Ask questions about a folder of documents; answers quote and cite them."
@@ -69,6 +78,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--chunk-size", type=int, default=None, help="words per chunk (default 120)")
     p.add_argument("--chunk-overlap", type=int, default=None, help="sentences repeated between chunks (default 1)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    _backend_option(p)
+    p.add_argument(
+        "--uri", default=None, help="Milvus: a Milvus Lite file path or http://HOST:19530 (token: $QA_MILVUS_TOKEN)"
+    )
+    p.add_argument("--collection", default=None, help="Milvus collection (default: qa_chunks)")
 
     p = sub.add_parser("search", help="show the passages ranked for a query")
     p.add_argument("query", nargs="+")
@@ -123,9 +137,14 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--corpus", type=Path, required=True, help="folder of documents the conversations are about")
     e = kind.add_parser("beir", help="a BEIR directory (corpus.jsonl, queries.jsonl, qrels/test.tsv)")
     e.add_argument("dir", type=Path)
+    _backend_option(e, "build the index")
     e = kind.add_parser("squad", help="a SQuAD v1.1 JSON file; every paragraph is a document")
     e.add_argument("file", type=Path)
     e.add_argument("--limit", type=int, default=None, help="evaluate only the first N questions")
+    e.add_argument(
+        "--articles", choices=("even", "odd", "all"), default="all",
+        help="even-numbered articles (the reader's training data), odd (held out) or all (default)",
+    )  # fmt: skip
     for e in kind.choices.values():
         _query_options(e, index=False)
         e.add_argument(
@@ -146,6 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--chunks", type=int, default=None, help="instead, a synthetic corpus of N chunks")
     p.add_argument("--questions", type=Path, default=None, help="a question file (JSONL) to time as queries")
     p.add_argument("--queries", type=int, default=50, help="queries timed per mode")
+    _backend_option(p, "build the index")
     _common(p, index=False)
     p.add_argument("--json", action="store_true")
     return parser

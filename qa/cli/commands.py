@@ -47,14 +47,29 @@ def _warn_once(engine, shown: set[str]) -> None:
             print(f"qa: warning: {warning}", file=sys.stderr)
 
 
+def _backend(args):
+    """The storage backend `qa index` was asked for, or None to keep the index's own."""
+    if args.backend is None:
+        if args.uri or args.collection:
+            raise InputError("--uri and --collection go with --backend milvus")
+        return None
+    from qa import milvus
+    from qa.milvus_sync import Backend
+
+    if args.backend == "local":
+        return Backend()
+    milvus.pymilvus()  # without it, say how to install it before reading any document
+    return Backend("milvus", milvus.check_uri(args.uri), args.collection or milvus.DEFAULT_COLLECTION)
+
+
 def run_index(args) -> int:
     if not args.folder.is_dir():
         raise InputError(f"{args.folder}: no such folder (give the folder of documents to index)")
-    engine = _engine(args)
+    backend, engine = _backend(args), _engine(args)
     show = (
         (lambda r: emit(_report_dict(r))) if args.json else (lambda r: print("\n".join(text.summary(r, args.folder))))
     )
-    show(engine.sync(args.folder, _params(args), args.rebuild, progress=not args.json))
+    show(engine.sync(args.folder, _params(args), args.rebuild, progress=not args.json, backend=backend))
     if args.watch:
         print(f"Watching {args.folder} for changes (Ctrl-C to stop)...", file=sys.stderr)
         for report in engine.watch(args.folder):
@@ -155,17 +170,19 @@ def run_eval(args) -> int:
     from qa.measure import evaluate
 
     if args.kind == "questions":
+        cases = evaluate.read_cases(args.file)  # a bad file is reported before anything is indexed
         engine = evaluate.folder_engine(args.corpus, args.cache, args.model)
-        result = evaluate.eval_questions(args.file, engine, args.mode, args.top_k)
+        result = evaluate.eval_questions(cases, engine, args.mode, args.top_k)
     elif args.kind == "chat":
-        from qa.measure.chat import eval_chat
+        from qa.measure.chat import eval_chat, read_conversations
 
+        conversations = read_conversations(args.file)
         engine = evaluate.folder_engine(args.corpus, args.cache, args.model)
-        result = eval_chat(args.file, engine, args.mode, args.top_k)
+        result = eval_chat(conversations, engine, args.mode, args.top_k)
     elif args.kind == "beir":
-        result = evaluate.eval_beir(args.dir, args.cache, args.model)
+        result = evaluate.eval_beir(args.dir, args.cache, args.model, backend=args.backend or "local")
     else:
-        result = evaluate.eval_squad(args.file, args.cache, args.model, args.limit)
+        result = evaluate.eval_squad(args.file, args.cache, args.model, args.limit, args.articles)
     print(json.dumps(result, ensure_ascii=False) if args.json else "\n".join(text.evaluation(result)))
     return 0
 
@@ -174,9 +191,12 @@ def run_bench(args) -> int:
     if args.chunks is not None:
         from qa.measure.synthetic import bench_synthetic
 
-        result = bench_synthetic(args.chunks, args.queries)
+        result = bench_synthetic(args.chunks, args.queries, backend=args.backend or "local")
     else:
         from qa.measure.bench import bench_corpus
+
+        if args.backend == "milvus":
+            raise InputError("qa bench --backend milvus measures a synthetic corpus: give --chunks N")
 
         result = bench_corpus(args.target, args.model, args.queries, args.questions)
     print(json.dumps(result, ensure_ascii=False) if args.json else "\n".join(text.bench(result)))

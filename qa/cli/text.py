@@ -38,7 +38,8 @@ def hits(ranked) -> list[str]:
 
 def answer(reply) -> list[str]:
     """The answer, then its references, or the closest passages when there is no answer."""
-    lines = [textwrap.fill(reply.answer, 100)]
+    short = getattr(reply, "short", None)
+    lines = [textwrap.fill(f"{short.text} \u2014 {reply.answer}" if short else reply.answer, 100)]
     if reply.citations:
         lines += ["", message("References", reply.language) + ":"]
         for c in reply.citations:

@@ -45,9 +45,8 @@ def _score(turns: list[dict], replies: list) -> dict:
     }
 
 
-def eval_chat(path: Path, engine: Engine, mode: str = "hybrid", top_k: int = 5) -> dict:
-    """Each conversation asked in order with its history, and each turn asked alone, scored alike."""
-    conversations = read_conversations(path)
+def eval_chat(conversations: dict[str, list[dict]], engine: Engine, mode: str = "hybrid", top_k: int = 5) -> dict:
+    """Each conversation (read_conversations) asked in order with its history, and each turn alone, scored alike."""
     turns, chat, alone, misses = [], [], [], []
     for conversation in conversations.values():
         history: list[Turn] = []

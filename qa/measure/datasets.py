@@ -44,8 +44,15 @@ def read_squad(path: Path) -> tuple[list[Document], list[tuple[str, list[str], s
     """Every paragraph as a Document (`AAA-PPP`), and (question, gold answers, paragraph id) triples."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))["data"]
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError, KeyError, TypeError) as exc:
         raise InputError(f"{path}: not a SQuAD v1.1 JSON file ({type(exc).__name__})") from None
+    try:
+        return _squad_records(data)
+    except (TypeError, KeyError, AttributeError) as exc:
+        raise InputError(f"{path}: not a SQuAD v1.1 JSON file ({type(exc).__name__} in its articles)") from None
+
+
+def _squad_records(data: list) -> tuple[list[Document], list[tuple[str, list[str], str]]]:
     documents, questions = [], []
     for a, article in enumerate(data):
         for p, paragraph in enumerate(article["paragraphs"]):

@@ -20,7 +20,7 @@ from qa.index_load import load_index
 from qa.measure.datasets import beir_documents, beir_queries, file_key, read_qrels, read_squad
 from qa.measure.metrics import contains_answer, doc_ranking, ranking_metrics
 from qa.options import MODES, check_mode, check_top_k
-from qa.records import Document
+from qa.records import Document, Hit
 from qa.retrieval import rank
 from qa.store import current_version, read_jsonl
 from qa.sync import update_index
@@ -35,17 +35,37 @@ def cached_embedder(cache: Path, model: str | None) -> CachedEmbedder:
     return CachedEmbedder(Embedder(name), cache / "embeddings" / slug)
 
 
-def corpus_index(cache: Path, key: str, documents: Callable[[], list[Document]], embedder: CachedEmbedder) -> Index:
-    """A benchmark corpus's index, built once under the cache folder and reused after."""
+def corpus_index(
+    cache: Path, key: str, documents: Callable[[], list[Document]], embedder: CachedEmbedder, backend: str = "local"
+) -> Index:
+    """A benchmark corpus's index, built once under the cache folder and reused after (Milvus: a Milvus Lite file)."""
     digest = hashlib.sha256(f"{key}|{embedder.name}|{ChunkParams()}".encode()).hexdigest()[:16]
-    folder = cache / "indexes" / digest
+    folder, target = cache / "indexes" / digest, None
+    if backend == "milvus":
+        from qa.milvus_sync import Backend
+
+        folder, target = cache / "indexes" / f"{digest}-milvus", Backend("milvus", str(cache / f"{digest}.db"), "qa")
     if not current_version(folder):
         update_index(folder, documents(), lambda _: False, embedder.name, ChunkParams(), progress=True,
-                     embedder_for=lambda _: embedder)  # fmt: skip
+                     embedder_for=lambda _: embedder, backend=target)  # fmt: skip
     return load_index(folder)
 
 
-def eval_beir(root: Path, cache: Path, model: str | None = None) -> dict:
+def _beir_mode(index: Index, queries: dict, ids: list, vectors, qrels: dict, mode: str, fusion=None) -> dict:
+    """Mean ranking metrics of one mode (a Milvus index's hybrid with a given `fusion`, if any)."""
+    totals: dict[str, float] = {}
+    for qid, vector in tqdm(list(zip(ids, vectors)), desc=f"beir {mode} {fusion or ''}", leave=False):
+        if fusion:
+            ranking = index.hybrid_search(queries[qid], vector, BEIR_DEPTH, None, fusion)
+            hits = [Hit(index.chunk(row), score) for row, score in ranking]
+        else:
+            hits = rank(index, queries[qid], vector, mode, BEIR_DEPTH)
+        for name, value in ranking_metrics(doc_ranking(hits), qrels[qid]).items():
+            totals[name] = totals.get(name, 0.0) + value
+    return {name: round(value / len(ids), 4) for name, value in totals.items()}
+
+
+def eval_beir(root: Path, cache: Path, model: str | None = None, backend: str = "local") -> dict:
     """nDCG@10, Recall@10/100 and MRR@10 per retrieval mode over a BEIR directory's test queries."""
     embedder = cached_embedder(cache, model)
     qrels = read_qrels(root / "qrels" / "test.tsv")
@@ -53,18 +73,15 @@ def eval_beir(root: Path, cache: Path, model: str | None = None) -> dict:
     corpus = root / "corpus.jsonl"
     if not corpus.is_file():
         raise InputError(f"{corpus}: no such file")
-    index = corpus_index(cache, file_key(corpus), lambda: beir_documents(corpus), embedder)
+    index = corpus_index(cache, file_key(corpus), lambda: beir_documents(corpus), embedder, backend)
     ids = sorted(queries)
     vectors = embedder.encode([queries[q] for q in ids], progress=False)
-    results = {}
-    for mode in MODES:
-        totals: dict[str, float] = {}
-        for qid, vector in tqdm(list(zip(ids, vectors)), desc=f"beir {mode}", leave=False):
-            hits = rank(index, queries[qid], vector, mode, BEIR_DEPTH)
-            for name, value in ranking_metrics(doc_ranking(hits), qrels[qid]).items():
-                totals[name] = totals.get(name, 0.0) + value
-        results[mode] = {name: round(value / len(ids), 4) for name, value in totals.items()}
-    return {"queries": len(ids), "documents": len(index.documents), "chunks": len(index.chunks), **results}
+    results = {mode: _beir_mode(index, queries, ids, vectors, qrels, mode) for mode in MODES}
+    if backend == "milvus":  # every fusion the Milvus backend offers, to choose between them
+        for fusion in ("rrf", "weighted", "convex"):
+            results[f"hybrid_{fusion}"] = _beir_mode(index, queries, ids, vectors, qrels, "hybrid", fusion)
+    sizes = {"queries": len(ids), "documents": len(index.documents), "chunks": len(index.chunks)}
+    return {"backend": backend, **sizes, **results}
 
 
 def _sentences(index: Index) -> list[str]:
@@ -84,30 +101,54 @@ def _warm(embedder: CachedEmbedder, questions: list[str], index: Index):
     return vectors
 
 
-def eval_squad(path: Path, cache: Path, model: str | None = None, limit: int | None = None) -> dict:
-    """Paragraph recall@1/@5 and answer accuracy per retrieval mode over a SQuAD v1.1 file."""
+def _squad_mode(index: Index, questions: list, vectors, mode: str, embedder, reader) -> dict:
+    """Recall, answer accuracy and the short answer's exact match / F1 (a missing one scores 0) in one mode."""
+    from qa.measure.train import exact_f1
+
+    r1 = r5 = correct = given = 0
+    em = f1 = 0.0
+    for (question, answers, doc_id), vector in tqdm(list(zip(questions, vectors)), desc=f"squad {mode}"):
+        hits = rank(index, question, vector, mode, max(5, ANSWER_POOL))
+        ranked = doc_ranking(hits)
+        r1 += ranked[:1] == [doc_id]
+        r5 += doc_id in ranked[:5]
+        dense = mode != "bm25"
+        reply = answer(question, hits, index, mode, embedder if dense else None, reader=reader if dense else None)
+        correct += contains_answer(reply.citations[0].quote if reply.citations else "", answers)
+        if reply.short is not None:
+            e, f = exact_f1(reply.short.text, answers)
+            given, em, f1 = given + 1, em + e, f1 + f
+    n = max(len(questions), 1)
+    figures = {"recall@1": round(r1 / n, 4), "recall@5": round(r5 / n, 4), "answer_accuracy": round(correct / n, 4)}
+    if reader is not None and mode != "bm25":
+        figures.update(short_em=round(em / n, 4), short_f1=round(f1 / n, 4), short_given=round(given / n, 4))
+    return figures
+
+
+def eval_squad(
+    path: Path,
+    cache: Path,
+    model: str | None = None,
+    limit: int | None = None,
+    articles: str = "all",
+    modes: tuple[str, ...] = MODES,
+    learned: bool = True,
+) -> dict:
+    """Paragraph recall@1/@5, answer accuracy and short-answer EM/F1 per retrieval mode over a SQuAD v1.1 file;
+    `articles` is "even" (what the reader was trained on), "odd" (held out) or "all"."""
+    from qa.measure.train import in_half
+    from qa.reader import load_reader
+
     embedder = cached_embedder(cache, model)
     documents, questions = read_squad(path)
+    questions = [q for q in questions if in_half(q[2], articles)]
     questions = questions[:limit] if limit else questions
     index = corpus_index(cache, file_key(path), lambda: documents, embedder)
     vectors = _warm(embedder, [q for q, _, _ in questions], index)
-    results = {}
-    for mode in MODES:
-        r1 = r5 = correct = 0
-        for (question, answers, doc_id), vector in tqdm(list(zip(questions, vectors)), desc=f"squad {mode}"):
-            hits = rank(index, question, vector, mode, max(5, ANSWER_POOL))
-            ranked = doc_ranking(hits)
-            r1 += ranked[:1] == [doc_id]
-            r5 += doc_id in ranked[:5]
-            reply = answer(question, hits, index, mode, embedder if mode != "bm25" else None)
-            correct += contains_answer(reply.citations[0].quote if reply.citations else "", answers)
-        n = len(questions)
-        results[mode] = {
-            "recall@1": round(r1 / n, 4),
-            "recall@5": round(r5 / n, 4),
-            "answer_accuracy": round(correct / n, 4),
-        }
-    return {"questions": len(questions), "paragraphs": len(documents), **results}
+    reader = load_reader() if learned else None
+    results = {mode: _squad_mode(index, questions, vectors, mode, embedder, reader) for mode in modes}
+    return {"questions": len(questions), "paragraphs": len(documents), "articles": articles,
+            "reader": reader is not None, **results}  # fmt: skip
 
 
 def read_cases(path: Path) -> list[dict]:
@@ -144,10 +185,9 @@ def _tally(counts: dict, failures: list, case: dict, reply) -> None:
         failures.append({"question": case["question"], "expected": case.get("answers", []), "got": reply.answer})
 
 
-def eval_questions(path: Path, engine: Engine, mode: str = "hybrid", top_k: int = 5) -> dict:
-    """Answer, citation and decline accuracy of a question file, asked of `engine` (see folder_engine)."""
+def eval_questions(cases: list[dict], engine: Engine, mode: str = "hybrid", top_k: int = 5) -> dict:
+    """Answer, citation and decline accuracy of question cases (read_cases), asked of `engine` (folder_engine)."""
     mode, top_k = check_mode(mode), check_top_k(top_k)
-    cases = read_cases(path)
     names = ["answerable", "unanswerable", "answer_ok", "citation_ok", "hit", "declined_ok", "declined_wrong"]
     counts, failures = dict.fromkeys(names, 0), []
     for case in tqdm(cases, desc="questions", leave=False):

@@ -125,13 +125,14 @@ def _tokenize_estimate(texts: list[str]) -> float:
     return (time.perf_counter() - start) * len(texts) / len(sample)
 
 
-def _write(folder: Path, documents, chunks, lexical, dense) -> None:
+def _write(folder: Path, documents, chunks, lexical, dense, backend=None) -> None:
     from qa.chunking import ChunkParams
     from qa.index import Index, Manifest
     from qa.index_save import save_index
     from qa.store import IndexLock
 
     manifest = Manifest.describe(documents, len(chunks), "synthetic", dense, ChunkParams())
+    manifest = backend.describe(manifest, "synthetic", DIMENSION) if backend is not None else manifest
     with IndexLock(folder):
         save_index(folder, Index(manifest, {d.doc_id: d for d in documents}, chunks, lexical, dense))
 
@@ -144,13 +145,46 @@ NOTES = [
 ]
 
 
-def bench_synthetic(chunks: int, queries: int = 50) -> dict:
+def _milvus_insert(backend, chunks, vectors: np.ndarray) -> None:
+    """Upsert every chunk, its vector and terms into a new collection (Milvus computes the BM25 field)."""
+    from qa import milvus
+    from qa.embedding import text_key
+
+    client = milvus.connect(backend.uri)
+    milvus.create_collection(client, backend.collection, DIMENSION)
+    for first in range(0, len(chunks), 1000):
+        rows = [milvus.entity(c, text_key("synthetic", c.text), v, "en") for c, v in
+                zip(chunks[first : first + 1000], vectors[first : first + 1000])]  # fmt: skip
+        client.upsert(backend.collection, rows)
+    client.flush(backend.collection)
+
+
+def _store(stages, tmp: Path, backend: str, documents, records, lexical, vectors):
+    """Write the index (FAISS here, or Milvus Lite in `tmp`) and load it back."""
+    from qa.index import DenseVectors
+    from qa.index_load import load_index
+
+    dense, target = None, None
+    if backend == "milvus":
+        from qa.milvus_sync import Backend
+
+        target = Backend("milvus", str(tmp / "milvus.db"), "bench")
+        stages.run("milvus_insert", _milvus_insert, target, records, vectors)
+    else:
+        dense = stages.run("faiss", DenseVectors.build, vectors)
+    stages.run("write", _write, tmp / "index", documents, records, lexical, dense, target)
+    return stages.run("load", load_index, tmp / "index")
+
+
+def _disk_mb(folder: Path) -> float:
+    return round(sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 2**20, 4)
+
+
+def bench_synthetic(chunks: int, queries: int = 50, backend: str = "local") -> dict:
     """Build, write, load and query an index of `chunks` synthetic chunks; time and memory per stage."""
     if chunks < 1 or queries < 1:
         raise InputError(f"chunks and queries must be at least 1; got {chunks} and {queries}")
     startup = import_seconds(("faiss", "scipy.sparse", "rank_bm25"))
-    from qa.index import DenseVectors
-    from qa.index_load import load_index
     from qa.lexical import LexicalIndex
 
     rng, stages = np.random.default_rng(SEED), _Stages()
@@ -160,16 +194,15 @@ def bench_synthetic(chunks: int, queries: int = 50) -> dict:
     tokenize_s = _tokenize_estimate(texts)
     del texts
     vectors = stages.run("generate_vectors", unit_vectors, chunks, rng)
-    dense = stages.run("faiss", DenseVectors.build, vectors)
-    del vectors
-    with tempfile.TemporaryDirectory(prefix="qa-bench-") as tmp:
-        stages.run("write", _write, Path(tmp) / "index", documents, records, lexical, dense)
-        del documents, records, lexical, dense
-        index = stages.run("load", load_index, Path(tmp) / "index")
-    texts = synthetic_queries(queries, rng)
-    query = time_queries(index, texts, list(unit_vectors(len(texts), rng)), None)
+    with tempfile.TemporaryDirectory(prefix="qa-bench-") as tmp:  # Milvus Lite's file is in it: query inside
+        index = _store(stages, Path(tmp), backend, documents, records, lexical, vectors)
+        del documents, records, lexical, vectors
+        milvus_mb = _disk_mb(Path(tmp) / "milvus.db") if backend == "milvus" else None
+        texts = synthetic_queries(queries, rng)
+        query = time_queries(index, texts, list(unit_vectors(len(texts), rng)), None)
     stages.rss["after_queries"] = rss_mb()
-    build = stage_rates({k: stages.seconds[k] for k in ("bm25", "faiss", "write")}, len(index.documents), chunks)
+    names = ("bm25", "milvus_insert" if backend == "milvus" else "faiss", "write")
+    build = stage_rates({k: stages.seconds[k] for k in names}, len(index.documents), chunks)
     build["details_s"] = {
         "tokenize (est., inside bm25)": round(tokenize_s, 4),
         "generate texts (not indexing)": round(stages.seconds["generate_texts"], 4),
@@ -177,7 +210,7 @@ def bench_synthetic(chunks: int, queries: int = 50) -> dict:
         "generate vectors (not indexing)": round(stages.seconds["generate_vectors"], 4),
     }
     return {
-        "target": f"synthetic ({chunks:,} chunks)",
+        "target": f"synthetic ({chunks:,} chunks, {backend} backend)",
         "kind": "synthetic",
         "model": None,
         "notes": NOTES,
@@ -185,7 +218,7 @@ def bench_synthetic(chunks: int, queries: int = 50) -> dict:
         "corpus": {"documents": len(index.documents), "chunks": len(index.chunks), "queries": len(texts)},
         "startup": {**startup, "model_load_s": None},
         "build": build,
-        "index": stored_size(index, stages.seconds["load"]),
+        "index": {**stored_size(index, stages.seconds["load"]), "milvus_lite_mb": milvus_mb},
         "query": query,
         "memory": {"peak_rss_mb": peak_rss_mb(), "rss_mb": stages.rss, "peak_rss_mb_after": stages.peak},
     }

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import io
 import math
 import os
 import sys
 import time
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
 from qa.errors import DocumentError
-from qa.formats_base import Extracted, join_pages
 
 OCR_DPI = 300
 MAX_OCR_PAGES = 30  # scanned pages read per document; the rest are left out with a note
@@ -69,8 +66,23 @@ def ocr_status() -> OcrStatus:
     return OcrStatus(True, wanted, f"OCR is on (Tesseract {version}, languages {wanted})")
 
 
+def _lines(data: dict) -> list[tuple[int, int, int, list[tuple[str, tuple[int, int, int, int]]]]]:
+    """Tesseract's words grouped into lines: (block, top, bottom, [(word, box)]) in reading order."""
+    lines: dict[tuple[int, int, int], list] = {}
+    for i, word in enumerate(data["text"]):
+        word = " ".join(str(word).split())
+        if word:
+            left, top = data["left"][i], data["top"][i]
+            box = (left, top, left + data["width"][i], top + data["height"][i])
+            lines.setdefault((data["block_num"][i], data["par_num"][i], data["line_num"][i]), []).append((word, box))
+    out = []
+    for (block, _, _), words in lines.items():
+        out.append((block, min(b[1] for _, b in words), max(b[3] for _, b in words), words))
+    return out
+
+
 def ocr_image(image) -> OcrPage:
-    """Tesseract's words of a PIL image: a line's words joined by spaces, lines by newlines, paragraphs by blank lines."""
+    """Tesseract's words of an image: a line's words joined by spaces, lines by newlines, paragraphs by a blank line."""
     import pytesseract
 
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # one thread a page is faster on a shared, small CPU
@@ -78,17 +90,15 @@ def ocr_image(image) -> OcrPage:
         image, lang=ocr_status().languages, output_type=pytesseract.Output.DICT, timeout=PAGE_TIMEOUT
     )
     text, words, last = "", [], None
-    for i, word in enumerate(data["text"]):
-        word = " ".join(str(word).split())
-        if not word:
-            continue
-        key = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
+    for block, top, bottom, line in _lines(data):  # a paragraph ends at a new block or a gap over 1.5 lines
         if last is not None:
-            text += " " if key == last else "\n" if key[:2] == last[:2] else "\n\n"
-        last = key
-        left, top = data["left"][i], data["top"][i]
-        words.append((len(text), len(text) + len(word), (left, top, left + data["width"][i], top + data["height"][i])))
-        text += word
+            gap = top - last[2]
+            text += "\n\n" if block != last[0] or gap > 1.5 * (last[2] - last[1]) else "\n"
+        last = (block, top, bottom)
+        for k, (word, box) in enumerate(line):
+            text += " " if k else ""
+            words.append((len(text), len(text) + len(word), box))
+            text += word
     return OcrPage(text, tuple(words))
 
 
@@ -123,7 +133,7 @@ def _read_pages(pdf, todo: list[int], pages: list[str], source: str) -> tuple[li
     for done, i in enumerate(todo, start=1):
         page = pdf[i]
         if page_scale(*page.get_size()) < OCR_DPI / 72:
-            notes.append(f"page {i + 1} is over the {MAX_PAGE_PIXELS // 10**6} megapixel cap; read at a lower resolution")
+            notes.append(f"page {i + 1} is over the {MAX_PAGE_PIXELS // 10**6} MP cap; read at a lower resolution")
         try:
             out[i] = ocr_pdf_page(page)[0].text
         except RuntimeError as exc:  # pytesseract's timeout, or Tesseract failing on the page
@@ -161,67 +171,3 @@ def ocr_scanned_pages(data: bytes, pages: list[str], source: str) -> tuple[list[
         return out, tuple(i + 1 for i in todo), tuple(notes + more)
     finally:
         pdf.close()
-
-
-def open_image(data: bytes, source: str):
-    """A PIL image of the file, refusing damaged files and decompression bombs with one line."""
-    from PIL import Image
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
-            width, height = image.size
-    except Image.DecompressionBombError:
-        raise DocumentError(source, "image is too large to decode (decompression bomb?); refused") from None
-    except Exception as exc:  # Pillow raises OSError, SyntaxError, ValueError... for damaged files
-        raise DocumentError(source, f"malformed image ({type(exc).__name__})") from None
-    if width * height > MAX_IMAGE_PIXELS:
-        mp = width * height / 1e6
-        raise DocumentError(
-            source, f"image is {width}x{height} ({mp:.0f} megapixels), over the {MAX_IMAGE_PIXELS // 10**6} MP limit"
-        )
-    return image
-
-
-def _frames(image, source: str) -> list:
-    """The image's frames (a TIFF's pages), loaded and shrunk to the pixel cap, at most MAX_OCR_PAGES of them."""
-    from PIL import ImageSequence
-
-    frames = []
-    try:
-        for frame in ImageSequence.Iterator(image):
-            if len(frames) == MAX_OCR_PAGES:
-                break
-            if frame.size[0] * frame.size[1] > MAX_IMAGE_PIXELS:
-                raise DocumentError(source, "an image frame is over the pixel limit; refused")
-            frame = frame.convert("L")
-            if frame.size[0] * frame.size[1] > MAX_PAGE_PIXELS:
-                ratio = math.sqrt(MAX_PAGE_PIXELS / (frame.size[0] * frame.size[1]))
-                frame = frame.resize((int(frame.size[0] * ratio), int(frame.size[1] * ratio)))
-            frames.append(frame)
-    except DocumentError:
-        raise
-    except Exception as exc:  # truncated or damaged image data
-        raise DocumentError(source, f"malformed image ({type(exc).__name__})") from None
-    return frames
-
-
-def read_image(data: bytes, source: str) -> Extracted:
-    """An image file (a TIFF may hold several pages) read by OCR; each frame is a page."""
-    status = ocr_status()
-    if not status.available:
-        raise DocumentError(source, f"an image needs OCR; {status.reason}")
-    image = open_image(data, source)
-    total = getattr(image, "n_frames", 1)
-    frames = _frames(image, source)
-    notes = [f"OCR read the first {MAX_OCR_PAGES} of {total} pages (the cap per document)"] if total > len(frames) else []
-    texts, clock = [], time.perf_counter()
-    for done, frame in enumerate(frames, start=1):
-        try:
-            texts.append(ocr_image(frame).text)
-        except RuntimeError as exc:
-            raise DocumentError(source, f"OCR failed ({str(exc)[:80]})") from None
-        progress(source, done, len(frames), time.perf_counter() - clock)
-    text, starts = join_pages(texts)
-    return Extracted(text, None, starts, ocr_pages=tuple(range(1, len(texts) + 1)), notes=tuple(notes))

@@ -40,12 +40,13 @@ def decode_text(data: bytes, source: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def check_zip(data: bytes, source: str, label: str = "DOCX", limit: int = MAX_UNZIPPED_BYTES) -> None:
-    """Refuse archives that are not zips or that would inflate beyond a sane size."""
+def check_zip(data: bytes, source: str, label: str = "DOCX", limit: int | None = None) -> None:
+    """Refuse archives that are not zips or that would inflate beyond `limit` (MAX_UNZIPPED_BYTES)."""
+    limit = MAX_UNZIPPED_BYTES if limit is None else limit
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             total = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, ValueError):
+    except (zipfile.BadZipFile, ValueError, NotImplementedError, EOFError, OSError):  # what zipfile raises on damage
         raise DocumentError(source, f"malformed {label} (not a valid zip archive)") from None
     if total > limit:
         raise DocumentError(source, f"{label} inflates to {total // 2**20} MB (zip bomb?); refused")

@@ -1,4 +1,4 @@
-"""Text extraction for each supported file format; every failure becomes a DocumentError."""
+"""Readers for text, Markdown, HTML, PDF (text layer, scanned pages by OCR) and DOCX; failures are DocumentErrors."""
 
 from __future__ import annotations
 
@@ -6,10 +6,8 @@ import io
 import re
 
 from qa.errors import DocumentError
-from qa.formats_base import MAX_UNZIPPED_BYTES, Extracted, check_zip, decode_text, join_pages  # noqa: F401
-from qa.formats_ocr import read_image
-from qa.formats_slides import read_pptx
-from qa.formats_tables import read_csv, read_tsv, read_xlsx
+from qa.formats.base import Extracted, check_zip, decode_text, join_pages
+from qa.formats.ocr import ocr_scanned_pages
 
 BLOCK_TAGS = [
     "address",
@@ -131,8 +129,6 @@ def read_pdf(data: bytes, source: str) -> Extracted:
 
     from pypdf import PdfReader
 
-    from qa.formats_ocr import ocr_scanned_pages
-
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # damaged files are reported once, by us
     try:
         reader = PdfReader(io.BytesIO(data))
@@ -172,16 +168,3 @@ def read_docx(data: bytes, source: str) -> Extracted:
         paragraphs.append(text)
     return Extracted("\n\n".join(paragraphs), title)
 
-
-READERS = {
-    ".txt": read_plain,
-    ".md": read_markdown,
-    ".markdown": read_markdown,
-    ".html": read_html,
-    ".htm": read_html,
-    ".pdf": read_pdf,
-    ".docx": read_docx,
-}
-for _suffix in (".png", ".jpg", ".jpeg", ".tif", ".tiff"):
-    READERS[_suffix] = read_image
-READERS.update({".csv": read_csv, ".tsv": read_tsv, ".xlsx": read_xlsx, ".pptx": read_pptx})

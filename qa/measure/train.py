@@ -1,0 +1,171 @@
+"""Train the reader (qa/reader.py) on SQuAD dev's even-numbered articles; `python -m qa.measure.train FILE`.
+
+Pairs come from the answerer's own candidates: the sentences of the passages BM25 retrieves for each
+question; the positive is the best-ranked one holding a gold answer, negatives are sampled from the
+others. One in ten even articles is held out to report figures. Fixed seed; prints its figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import string
+import time
+from collections import Counter
+from pathlib import Path
+
+from qa.measure.metrics import contains_answer
+
+def article(doc_id: str) -> int:
+    """The article number of a SQuAD paragraph id `AAA-PPP`."""
+    return int(doc_id.split("-")[0])
+
+
+def in_half(doc_id: str, articles: str) -> bool:
+    """Whether the paragraph belongs to the `even`, `odd` or `all` articles."""
+    return articles == "all" or (article(doc_id) % 2 == 0) == (articles == "even")
+
+
+def _norm(text: str) -> list[str]:
+    """SQuAD's answer normalization: lower case, no punctuation, articles or extra spaces."""
+    text = "".join(ch for ch in text.lower() if ch not in string.punctuation)
+    return re.sub(r"\b(a|an|the)\b", " ", text).split()
+
+
+def exact_f1(prediction: str, answers: list[str]) -> tuple[float, float]:
+    """SQuAD exact match and token F1 of a phrase against the gold answers (best over them)."""
+    guess, em, f1 = _norm(prediction), 0.0, 0.0
+    for gold in map(_norm, answers):
+        em = max(em, float(guess == gold))
+        common = sum((Counter(guess) & Counter(gold)).values())
+        if common:
+            p, r = common / len(guess), common / len(gold)
+            f1 = max(f1, 2 * p * r / (p + r))
+    return em, f1
+
+
+def _locate(text: str, answers: list[str]) -> tuple[int, int] | None:
+    for a in answers:
+        at = text.find(a)
+        if at < 0:
+            at = text.lower().find(a.lower())
+        if at >= 0 and a.strip():
+            return at, at + len(a)
+    return None
+
+
+def _record(question: str, answers: list[str], found, encoded, scored, top: int) -> dict:
+    """What training needs of one question: its tokens and, for the hand scorer's top candidates, theirs."""
+    from qa.reader import feature_row
+
+    position = {(c.hit.chunk.doc_id, c.span.start): i for i, c in enumerate(found)}
+    q = encoded.question
+    cands = []
+    for c in scored[:top]:
+        i = position[(c.hit.chunk.doc_id, c.span.start)]
+        s, b = encoded.sentences[i], encoded.befores[i]
+        label = contains_answer(c.text, answers)
+        cands.append({"text": c.text, "before": c.before, "s": (s.spans, s.vectors), "b": (b.spans, b.vectors),
+                      "row": feature_row(c.features, c.score), "label": label,
+                      "span": _locate(c.text, answers) if label else None})  # fmt: skip
+    return {"question": question, "answers": answers, "q": (q.vectors, q.weights, q.asked, sorted(q.words)),
+            "cands": cands}  # fmt: skip
+
+
+def mine(path: Path, cache: Path, articles: str, out: Path, seconds: float, top: int = 8) -> list[dict]:
+    """Run the answerer's own retrieval and features on the half's questions (in article order) for up to
+    `seconds`, keeping each question's top candidates with their token vectors; saved to `out` as it goes."""
+    import pickle
+
+    from qa.answer import candidates
+    from qa.answer_scoring import Weights, encode, featurize, ranked
+    from qa.engine import ANSWER_POOL
+    from qa.measure.datasets import file_key, read_squad
+    from qa.measure.evaluate import cached_embedder, corpus_index
+    from qa.retrieval import rank
+
+    documents, questions = read_squad(path)
+    embedder = cached_embedder(cache, None)
+    index = corpus_index(cache, file_key(path), lambda: documents, embedder)
+    records, began = [], time.time()
+    for n, (question, answers, doc_id) in enumerate(q for q in questions if in_half(q[2], articles)):
+        if time.time() - began > seconds:
+            break
+        hits = rank(index, question, embedder.encode([question])[0], "hybrid", ANSWER_POOL)
+        found = candidates(hits, index)
+        encoded = encode(question, found, index, embedder) if found else None
+        if encoded is None or encoded.question is None:
+            continue
+        scored = ranked(featurize(question, found, index, encoded), Weights())
+        records.append(_record(question, answers, found, encoded, scored, top))
+        if n % 50 == 49:
+            out.write_bytes(pickle.dumps(records))
+            print(f"mined {n + 1} questions in {time.time() - began:.0f}s", flush=True)
+    out.write_bytes(pickle.dumps(records))
+    return records
+
+
+def _check(reader, records: list[dict]) -> dict:
+    """On held-out questions: top-1 of the hand order and of the reader, and EM/F1 of the phrase it reads."""
+    from qa.reader_train import _question, _tokens
+
+    hand = learned = 0
+    em = f1 = 0.0
+    for r in records:
+        q = _question(r)
+        scores = []
+        for c in r["cands"]:
+            extra = reader_extra(reader, q, c)
+            scores.append(reader.score(c["row"], extra))
+        best = r["cands"][max(range(len(scores)), key=scores.__getitem__)]
+        hand, learned = hand + r["cands"][0]["label"], learned + best["label"]
+        start, end, _ = reader.span(q, _tokens(best["s"]), best["text"])
+        e, f = exact_f1(best["text"][start:end], r["answers"])
+        em, f1 = em + e, f1 + f
+    n = max(len(records), 1)
+    return {"questions": len(records), "hand_top1": round(hand / n, 4), "reader_top1": round(learned / n, 4),
+            "short_em": round(em / n, 4), "short_f1": round(f1 / n, 4)}  # fmt: skip
+
+
+def reader_extra(reader, q, c: dict):
+    from qa.reader import interaction
+    from qa.reader_train import _tokens
+
+    return interaction(reader.p, q, _tokens(c["s"]), c["text"], _tokens(c["b"]), c["before"])
+
+
+def main(argv: list[str] | None = None) -> int:
+    import pickle
+
+    import numpy as np
+
+    from qa.reader import WEIGHTS, Reader
+    from qa.reader_train import fit, prepare
+
+    parser = argparse.ArgumentParser(prog="python -m qa.measure.train", description=__doc__.splitlines()[0])
+    parser.add_argument("file", type=Path, help="SQuAD v1.1 dev JSON (only its even-numbered articles are read)")
+    parser.add_argument("--cache", type=Path, default=Path(".cache"), help="embedding cache (default ./.cache)")
+    parser.add_argument("--out", type=Path, default=WEIGHTS)
+    parser.add_argument("--mined", type=Path, default=None, help="reuse (or write) the mined questions here")
+    parser.add_argument("--seconds", type=float, default=1e9, help="stop mining after this long")
+    parser.add_argument("--epochs", type=int, default=6)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    mined = args.mined or Path(args.cache) / "reader-mined-even.pkl"
+    if mined.is_file():
+        records = pickle.loads(mined.read_bytes())
+    else:
+        records = mine(args.file, args.cache, "even", mined, args.seconds)
+    cut = int(len(records) * 0.85)
+    print(f"{len(records)} even questions: fitting on {cut}, holding out {len(records) - cut}", flush=True)
+    params = fit([prepare(r) for r in records[:cut]], args.epochs, args.seed)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(args.out, **{k: v.astype(np.float16 if v.size > 1000 else np.float32) for k, v in params.items()})
+    print(json.dumps(_check(Reader(args.out), records[cut:])), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

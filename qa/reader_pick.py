@@ -1,0 +1,97 @@
+"""What the learned reader (qa.reader) adds to an answer: a re-ranked pick, the exact phrase, and whole lists.
+
+The reader re-scores the feature scorer's top candidates; its probability is added to their score.
+When the question asks for a specific fact and the reader is sure of a phrase in the chosen sentence,
+that phrase is the short answer. A chosen sentence that introduces a list ("funded by:") or is itself
+a bullet brings the list's items along, each line quoted verbatim.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import replace
+
+from qa.answer_scoring import Candidate, Weights
+from qa.records import Short
+
+_BULLET = re.compile(r"^\s*(?:[•●▪◦‣∙*\-–]|\d{1,2}[.)])\s+")
+_FACT = re.compile(
+    r"^\s*(?:who|whom|whose|when|where|which|what\s+(?:year|date|day|month|time|number|percentage|name|city|"
+    r"country|is the name)|how\s+(?:many|much|long|old|far|big|large|often)|in what|on what|at what|by how|since)\b",
+    re.IGNORECASE,
+)
+
+
+def probability(logit: float) -> float:
+    """The reader's logit as a 0-1 confidence."""
+    return 1.0 / (1.0 + math.exp(-max(min(logit, 30.0), -30.0)))
+
+
+def rerank(question: str, best_first: list[Candidate], reader, weights: Weights):
+    """The candidates re-ordered with the reader's confidence added to the top ones, and their Readings."""
+    top = best_first[: weights.rerank]
+    readings = reader.read(question, [c.text for c in top])
+    scored = [replace(c, score=c.score + weights.reader * probability(r.logit)) for c, r in zip(top, readings)]
+    order = sorted(range(len(top)), key=lambda i: -scored[i].score)
+    return [scored[i] for i in order] + best_first[len(top) :], [readings[i] for i in order]
+
+
+def wants_fact(question: str) -> bool:
+    """Whether the question asks for one specific fact (a number, date, name, place, short phrase)."""
+    from qa.answer_types import question_type
+
+    return question_type(question) is not None or bool(_FACT.search(question)) or question.lower().startswith("what")
+
+
+def short_answer(question: str, chosen: Candidate, reading, doc_text: str, weights: Weights) -> Short | None:
+    """The exact phrase of the first sentence that answers a fact question, in document offsets."""
+    if reading is None or reading.confidence < weights.short_confidence or not wants_fact(question):
+        return None
+    start, end = chosen.span.start + reading.start, chosen.span.start + reading.end
+    text = doc_text[start:end]
+    if not text.strip() or len(text.split()) > 12 or text.strip() == chosen.text.strip():
+        return None
+    return Short(text, start, end)
+
+
+def _lines(text: str, start: int) -> tuple[int, int]:
+    """The line holding offset `start`: its start and end offsets."""
+    first = text.rfind("\n", 0, start) + 1
+    last = text.find("\n", start)
+    return first, len(text) if last < 0 else last
+
+
+def _item(text: str, first: int, last: int) -> tuple[int, int] | None:
+    """A list item's span on a line, without its bullet and surrounding spaces; None for a blank line."""
+    line = text[first:last]
+    marker = _BULLET.match(line)
+    begin = first + (marker.end() if marker else len(line) - len(line.lstrip()))
+    end = first + len(line.rstrip())
+    return (begin, end) if end > begin else None
+
+
+def _block(text: str, begin: int, step: int, bullets: bool, limit: int) -> list[tuple[int, int]]:
+    """Consecutive non-blank lines from the line starting at `begin`, forward (+1) or back (-1)."""
+    out = []
+    while len(out) < limit and 0 <= begin < len(text):
+        first, last = _lines(text, begin)
+        item = _item(text, first, last)
+        if item is None or (bullets and not _BULLET.match(text[first:last])) or last - first > 600:
+            break
+        out.append(item)
+        begin = last + 1 if step > 0 else first - 2
+    return out
+
+
+def list_items(chosen: Candidate, doc_text: str, weights: Weights) -> list[tuple[int, int]]:
+    """The items of the list the sentence introduces, or of the bulleted list it belongs to (its own line left out)."""
+    first, last = _lines(doc_text, chosen.span.start)
+    limit, end = weights.list_items, _lines(doc_text, max(chosen.span.end - 1, chosen.span.start))[1]
+    if re.search(r":[ \t]*(?:\n|$)", chosen.text.rstrip()):  # "funded by:" ending the sentence or one of its lines
+        return _block(doc_text, end + 1, 1, False, limit)
+    if not _BULLET.match(doc_text[first:last]):
+        return []
+    before = _block(doc_text, first - 2, -1, True, limit) if first >= 2 else []
+    after = _block(doc_text, last + 1, 1, True, limit)
+    return (before[::-1] + after)[:limit]

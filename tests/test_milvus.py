@@ -1,0 +1,195 @@
+"""The Milvus backend against real Milvus Lite (a file under tmp_path): index, search, ask, sync, failures, chat."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+pytest.importorskip("pymilvus")
+pytest.importorskip("milvus_lite")
+
+from qa import milvus  # noqa: E402
+from qa.chat import Chat  # noqa: E402
+from qa.engine import Engine  # noqa: E402
+from qa.errors import IndexMismatch, InputError  # noqa: E402
+from qa.milvus_index import MilvusIndex  # noqa: E402
+from qa.milvus_sync import Backend  # noqa: E402
+
+DOCS = {
+    "wells.txt": "Water\n\nThe village dug 22,295 wells in 2020. Each well serves about forty families.\n",
+    "bridge.txt": "Bridges\n\nThe river bridge opened in March 2019. It carries 3,000 cars a day.\n",
+    "school.txt": "Schools\n\nThe new school teaches 450 pupils. Classes start at eight in the morning.\n",
+}
+
+
+def _folder(tmp_path, docs=DOCS):
+    folder = tmp_path / "docs"
+    folder.mkdir(exist_ok=True)
+    for name, text in docs.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def _backend(tmp_path, collection="qa_test") -> Backend:
+    return Backend("milvus", str(tmp_path / "milvus.db"), collection)
+
+
+def _count(index: MilvusIndex) -> int:
+    return len(index.client.query(index.collection, filter="pk >= 0", output_fields=["pk"]))
+
+
+def _check_citations(index, answer) -> None:
+    assert answer.citations
+    for c in answer.citations:
+        assert c.quote == index.document(c.source).text[c.start : c.end]
+
+
+def test_index_search_ask_exact_offsets(tmp_path, fake_model):
+    engine = Engine(tmp_path / "index")
+    report = engine.sync(_folder(tmp_path), backend=_backend(tmp_path))
+    assert (report.documents, report.mode, report.embedded) == (3, "hybrid", report.chunks)
+    index = engine.index
+    assert isinstance(index, MilvusIndex) and index.manifest.backend == "milvus"
+    assert not (tmp_path / "index" / index.version / "vectors.faiss").exists()  # the vectors live in Milvus
+    assert _count(index) == len(index.chunks)
+    for mode in ("bm25", "dense", "hybrid"):
+        hits, served = engine.search("how many wells were dug", mode=mode)
+        assert served == mode and hits[0].chunk.doc_id == "wells.txt"
+    hits, _ = engine.search("22,295", mode="bm25")  # a figure stays one term, as in the local index
+    assert [h.chunk.doc_id for h in hits] == ["wells.txt"]
+    answer = engine.ask("How many wells did the village dig?")
+    assert answer.found and "22,295" in answer.answer
+    _check_citations(index, answer)
+    hits, _ = engine.search("bridge", sources=["school*"])  # a scope is a filter in Milvus
+    assert {h.chunk.doc_id for h in hits} <= {"school.txt"}
+
+
+def test_sync_add_change_delete_rename(tmp_path, fake_model):
+    folder, engine = _folder(tmp_path), Engine(tmp_path / "index")
+    engine.sync(folder, backend=_backend(tmp_path))
+    (folder / "roads.txt").write_text("Roads\n\nThe highway to the coast was paved in 2021.\n")
+    (folder / "school.txt").write_text("Schools\n\nThe new school teaches 610 pupils since the extension.\n")
+    (folder / "bridge.txt").unlink()
+    (folder / "wells.txt").rename(folder / "water.txt")
+    fake_model.calls.clear()
+    report = engine.sync(folder)  # no backend given: the manifest's is kept
+    assert (report.added, report.updated, report.removed) == (
+        ["roads.txt", "water.txt"],
+        ["school.txt"],
+        ["bridge.txt", "wells.txt"],
+    )
+    embedded = [t for call in fake_model.calls for t in call]
+    assert not any("22,295" in t for t in embedded)  # the renamed file's chunks reused their vectors
+    assert report.embedded == len(embedded) and report.reused >= 1
+    index = engine.index
+    assert isinstance(index, MilvusIndex) and _count(index) == len(index.chunks)
+    hits, _ = engine.search("highway coast paved", mode="bm25")
+    assert hits[0].chunk.doc_id == "roads.txt"
+    hits, _ = engine.search("river bridge cars", mode="hybrid")
+    assert "bridge.txt" not in {h.chunk.doc_id for h in hits}
+    answer = engine.ask("How many pupils does the school teach?")
+    assert "610" in answer.answer
+    _check_citations(index, answer)
+    hits, _ = engine.search("22,295 wells", mode="bm25")
+    assert hits[0].chunk.doc_id == "water.txt"
+    fake_model.calls.clear()
+    report = engine.sync(folder)
+    assert (report.unchanged, report.embedded, fake_model.embedded) == (3, 0, 0)
+
+
+def test_switch_from_local_reuses_vectors(tmp_path, fake_model):
+    folder, engine = _folder(tmp_path), Engine(tmp_path / "index")
+    engine.sync(folder)
+    assert engine.index.manifest.backend == "local"
+    fake_model.calls.clear()
+    report = engine.sync(folder, backend=_backend(tmp_path))
+    assert (report.embedded, fake_model.embedded, report.reused) == (0, 0, report.chunks)
+    assert engine.index.manifest.backend == "milvus"
+    report = engine.sync(folder, backend=Backend())  # and back again, reading the vectors from Milvus
+    assert (engine.index.manifest.backend, report.embedded, fake_model.embedded) == ("local", 0, 0)
+
+
+def test_unreachable_server_is_one_line(tmp_path, fake_model):
+    backend = Backend("milvus", "http://admin:s3cret@127.0.0.1:9/", "qa")
+    start = time.perf_counter()
+    with pytest.raises(milvus.BackendUnavailable) as caught:
+        Engine(tmp_path / "index").sync(_folder(tmp_path), backend=backend)
+    message = str(caught.value)
+    assert "http://127.0.0.1:9/" in message and "s3cret" not in message and "\n" not in message
+    assert time.perf_counter() - start < 30
+
+
+def test_wrong_collection_and_rebuild(tmp_path, fake_model):
+    client = milvus.connect(str(tmp_path / "milvus.db"))
+    client.create_collection("other", dimension=8)
+    client.insert("other", [{"id": 1, "vector": [0.1] * 8}])
+    folder, engine = _folder(tmp_path), Engine(tmp_path / "index")
+    with pytest.raises(IndexMismatch, match="already holds 1 chunks"):
+        engine.sync(folder, backend=_backend(tmp_path, "other"))
+    engine.sync(folder, backend=_backend(tmp_path, "other"), rebuild=True)
+    assert engine.index.collection == "other"
+    client.drop_collection("other")
+    with pytest.raises(IndexMismatch, match="no collection 'other'"):
+        Engine(tmp_path / "index").index  # noqa: B018
+
+
+def test_chat_over_milvus(tmp_path, fake_model):
+    engine = Engine(tmp_path / "index")
+    engine.sync(_folder(tmp_path), backend=_backend(tmp_path))
+    chat = Chat(engine)
+    first = chat.ask("When did the river bridge open?")
+    assert first.found and "2019" in first.answer
+    follow = chat.ask("How many cars does it carry?")
+    assert "3,000" in follow.answer
+    _check_citations(engine.index, follow)
+
+
+def test_cli_index_then_search_without_flags(tmp_path, fake_model, cli, monkeypatch):
+    monkeypatch.setenv(milvus.TOKEN_ENV, "root:Milvus-secret")  # Lite ignores it; it must never reach the disk
+    folder, index_dir = _folder(tmp_path), tmp_path / "index"
+    code, _, err = cli("index", folder, "--index", index_dir, "--backend", "milvus", "--uri", tmp_path / "m.db")
+    assert code == 0, err
+    version = (index_dir / "CURRENT").read_text().strip()
+    manifest = json.loads((index_dir / version / "manifest.json").read_text())
+    assert (manifest["backend"], manifest["collection"]) == ("milvus", milvus.DEFAULT_COLLECTION)
+    assert not any("secret" in p.read_text(errors="ignore") for p in (index_dir / version).iterdir())
+    code, out, _ = cli("search", "wells", "dug", "--index", index_dir, "--json")
+    assert code == 0 and json.loads(out)["passages"][0]["source"] == "wells.txt"
+    code, _, err = cli("index", folder, "--index", index_dir, "--backend", "milvus")
+    assert code == 2 and "needs --uri" in err
+
+
+def test_uri_checks_and_secrets():
+    assert (
+        milvus.public_uri("https://user:pw@milvus.example.com:19530/db?token=x")
+        == "https://milvus.example.com:19530/db"
+    )
+    with pytest.raises(InputError, match="ending in .db"):
+        milvus.check_uri("/tmp/some/folder")
+
+
+def test_second_process_on_lite_file_is_named(tmp_path):
+    path = tmp_path / "busy.db"
+    script = f"from pymilvus import MilvusClient; MilvusClient({str(path)!r}); print('open'); input()"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", script],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        with pytest.raises(milvus.BackendUnavailable, match="open in another process"):
+            milvus._connect(str(path), milvus.public_uri(str(path)))
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
+
+
+def test_without_pymilvus_says_how_to_install(tmp_path, cli, monkeypatch):
+    monkeypatch.setitem(sys.modules, "pymilvus", None)  # as if it were not installed
+    code, _, err = cli("index", _folder(tmp_path), "--index", tmp_path / "i", "--backend", "milvus", "--uri", "x.db")
+    assert code == 2 and "pip install -e '.[milvus]'" in err
