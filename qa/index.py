@@ -37,6 +37,7 @@ class Manifest:
     uri: str | None = None  # the Milvus URI, without secrets
     collection: str | None = None  # the Milvus collection
     folder: str | None = None  # the folder the documents were read from (absolute), for showing original pages
+    dense_index: dict = field(default_factory=dict)  # the FAISS index type and its parameters; {} is exact (flat)
 
     @classmethod
     def describe(
@@ -51,6 +52,7 @@ class Manifest:
             documents={d.doc_id: d.content_hash for d in documents},
             chunks=chunks,
             languages=tuple(sorted({d.language for d in documents})) or ("en",),
+            dense_index=dict(dense.params) if dense is not None else {},
         )
 
     def to_json(self) -> dict:
@@ -65,21 +67,36 @@ class Manifest:
         return cls(**fields)
 
 
-class DenseVectors:
-    """Normalized chunk vectors behind an inner-product FAISS index; row i is chunk i."""
+APPROXIMATE_FROM = 200_000  # chunks from which the dense side is HNSW, not exact: see DenseVectors.build
+HNSW = {"type": "hnsw", "M": 32, "efConstruction": 80, "efSearch": 128}
 
-    def __init__(self, faiss_index):
+
+class DenseVectors:
+    """Normalized chunk vectors behind an inner-product FAISS index (exact, or HNSW when large); row i is chunk i."""
+
+    def __init__(self, faiss_index, params: dict | None = None):
         self.faiss = faiss_index
+        self.params = dict(params or {"type": "flat"})  # as the Manifest records it; {} (old indexes) is flat
+        if self.approximate:
+            self.faiss.hnsw.efSearch = int(self.params["efSearch"])
 
     @classmethod
-    def build(cls, vectors: np.ndarray) -> DenseVectors:
-        """An exact inner-product index over normalized vectors."""
+    def build(cls, vectors: np.ndarray, approximate_from: int | None = None) -> DenseVectors:
+        """An exact inner-product index over normalized vectors, or HNSW from `approximate_from` vectors up."""
         import faiss
 
-        index = faiss.IndexFlatIP(vectors.shape[1])
+        if len(vectors) < (APPROXIMATE_FROM if approximate_from is None else approximate_from):
+            index, params = faiss.IndexFlatIP(vectors.shape[1]), {"type": "flat"}
+        else:
+            index, params = faiss.IndexHNSWFlat(vectors.shape[1], HNSW["M"], faiss.METRIC_INNER_PRODUCT), HNSW
+            index.hnsw.efConstruction = HNSW["efConstruction"]
         if len(vectors):
             index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-        return cls(index)
+        return cls(index, params)
+
+    @property
+    def approximate(self) -> bool:
+        return self.params.get("type") == "hnsw"
 
     @property
     def dimension(self) -> int:
@@ -93,16 +110,24 @@ class DenseVectors:
         """Every vector, in row order."""
         return self.faiss.reconstruct_n(0, self.count)
 
-    def search(self, query_vector: np.ndarray, k: int, rows: np.ndarray | None = None) -> list[tuple[int, float]]:
-        """The k nearest rows (only among `rows` when given), best first."""
+    def search(
+        self, query_vector: np.ndarray, k: int, rows: np.ndarray | None = None, exact: bool = False
+    ) -> list[tuple[int, float]]:
+        """The k nearest rows (only among `rows` when given, always exactly), best first."""
         import faiss
 
         _one_faiss_thread()
         k = min(k, self.count if rows is None else len(rows))
         if k <= 0:
             return []
-        params = None if rows is None else faiss.SearchParameters(sel=faiss.IDSelectorBatch(rows.astype(np.int64)))
-        scores, found = self.faiss.search(query_vector.reshape(1, -1).astype(np.float32), k, params=params)
+        index, params = self.faiss, None
+        if self.approximate and (rows is not None or exact):  # HNSW's flat storage, scanned: exact
+            index = faiss.downcast_index(self.faiss.storage)
+        elif self.approximate:
+            params = faiss.SearchParametersHNSW(efSearch=max(k, int(self.params["efSearch"])))
+        if rows is not None:
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(rows.astype(np.int64)))
+        scores, found = index.search(query_vector.reshape(1, -1).astype(np.float32), k, params=params)
         return [(int(r), float(s)) for r, s in zip(found[0], scores[0]) if r >= 0]
 
 

@@ -66,14 +66,14 @@ def _check_root(folder: Path) -> None:
         raise IndexCorrupt(f"{path}: unexpected file in the index folder (never loaded); move it elsewhere")
 
 
-def _read_dense(version: Path, chunks: int) -> DenseVectors:
-    """The FAISS vectors of a version, checked to have one vector per chunk."""
+def _read_dense(version: Path, chunks: int, params: dict | None = None) -> DenseVectors:
+    """The FAISS vectors of a version, checked to have one vector per chunk, with the manifest's search params."""
     import faiss
 
     path = version / "vectors.faiss"
     try:
-        dense = DenseVectors(faiss.read_index(str(path)))
-    except RuntimeError:
+        dense = DenseVectors(faiss.read_index(str(path)), params)
+    except (RuntimeError, AttributeError):
         raise IndexCorrupt(f"{path}: unreadable vectors; {REBUILD_HINT}") from None
     if dense.count != chunks:
         raise IndexCorrupt(f"{path}: {dense.count} vectors for {chunks} chunks; {REBUILD_HINT}")
@@ -94,10 +94,11 @@ def _load_version(version: Path) -> Index:
         raise IndexCorrupt(f"{version}: inconsistent index data ({type(exc).__name__}); {REBUILD_HINT}") from None
     if lexical.weights.shape[0] != len(chunks):
         raise IndexCorrupt(f"{version}: {lexical.weights.shape[0]} BM25 rows for {len(chunks)} chunks; {REBUILD_HINT}")
-    dense = _read_dense(version, len(chunks)) if "vectors.faiss" in manifest.files else None
+    has_dense = "vectors.faiss" in manifest.files
+    dense = _read_dense(version, len(chunks), manifest.dense_index) if has_dense else None
     index = Index(manifest, documents, chunks, lexical, dense, version=version.name)
     if manifest.backend == "milvus":
-        from qa.milvus_index import open_milvus
+        from qa.milvus.index import open_milvus
 
         return open_milvus(index)
     return index

@@ -17,7 +17,7 @@ from qa.index import DenseVectors, Index, Manifest
 from qa.index_load import known_documents, load_index
 from qa.index_save import save_index
 from qa.lexical import LexicalIndex
-from qa.milvus_sync import Backend, write_milvus
+from qa.milvus.sync import Backend, write_milvus
 from qa.records import Chunk, Document
 from qa.store import REBUILD_HINT, IndexLock
 

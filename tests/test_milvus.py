@@ -17,8 +17,8 @@ from qa import milvus  # noqa: E402
 from qa.chat import Chat  # noqa: E402
 from qa.engine import Engine  # noqa: E402
 from qa.errors import IndexMismatch, InputError  # noqa: E402
-from qa.milvus_index import MilvusIndex  # noqa: E402
-from qa.milvus_sync import Backend  # noqa: E402
+from qa.milvus.index import MilvusIndex  # noqa: E402
+from qa.milvus.sync import Backend  # noqa: E402
 
 DOCS = {
     "wells.txt": "Water\n\nThe village dug 22,295 wells in 2020. Each well serves about forty families.\n",
@@ -193,3 +193,20 @@ def test_without_pymilvus_says_how_to_install(tmp_path, cli, monkeypatch):
     monkeypatch.setitem(sys.modules, "pymilvus", None)  # as if it were not installed
     code, _, err = cli("index", _folder(tmp_path), "--index", tmp_path / "i", "--backend", "milvus", "--uri", "x.db")
     assert code == 2 and "pip install -e '.[milvus]'" in err
+
+
+@pytest.mark.slow
+def test_seeds_with_the_real_model_match_the_local_index(tmp_path, seeds_index, one_model):
+    """The packaged model over seeds/: Milvus answers as the local index does, with exact offsets."""
+    from conftest import SEEDS
+
+    local, remote = Engine(seeds_index), Engine(tmp_path / "index")
+    report = remote.sync(SEEDS, backend=_backend(tmp_path))
+    assert report.mode == "hybrid" and report.documents == 5
+    for question in ("Who is the Chief Representative of JICA in Peru?", "What does the ICRC do in Lima?"):
+        for mode, n in (("dense", 3), ("bm25", 1)):  # Milvus Lite's BM25 k1 is 1.5, not 1.2: only the best is sure
+            ours, theirs = local.search(question, mode=mode)[0], remote.search(question, mode=mode)[0]
+            assert [h.chunk.chunk_id for h in ours[:n]] == [h.chunk.chunk_id for h in theirs[:n]]
+        answer = remote.ask(question)
+        assert answer.found
+        _check_citations(remote.index, answer)

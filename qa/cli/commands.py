@@ -54,7 +54,7 @@ def _backend(args):
             raise InputError("--uri and --collection go with --backend milvus")
         return None
     from qa import milvus
-    from qa.milvus_sync import Backend
+    from qa.milvus.sync import Backend
 
     if args.backend == "local":
         return Backend()

@@ -142,4 +142,18 @@ def bench(result: dict) -> list[str]:
         "",
         f"memory: peak RSS {memory['peak_rss_mb']} MB; RSS (MB) {rss}",
         *([f"        peak RSS so far (MB) {peaks}"] if peaks else []),
+        *_contract(result),
+    ]
+
+
+def _contract(result: dict) -> list[str]:
+    """The headline figures: build peak, serving RSS, hybrid latency and ANN recall (when the bench has them)."""
+    memory, hybrid, ann = result["memory"], result["query"].get("hybrid", {}), result.get("ann") or {}
+    if "build_peak_rss_mb" not in memory:
+        return []
+    kind = (ann.get("index") or {}).get("type", "-")
+    return [
+        f"summary: build peak RSS {memory['build_peak_rss_mb']} MB; serving RSS {memory.get('serve_rss_mb')} MB "
+        f"(a fresh process that loads the index and answers the queries); hybrid p50 {hybrid.get('p50_ms')} ms, "
+        f"p95 {hybrid.get('p95_ms')} ms; dense index {kind}, recall@10 vs exact {ann.get('recall@10')}"
     ]

@@ -42,7 +42,7 @@ def corpus_index(
     digest = hashlib.sha256(f"{key}|{embedder.name}|{ChunkParams()}".encode()).hexdigest()[:16]
     folder, target = cache / "indexes" / digest, None
     if backend == "milvus":
-        from qa.milvus_sync import Backend
+        from qa.milvus.sync import Backend
 
         folder, target = cache / "indexes" / f"{digest}-milvus", Backend("milvus", str(cache / f"{digest}.db"), "qa")
     if not current_version(folder):

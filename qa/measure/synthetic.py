@@ -11,7 +11,17 @@ from pathlib import Path
 import numpy as np
 
 from qa.errors import InputError
-from qa.measure.timing import import_seconds, machine, peak_rss_mb, rss_mb, stage_rates, stored_size, time_queries
+from qa.measure.timing import (
+    ann_recall,
+    import_seconds,
+    machine,
+    peak_rss_mb,
+    rss_mb,
+    serve_memory,
+    stage_rates,
+    stored_size,
+    time_queries,
+)
 
 DIMENSION = 384  # the packaged all-MiniLM-L6-v2's
 CONTENT_WORDS = 100_000
@@ -166,7 +176,7 @@ def _store(stages, tmp: Path, backend: str, documents, records, lexical, vectors
 
     dense, target = None, None
     if backend == "milvus":
-        from qa.milvus_sync import Backend
+        from qa.milvus.sync import Backend
 
         target = Backend("milvus", str(tmp / "milvus.db"), "bench")
         stages.run("milvus_insert", _milvus_insert, target, records, vectors)
@@ -184,7 +194,7 @@ def bench_synthetic(chunks: int, queries: int = 50, backend: str = "local") -> d
     """Build, write, load and query an index of `chunks` synthetic chunks; time and memory per stage."""
     if chunks < 1 or queries < 1:
         raise InputError(f"chunks and queries must be at least 1; got {chunks} and {queries}")
-    startup = import_seconds(("faiss", "scipy.sparse", "rank_bm25"))
+    startup = import_seconds(("faiss", "scipy.sparse"))
     from qa.lexical import LexicalIndex
 
     rng, stages = np.random.default_rng(SEED), _Stages()
@@ -198,8 +208,9 @@ def bench_synthetic(chunks: int, queries: int = 50, backend: str = "local") -> d
         index = _store(stages, Path(tmp), backend, documents, records, lexical, vectors)
         del documents, records, lexical, vectors
         milvus_mb = _disk_mb(Path(tmp) / "milvus.db") if backend == "milvus" else None
-        texts = synthetic_queries(queries, rng)
-        query = time_queries(index, texts, list(unit_vectors(len(texts), rng)), None)
+        texts, query_vectors = synthetic_queries(queries, rng), unit_vectors(queries, rng)
+        query = time_queries(index, texts, list(query_vectors), None)
+        serve = serve_memory(Path(tmp) / "index", texts, query_vectors) if backend != "milvus" else {}
     stages.rss["after_queries"] = rss_mb()
     names = ("bm25", "milvus_insert" if backend == "milvus" else "faiss", "write")
     build = stage_rates({k: stages.seconds[k] for k in names}, len(index.documents), chunks)
@@ -220,5 +231,18 @@ def bench_synthetic(chunks: int, queries: int = 50, backend: str = "local") -> d
         "build": build,
         "index": {**stored_size(index, stages.seconds["load"]), "milvus_lite_mb": milvus_mb},
         "query": query,
-        "memory": {"peak_rss_mb": peak_rss_mb(), "rss_mb": stages.rss, "peak_rss_mb_after": stages.peak},
+        "ann": ann_recall(index.dense, query_vectors),
+        "memory": _memory(stages, serve),
+    }
+
+
+def _memory(stages: _Stages, serve: dict) -> dict:
+    """Peak RSS in all, up to the written index, and of a fresh process serving it (None with Milvus Lite)."""
+    return {
+        "peak_rss_mb": peak_rss_mb(),
+        "build_peak_rss_mb": stages.peak["write"],
+        "serve_rss_mb": serve.get("serve_rss_mb"),
+        "serve_peak_rss_mb": serve.get("serve_peak_rss_mb"),
+        "rss_mb": stages.rss,
+        "peak_rss_mb_after": stages.peak,
     }

@@ -24,8 +24,8 @@ TOKEN_ENV = "QA_MILVUS_TOKEN"
 DEFAULT_COLLECTION = "qa_chunks"
 INSTALL_HINT = "pip install -e '.[milvus]' (pymilvus and milvus-lite)"
 TIMEOUT = 10.0  # seconds to reach a server before saying it is unreachable
-MAX_CHARS = 60_000  # VARCHAR fields hold at most 65,535 bytes; text is also kept whole in documents.jsonl
-BM25_PARAMS = {"bm25_k1": 1.2, "bm25_b": 0.75}  # as qa.lexical's
+MAX_BYTES = 60_000  # VARCHAR fields hold at most 65,535 bytes; text is also kept whole in documents.jsonl
+BM25_PARAMS = {"bm25_k1": 1.2, "bm25_b": 0.75}  # as qa.lexical's; a server applies them, Milvus Lite 3.2.2 keeps 1.5
 ANALYZER = {"tokenizer": "standard"}  # the terms are already folded, stemmed and without stop words
 FIELDS = ("pk", "source", "key", "text", "terms", "sparse", "dense", "start", "end", "line_start", "line_end", "page",
           "sentences", "heading_path")  # fmt: skip
@@ -185,6 +185,11 @@ def chunk_pk(chunk: Chunk) -> int:
     return int.from_bytes(digest.digest()[:8], "big") >> 1
 
 
+def clip(text: str) -> str:
+    """The text cut to what a VARCHAR field holds (whole characters)."""
+    return text.encode()[:MAX_BYTES].decode(errors="ignore")
+
+
 def milvus_terms(counts: dict[str, int]) -> str:
     """qa's tokens as words Milvus's standard tokenizer keeps whole: '22295', '527_0427', '97_5_' (97.5%)."""
     return " ".join(" ".join([re.sub(r"\W", "_", t)] * n) for t, n in counts.items())
@@ -193,7 +198,7 @@ def milvus_terms(counts: dict[str, int]) -> str:
 def lexical_terms(text: str, language: str = "en", stem: bool = True) -> str:
     """A chunk's terms field: its tokens in order, as qa.lexical makes them."""
     words = [re.sub(r"\W", "_", t) for t in tokenize(text, stem, language)]
-    return " ".join(words)[:MAX_CHARS]
+    return clip(" ".join(words))
 
 
 def query_text(query, stem: bool = True) -> str:
@@ -208,7 +213,7 @@ def entity(chunk: Chunk, key: str, vector, language: str, stem: bool = True) -> 
         "pk": chunk_pk(chunk),
         "source": chunk.doc_id,
         "key": key,
-        "text": chunk.text[:MAX_CHARS],
+        "text": clip(chunk.text),
         "terms": lexical_terms(chunk.embed_text(), language, stem),
         "dense": [float(x) for x in vector],
         "start": chunk.start,
@@ -217,7 +222,7 @@ def entity(chunk: Chunk, key: str, vector, language: str, stem: bool = True) -> 
         "line_end": chunk.line_end,
         "page": -1 if chunk.page is None else chunk.page,
         "sentences": json.dumps([[s.start, s.end, int(s.is_heading)] for s in chunk.sentences]),
-        "heading_path": json.dumps(list(chunk.heading_path), ensure_ascii=False)[:MAX_CHARS],
+        "heading_path": clip(json.dumps(list(chunk.heading_path), ensure_ascii=False)),
     }
 
 
