@@ -1,9 +1,10 @@
 """The lexical side: a tokenizer that keeps figures whole, and BM25 scored as a sparse product.
 
-rank-bm25 fits the statistics; its Okapi IDF goes negative (or zero) for a term in half the
-chunks or more, which would rank chunks that match below chunks that do not, so the IDF is
-Lucene's always-positive form. Scoring multiplies a precomputed chunk-by-term weight matrix
-by the query's term counts instead of looping over every chunk in Python.
+The statistics are counted streaming into numpy arrays (rank-bm25's per-chunk dicts cost ~5.5 KB
+a chunk); Okapi's IDF goes negative (or zero) for a term in half the chunks or more, which would
+rank chunks that match below chunks that do not, so the IDF is Lucene's always-positive form.
+Scoring multiplies a precomputed chunk-by-term weight matrix by the query's term counts instead of
+looping over every chunk in Python.
 
 Spanish text ("es") gets Snowball's Spanish stemmer (not for capitalized words: it mangles
 names), a Spanish stop-word list and figures read the Spanish way ("22.295" is 22295, "97,5%"
@@ -20,7 +21,6 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
-from rank_bm25 import BM25Okapi
 from scipy import sparse
 
 K1, B = 1.2, 0.75
@@ -127,12 +127,35 @@ def query_terms(parts: Sequence[tuple[str, str]], stem: bool = True) -> dict[str
     return counts
 
 
-class _PositiveIdfBM25(BM25Okapi):
-    """BM25Okapi with Lucene's IDF, log(1 + (N - n + 0.5) / (n + 0.5)), never below zero."""
+_BLOCK = 1 << 20  # matrix entries weighted a block at a time; chunks are counted _BLOCK // 256 at a time
 
-    def _calc_idf(self, nd):
-        for word, freq in nd.items():
-            self.idf[word] = math.log(1 + (self.corpus_size - freq + 0.5) / (freq + 0.5))
+
+def _term_counts(texts: list[str], langs: list[str], stem: bool):
+    """Term ids in first-seen order, each chunk's length, and the CSR indptr, term ids and counts (float32)."""
+    from array import array
+
+    vocab: dict[str, int] = {}
+    lengths = np.empty(len(texts), np.float64)
+    counts, indptr, nnz = [], np.zeros(len(texts) + 1, np.int64), 0
+    step = _BLOCK // 256
+    for first in range(0, len(texts), step):
+        ids, sizes = array("i"), array("i")
+        for text, lang in zip(texts[first : first + step], langs[first : first + step]):
+            tokens = tokenize(text, stem, lang) or ["\0"]  # an empty chunk counts as one token, as in rank-bm25
+            ids.extend([vocab.setdefault(t, len(vocab)) for t in tokens])
+            sizes.append(len(tokens))
+        size = np.frombuffer(sizes, np.int32)
+        row = np.repeat(np.arange(len(size), dtype=np.int64), size)
+        keys, tf = np.unique(row * len(vocab) + np.frombuffer(ids, np.int32), return_counts=True)
+        lengths[first : first + len(size)] = size
+        per_row = np.bincount(keys // len(vocab), minlength=len(size))
+        indptr[first + 1 : first + len(size) + 1] = nnz + np.cumsum(per_row)
+        nnz = int(indptr[first + len(size)])
+        counts.append(((keys % len(vocab)).astype(np.int32), tf.astype(np.float32)))
+    cols = np.concatenate([c for c, _ in counts]) if counts else np.zeros(0, np.int32)
+    tfs = np.concatenate([t for _, t in counts]) if counts else np.zeros(0, np.float32)
+    index_type = np.int32 if nnz < 2**31 else np.int64
+    return vocab, lengths, indptr.astype(index_type), cols, tfs
 
 
 class LexicalIndex:
@@ -163,22 +186,24 @@ class LexicalIndex:
         langs = list(languages) if languages is not None else ["en"] * len(texts)
         if len(langs) != len(texts):
             raise ValueError(f"{len(langs)} languages for {len(texts)} texts")
-        tokenized = [tokenize(t, stem, lang) or ["\0"] for t, lang in zip(texts, langs)]  # rank-bm25: no empty docs
-        if not tokenized:
+        if not texts:
             return cls({}, sparse.csc_matrix((0, 0), dtype=np.float32), np.zeros(0, np.float32), stem)
-        bm25 = _PositiveIdfBM25(tokenized, k1=K1, b=B)
-        vocab = {term: i for i, term in enumerate(sorted(bm25.idf))}
-        rows, cols, data = [], [], []
-        for row, (freqs, length) in enumerate(zip(bm25.doc_freqs, bm25.doc_len)):
-            norm = K1 * (1 - B + B * length / bm25.avgdl)
-            for term, tf in freqs.items():
-                rows.append(row)
-                cols.append(vocab[term])
-                data.append(bm25.idf[term] * tf * (K1 + 1) / (tf + norm))
-        shape = (len(tokenized), len(vocab))
-        weights = sparse.csc_matrix((np.array(data, np.float32), (rows, cols)), shape=shape)
-        idf = np.array([bm25.idf[term] for term in vocab], np.float32)
-        return cls(vocab, weights, idf, stem, np.array(langs, dtype=str))
+        vocab, lengths, indptr, cols, tfs = _term_counts(texts, langs, stem)
+        terms = sorted(vocab)  # columns in sorted term order, as indexes saved before
+        first_seen = np.array([vocab[t] for t in terms], np.int64)
+        order = np.empty(len(terms), np.int32)
+        order[first_seen] = np.arange(len(terms), dtype=np.int32)
+        n, df = len(texts), np.bincount(cols, minlength=len(terms))[first_seen]
+        idf64 = np.array([math.log(1 + (n - f + 0.5) / (f + 0.5)) for f in df.tolist()])
+        norm = K1 * (1 - B + B * lengths / (int(lengths.sum()) / n))  # rank-bm25's float64 arithmetic
+        for first in range(0, len(tfs), _BLOCK):  # tf -> weight in place, a block of entries at a time
+            part = slice(first, first + _BLOCK)
+            cols[part] = order[cols[part]]
+            rows = np.searchsorted(indptr, np.arange(first, first + len(tfs[part])), side="right") - 1
+            tf = tfs[part].astype(np.float64)
+            tfs[part] = idf64[cols[part]] * tf * (K1 + 1) / (tf + norm[rows])
+        weights = sparse.csr_matrix((tfs, cols, indptr), shape=(n, len(terms))).tocsc()
+        return cls(dict(zip(terms, range(len(terms)))), weights, idf64.astype(np.float32), stem, np.array(langs, str))
 
     def scores(self, query: str | Sequence[tuple[str, str]], language: str = "en") -> np.ndarray:
         """BM25 score of every chunk (0 where no term matches) for a query in `language`, or for (text, lang) pairs."""

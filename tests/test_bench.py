@@ -77,6 +77,28 @@ def test_bench_text_report(cli):
     code, out, _ = cli("bench", "--chunks", "300", "--queries", "3")
     assert code == 0
     assert "vectors synthetic" in out and "p50 ms" in out and "peak RSS" in out and "bm25" in out
+    assert "build peak RSS" in out and "serving RSS" in out and "recall@10 vs exact 1.0" in out
+
+
+def _contract(result: dict) -> None:
+    """The keys other tools read: build and serving memory, hybrid latency, ANN recall."""
+    memory, hybrid = result["memory"], result["query"]["hybrid"]
+    assert 0 < memory["build_peak_rss_mb"] <= memory["peak_rss_mb"] and memory["serve_rss_mb"] > 0
+    assert 0 < hybrid["p50_ms"] <= hybrid["p95_ms"]
+    assert 0 <= result["ann"]["recall@10"] <= 1
+
+
+def test_bench_json_contract_with_exact_vectors(cli):
+    result = _bench(cli, "--chunks", "500", "--queries", "5")
+    _contract(result)
+    assert result["ann"] == {"recall@10": 1.0, "index": {"type": "flat"}}
+
+
+def test_bench_json_contract_with_hnsw_vectors(cli, monkeypatch):
+    monkeypatch.setattr("qa.index.APPROXIMATE_FROM", 400)
+    result = _bench(cli, "--chunks", "500", "--queries", "5")
+    _contract(result)
+    assert result["ann"]["index"]["type"] == "hnsw" and result["ann"]["recall@10"] > 0.5
 
 
 @pytest.mark.parametrize("option", [["--queries", "0"], ["--chunks", "0"]])

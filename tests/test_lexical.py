@@ -5,8 +5,31 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from rank_bm25 import BM25Okapi
+from scipy import sparse
 
-from qa.lexical import LexicalIndex, _PositiveIdfBM25, fold, tokenize
+from qa.lexical import K1, B, LexicalIndex, fold, tokenize
+
+
+class _PositiveIdfBM25(BM25Okapi):
+    """The reference: rank-bm25's Okapi with Lucene's IDF, log(1 + (N - n + 0.5) / (n + 0.5))."""
+
+    def _calc_idf(self, nd):
+        for word, freq in nd.items():
+            self.idf[word] = math.log(1 + (self.corpus_size - freq + 0.5) / (freq + 0.5))
+
+
+def _reference_matrix(texts, langs):
+    """The weight matrix as built through rank-bm25 before the streaming build, for an exact comparison."""
+    bm25 = _PositiveIdfBM25([tokenize(t, True, lang) or ["\0"] for t, lang in zip(texts, langs)], k1=K1, b=B)
+    vocab = {term: i for i, term in enumerate(sorted(bm25.idf))}
+    rows, cols, data = [], [], []
+    for row, (freqs, length) in enumerate(zip(bm25.doc_freqs, bm25.doc_len)):
+        norm = K1 * (1 - B + B * length / bm25.avgdl)
+        for term, tf in freqs.items():
+            rows.append(row), cols.append(vocab[term]), data.append(bm25.idf[term] * tf * (K1 + 1) / (tf + norm))
+    weights = sparse.csc_matrix((np.array(data, np.float32), (rows, cols)), shape=(len(texts), len(vocab)))
+    return vocab, weights, np.array([bm25.idf[t] for t in vocab], np.float32)
 
 
 def test_figures_and_codes_stay_whole():
@@ -83,3 +106,23 @@ def test_unstemmed_index_matches_only_exact_words():
     index = LexicalIndex.build(["volunteers came", "a volunteer came"], stem=False)
     assert index.stem is False
     assert index.scores("volunteer")[0] == 0.0 < index.scores("volunteer")[1]
+
+
+def test_streaming_build_equals_the_rank_bm25_build_bit_for_bit():
+    texts = ["the embassy funds wells", "", "Perú exporta 22.295 toneladas de café", "wells wells pumps in Lima"]
+    texts += [f"project {i} funds {'wells ' * (i % 4)}schools in lima" for i in range(40)]
+    langs = ["en", "es", "es", "en"] + ["en"] * 40
+    index = LexicalIndex.build(texts, languages=langs)
+    vocab, weights, idf = _reference_matrix(texts, langs)
+    assert index.vocab == vocab and np.array_equal(index.idf, idf)
+    for name in ("data", "indices", "indptr"):
+        assert np.array_equal(getattr(index.weights, name), getattr(weights, name))
+    assert list(index.languages[:4]) == langs[:4]
+
+
+def test_streaming_build_across_blocks(monkeypatch):
+    monkeypatch.setattr("qa.lexical._BLOCK", 512)  # 2 chunks a counting block, many weighting blocks
+    texts = [f"well {i} pump {'lima ' * (i % 5)}" for i in range(300)]
+    vocab, weights, _ = _reference_matrix(texts, ["en"] * 300)
+    index = LexicalIndex.build(texts)
+    assert index.vocab == vocab and np.array_equal(index.weights.toarray(), weights.toarray())

@@ -112,3 +112,49 @@ def stored_size(index, load_s: float) -> dict:
     files = {name: meta["bytes"] / 2**20 for name, meta in index.manifest.files.items()}
     disk = round(sum(files.values()), 4)
     return {"load_s": round(load_s, 4), "disk_mb": disk, "files_mb": {k: round(v, 4) for k, v in files.items()}}
+
+
+_SERVE = """import json, sys, time
+import numpy as np
+from pathlib import Path
+from qa.index_load import load_index
+from qa.measure.timing import rss_mb
+from qa.retrieval import rank
+start = time.perf_counter()
+index = load_index(Path(sys.argv[1]))
+loaded = time.perf_counter() - start
+queries, vectors = json.loads(Path(sys.argv[2]).read_text()), np.load(sys.argv[3])
+for mode in ("hybrid", "dense", "bm25"):
+    for query, vector in zip(queries, vectors):
+        rank(index, query, vector, mode, 5)
+hwm = next(x for x in open("/proc/self/status") if x.startswith("VmHWM:"))  # ru_maxrss counts the forked parent
+print(json.dumps({"serve_rss_mb": rss_mb(), "serve_peak_rss_mb": round(int(hwm.split()[1]) / 1024, 1),
+                  "serve_load_s": round(loaded, 4)}))
+"""
+
+
+def serve_memory(folder, queries: list[str], vectors) -> dict:
+    """RSS of a fresh process that opens the index in `folder` and answers the queries in every mode."""
+    import tempfile
+    from pathlib import Path
+
+    import numpy as np
+
+    with tempfile.TemporaryDirectory(prefix="qa-serve-") as tmp:
+        (Path(tmp) / "queries.json").write_text(json.dumps(queries), encoding="utf-8")
+        np.save(Path(tmp) / "vectors.npy", np.asarray(vectors, dtype=np.float32))
+        args = [sys.executable, "-c", _SERVE, str(folder), f"{tmp}/queries.json", f"{tmp}/vectors.npy"]
+        out = subprocess.run(args, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def ann_recall(dense, vectors, k: int = 10) -> dict:
+    """Recall@k of the dense index's search against exact search, over the query vectors; 1.0 when exact."""
+    if getattr(dense, "params", None) is None:  # none, or Milvus's
+        return {f"recall@{k}": None, "index": None}
+    found = []
+    for vector in vectors:
+        approximate = {row for row, _ in dense.search(vector, k)}
+        exact = [row for row, _ in dense.search(vector, k, exact=True)]
+        found.append(len(approximate.intersection(exact)) / max(len(exact), 1))
+    return {f"recall@{k}": round(sum(found) / max(len(found), 1), 4), "index": dict(dense.params)}
