@@ -149,12 +149,14 @@ def answer(
     reader=None,
 ) -> Answer:
     """Answer `question` from `hits`; `embedder` is a CachedEmbedder, or None when dense cannot serve;
-    `by_language` holds the question in each language of the documents (qa.crosslingual); `reader`
-    (qa.reader), when given, re-scores the best candidates and reads the exact answer phrase."""
+    `by_language` holds the question in each language of the documents (qa.crosslingual)."""
+    # `reader` (qa.reader), when given, scores the best candidates, may decline, and reads the exact phrase
     found = candidates(hits, index)
     encoded = encode(question, found, index, embedder) if embedder is not None and found else None
     best_first = ranked(featurize(question, found, index, encoded, by_language), weights)
-    if reader is None or not best_first or not supported(question, best_first, index, weights):
+    learned = reader is not None and encoded is not None and encoded.question is not None
+    if not learned or not best_first or not supported(question, best_first, index, weights):
         return compose(question, best_first, hits, index, mode, weights)
-    reordered, readings = rerank(question, best_first, reader, weights)
+    position = {(c.hit.chunk.doc_id, c.span.start): i for i, c in enumerate(found)}
+    reordered, readings = rerank(question, best_first, reader, encoded, position, weights)
     return compose(question, reordered, hits, index, mode, weights, readings)

@@ -62,9 +62,9 @@ class Weights:
     spelling: float = 0.8  # a name this close (difflib ratio) to a corpus word is a misspelling, not unknown
     extra_ratio: float = 0.9
     max_sentences: int = 3
-    rerank: int = 6  # candidates the learned reader (qa.reader) re-scores
-    reader: float = 3.0  # weight of the reader's probability added to their score
-    reader_floor: float = 0.0  # below this best reader probability the answer is declined
+    rerank: int = 8  # candidates the learned reader (qa.reader) scores, as it was trained
+    reorder: bool = False  # let the reader re-order them: it did not beat this hand ranking on held-out even questions
+    reader_floor: float = 0.075  # declined when the reader gives none of them this probability (even half, seeds)
     short_confidence: float = 0.2  # span probability above which the exact phrase is given
     list_items: int = 8  # items of a list or bullet block brought along with its sentence
 

@@ -51,17 +51,19 @@ def alphanumeric(spans, text: str) -> list[int]:
 
 def interaction(p: dict, question, sentence, text: str, before, before_text: str) -> np.ndarray:
     """Learned coverage (question words to their best token, through projection P) and learned slot."""
-    rows = [sentence.vectors[alphanumeric(sentence.spans, text)], before.vectors[alphanumeric(before.spans, before_text)]]
+    rows = [sentence.vectors[alphanumeric(sentence.spans, text)]]
+    rows.append(before.vectors[alphanumeric(before.spans, before_text)])
     tokens = np.concatenate(rows).astype(np.float32)
     cover = 0.0
     if len(tokens) and len(question.weights):
-        best = (_unit(question.vectors @ p["P"]) @ _unit(tokens @ p["P"]).T).max(axis=1)
+        best = (_unit(question.vectors @ p["P"]) @ _unit(tokens @ p["P"]).T).max(axis=1).clip(min=0)
         cover = float((best * question.weights).sum() / question.weights.sum())
     words = [text[a:b].casefold() for a, b in sentence.spans]
     fresh = [i for i in alphanumeric(sentence.spans, text) if words[i] not in question.words]
     slot = 0.0
     if fresh and question.asked is not None:
-        slot = float((_unit(sentence.vectors[fresh].astype(np.float32) @ p["P2"]) @ _unit(question.asked @ p["P2"])).max())
+        fresh_vectors = _unit(sentence.vectors[fresh].astype(np.float32) @ p["P2"])
+        slot = max(0.0, float((fresh_vectors @ _unit(question.asked @ p["P2"])).max()))
     return np.array([cover, slot], np.float32)
 
 
@@ -71,8 +73,12 @@ def token_features(question, sentence, text: str) -> np.ndarray:
     near = (vectors @ question.vectors.T).max(axis=1) if len(question.weights) else np.zeros(len(vectors))
     asked = vectors @ question.asked if question.asked is not None else np.zeros(len(vectors))
     words = [text[a:b] for a, b in sentence.spans]
-    flags = [[w.casefold() in question.words, any(c.isdigit() for c in w), w[:1].isupper()] for w in words]
-    return np.column_stack([near, asked, np.array(flags, np.float32).reshape(-1, 3)]).astype(np.float32)
+    flags = np.array([[w.casefold() in question.words, any(c.isdigit() for c in w), w[:1].isupper()] for w in words],
+                     np.float32).reshape(-1, 3)  # fmt: skip
+    matched = np.flatnonzero((near > 0.7) | flags[:, 0].astype(bool))
+    gaps = np.abs(np.arange(len(words))[:, None] - matched[None, :]) if len(matched) else np.full((len(words), 1), 99)
+    close = np.exp(-gaps.min(axis=1) / 3.0)
+    return np.column_stack([near, asked, flags, close, close * (1 - flags[:, 0])]).astype(np.float32)
 
 
 def question_vector(question) -> np.ndarray:
@@ -103,16 +109,19 @@ class Reader:
     def score(self, features: np.ndarray, extra: np.ndarray) -> float:
         """The learned logit of one candidate from its feature row and interaction values."""
         x = (np.concatenate([features, extra]) - self.p["mean"]) / self.p["scale"]
-        return float(x @ self.p["w"] + self.p["b"][0])
+        hidden = np.maximum(x @ self.p["W1"] + self.p["b1"], 0.0)
+        return float(x @ self.p["w"] + hidden @ self.p["w2"] + self.p["b"][0])
 
     def span(self, question, sentence, text: str) -> tuple[int, int, float]:
         """The likeliest answer phrase in the sentence (start, end in its text) and its probability."""
         if not sentence.spans:
             return 0, 0, 0.0
-        vectors, q, g = sentence.vectors.astype(np.float32), question_vector(question), token_features(question, sentence, text)
+        vectors, q = sentence.vectors.astype(np.float32), question_vector(question)
+        g = token_features(question, sentence, text)
         logits = []
         for head in ("s", "e"):
             value = (vectors @ self.p[f"U{head}"]) @ (q @ self.p[f"V{head}"]) + g @ self.p[f"t{head}"]
+            value = np.nan_to_num(value, nan=-1e4)
             logits.append(value - np.logaddexp.reduce(value))
         pair = logits[0][:, None] + logits[1][None, :]
         n = len(pair)

@@ -1,6 +1,7 @@
 """What the learned reader (qa.reader) adds to an answer: a re-ranked pick, the exact phrase, and whole lists.
 
-The reader re-scores the feature scorer's top candidates; its probability is added to their score.
+The reader scores the feature scorer's top candidates (re-ordering them only if `Weights.reorder`), and
+declines when it believes none of them.
 When the question asks for a specific fact and the reader is sure of a phrase in the chosen sentence,
 that phrase is the short answer. A chosen sentence that introduces a list ("funded by:") or is itself
 a bullet brings the list's items along, each line quoted verbatim.
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import replace
 
 from qa.answer_scoring import Candidate, Weights
 from qa.records import Short
@@ -28,13 +28,22 @@ def probability(logit: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(min(logit, 30.0), -30.0)))
 
 
-def rerank(question: str, best_first: list[Candidate], reader, weights: Weights):
-    """The candidates re-ordered with the reader's confidence added to the top ones, and their Readings."""
-    top = best_first[: weights.rerank]
-    readings = reader.read(question, [c.text for c in top])
-    scored = [replace(c, score=c.score + weights.reader * probability(r.logit)) for c, r in zip(top, readings)]
-    order = sorted(range(len(top)), key=lambda i: -scored[i].score)
-    return [scored[i] for i in order] + best_first[len(top) :], [readings[i] for i in order]
+def rerank(question: str, best_first: list[Candidate], reader, encoded, position: dict, weights: Weights):
+    """The top candidates (re-ordered if `weights.reorder`) and their Readings, the first with its phrase."""
+    from qa.reader import Reading, feature_row, interaction
+
+    top, scores = best_first[: weights.rerank], []
+    for c in top:
+        i = position[(c.hit.chunk.doc_id, c.span.start)]
+        extra = interaction(reader.p, encoded.question, encoded.sentences[i], c.text, encoded.befores[i], c.before)
+        scores.append(reader.score(feature_row(c.features, c.score), extra))
+    order = sorted(range(len(top)), key=lambda k: -scores[k]) if weights.reorder else list(range(len(top)))
+    first = top[order[0]]
+    i = position[(first.hit.chunk.doc_id, first.span.start)]
+    start, end, confidence = reader.span(encoded.question, encoded.sentences[i], first.text)
+    readings = [Reading(scores[k]) for k in order]
+    readings[0] = Reading(scores[order[0]], start, end, confidence)
+    return [top[k] for k in order] + best_first[len(top) :], readings
 
 
 def wants_fact(question: str) -> bool:

@@ -7,10 +7,11 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from qa.reader import alphanumeric, feature_row, question_vector, token_features  # noqa: F401
+from qa.reader import alphanumeric, question_vector, token_features
 
 PROJECTION = 64
 SPAN_RANK = 32
+HIDDEN = 16
 
 
 def _question(record: dict) -> SimpleNamespace:
@@ -27,14 +28,19 @@ def prepare(record: dict):
     import torch
 
     q = _question(record)
-    cands = []
-    for c in record["cands"]:
+    match, fresh, match_seg, fresh_seg = [], [], [], []
+    for n, c in enumerate(record["cands"]):
         s, b = _tokens(c["s"]), _tokens(c["b"])
         rows = [s.vectors[alphanumeric(s.spans, c["text"])], b.vectors[alphanumeric(b.spans, c["before"])]]
         words = [c["text"][x:y].casefold() for x, y in s.spans]
-        fresh = [i for i in alphanumeric(s.spans, c["text"]) if words[i] not in q.words]
-        cands.append((torch.tensor(np.concatenate(rows).astype(np.float32)),
-                      torch.tensor(s.vectors[fresh].astype(np.float32))))  # fmt: skip
+        new = [i for i in alphanumeric(s.spans, c["text"]) if words[i] not in q.words]
+        match += rows
+        fresh.append(s.vectors[new])
+        match_seg += [n] * (len(rows[0]) + len(rows[1]))
+        fresh_seg += [n] * len(new)
+    match_rows, fresh_rows = np.concatenate(match).astype(np.float32), np.concatenate(fresh).astype(np.float32)
+    cands = (torch.tensor(match_rows), torch.tensor(match_seg), torch.tensor(fresh_rows),
+             torch.tensor(fresh_seg, dtype=torch.long))  # fmt: skip
     labels = torch.tensor([float(c["label"]) for c in record["cands"]])
     rows = torch.tensor(np.stack([c["row"] for c in record["cands"]]))
     asked = None if q.asked is None else torch.tensor(q.asked.astype(np.float32))
@@ -66,18 +72,22 @@ def logits(p: dict, ex) -> object:
     """The ranking head's logits for one question's candidates (as qa.reader.Reader.score computes them)."""
     import torch
 
-    extra = []
-    for tokens, fresh in ex.cands:
-        cover = torch.zeros(())
-        if len(tokens) and len(ex.w):
-            best = (_unit(ex.q @ p["P"]) @ _unit(tokens @ p["P"]).T).max(dim=1).values
-            cover = (best * ex.w).sum() / ex.w.sum()
-        slot = torch.zeros(())
-        if len(fresh) and ex.asked is not None:
-            slot = (_unit(fresh @ p["P2"]) @ _unit(ex.asked @ p["P2"])).max()
-        extra.append(torch.stack([cover, slot]))
-    x = (torch.cat([ex.rows, torch.stack(extra)], dim=1) - p["mean"]) / p["scale"]
-    return x @ p["w"] + p["b"][0]
+    match, match_seg, fresh, fresh_seg = ex.cands
+    count = len(ex.rows)
+    cover = torch.zeros(count)
+    if len(match) and len(ex.w):
+        sim = _unit(ex.q @ p["P"]) @ _unit(match @ p["P"]).T
+        best = torch.full((len(ex.w), count), -2.0).scatter_reduce(
+            1, match_seg.expand(len(ex.w), -1), sim, "amax", include_self=True
+        )
+        cover = (best.clamp_min(0) * ex.w[:, None]).sum(0) / ex.w.sum() * (best > -2).any(0)
+    slot = torch.zeros(count)
+    if len(fresh) and ex.asked is not None:
+        sim = _unit(fresh @ p["P2"]) @ _unit(ex.asked @ p["P2"])
+        slot = torch.full((count,), -2.0).scatter_reduce(0, fresh_seg, sim, "amax", include_self=True).clamp_min(0)
+    extra = [cover, slot]
+    x = (torch.cat([ex.rows, torch.stack(extra, 1)], dim=1) - p["mean"]) / p["scale"]
+    return x @ p["w"] + (x @ p["W1"] + p["b1"]).relu() @ p["w2"] + p["b"][0]
 
 
 def _span_loss(p: dict, example):
@@ -102,23 +112,27 @@ def init(examples: list, seed: int) -> dict:
     d, k = examples[0].q.shape[1], PROJECTION
     p = {"P": torch.randn(d, k, generator=g) / d**0.5, "P2": torch.randn(d, k, generator=g) / d**0.5,
          "w": torch.zeros(len(mean)), "b": torch.zeros(1), "mean": mean, "scale": scale}  # fmt: skip
+    p["w"][rows.shape[1] - 1] = 1.0  # start from the hand score's order
+    p.update(W1=torch.randn(len(mean), HIDDEN, generator=g) * 0.1, b1=torch.zeros(HIDDEN), w2=torch.zeros(HIDDEN))
+    width = next(ex.span[1].shape[1] for ex in examples if ex.span is not None)
     for head in ("s", "e"):
         p[f"U{head}"] = torch.randn(d, SPAN_RANK, generator=g) * 0.05
         p[f"V{head}"] = torch.randn(2 * d, SPAN_RANK, generator=g) * 0.05
-        p[f"t{head}"] = torch.zeros(5)
+        p[f"t{head}"] = torch.zeros(width)
     for name in p:
         p[name].requires_grad_(name not in ("mean", "scale"))
     return p
 
 
-def fit(examples: list, epochs: int = 6, seed: int = 0, lr: float = 0.01, log=print) -> dict:
-    """Listwise softmax over each question's candidates, a pointwise term (for declines), and the span heads."""
+def fit(examples: list, epochs: int = 6, seed: int = 0, lr: float = 0.005, log=print, judge=None) -> dict:
+    """Listwise + pointwise ranking loss and span loss; keeps the epoch `judge(params)` rates best on held-out data."""
     import torch
     import torch.nn.functional as F
 
     torch.manual_seed(seed)
     p, rng = init(examples, seed), random.Random(seed)
-    optimizer = torch.optim.Adam([v for v in p.values() if v.requires_grad], lr=lr)
+    optimizer = torch.optim.Adam([v for v in p.values() if v.requires_grad], lr=lr, weight_decay=1e-4)
+    best, kept = float("-inf"), None
     for epoch in range(epochs):
         order, total = examples[:], 0.0
         rng.shuffle(order)
@@ -134,6 +148,10 @@ def fit(examples: list, epochs: int = 6, seed: int = 0, lr: float = 0.01, log=pr
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-            total += float(loss)
-        log(f"epoch {epoch + 1}/{epochs}: loss {total / len(order):.4f}")
-    return {k: v.detach().numpy().astype(np.float32) for k, v in p.items()}
+            total += float(loss.detach())
+        params = {k: v.detach().numpy().astype(np.float32).copy() for k, v in p.items()}
+        value = judge(params) if judge else 0.0
+        log(f"epoch {epoch + 1}/{epochs}: loss {total / len(order):.4f}, held-out {value:.4f}")
+        if judge is None or value > best:
+            best, kept = value, params
+    return kept

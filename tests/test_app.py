@@ -365,3 +365,14 @@ def test_hostile_document_text_is_escaped():
     escaped = render.esc(HOSTILE)
     assert f"Machine translation:</span> {escaped}" in pieces[3]  # beside the quote, never instead of it
     assert f"Machine translation [1]:</span> {escaped}" in pieces[1] and f"Searched for:</span> {escaped}" in pieces[1]
+
+
+def test_the_exact_answer_is_bold_inside_the_first_quote_and_escaped():
+    from qa.records import Short
+
+    quote = "<b>22,295</b> people went missing."
+    cite = Citation(1, "a.txt", "A", quote, 10, 10 + len(quote), 1, 1, None, 5.0)
+    answer = Answer("How many?", f"{quote} [1]", True, "hybrid", (cite,), short=Short("22,295", 13, 19))
+    html = render.answer_html(answer)
+    assert "&lt;b&gt;<strong>22,295</strong>&lt;/b&gt; people went missing." in html
+    assert "<b>22,295" not in html

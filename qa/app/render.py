@@ -124,12 +124,23 @@ def answer_html(answer: Answer) -> str:
             f'<div class="qa-answer qa-notfound"><p>{esc(answer.answer)}</p>'
             f'<p class="qa-hint">{hint} “{label}”.</p>{searched}</div>'
         )
-    text = _MARKER.sub(r'<span class="qa-ref">[\1]</span>', esc(answer.answer))
+    text = _MARKER.sub(r'<span class="qa-ref">[\1]</span>', short_bold(answer))
     translations = "".join(
         translation_html(c.translation, answer.language, f"[{c.n}]") for c in answer.citations if c.translation
     )
     chips = "".join(_chip(c) for c in answer.citations)
     return f'<div class="qa-answer"><p>{text}</p>{translations}{searched}<div class="qa-chips">{chips}</div></div>'
+
+
+def short_bold(answer: Answer) -> str:
+    """The answer text escaped, with the exact answer phrase in bold inside the first quoted sentence."""
+    phrase = " ".join(answer.short.text.split()) if answer.short else ""
+    first = len(" ".join(answer.citations[0].quote.split())) if answer.citations else 0
+    at = answer.answer.find(phrase, 0, first) if phrase else -1
+    if at < 0:
+        return esc(answer.answer)
+    end = at + len(phrase)
+    return f"{esc(answer.answer[:at])}<strong>{esc(answer.answer[at:end])}</strong>{esc(answer.answer[end:])}"
 
 
 def error_html(message: str) -> str:

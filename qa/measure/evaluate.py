@@ -134,8 +134,7 @@ def eval_squad(
     modes: tuple[str, ...] = MODES,
     learned: bool = True,
 ) -> dict:
-    """Paragraph recall@1/@5, answer accuracy and short-answer EM/F1 per retrieval mode over a SQuAD v1.1 file;
-    `articles` is "even" (what the reader was trained on), "odd" (held out) or "all"."""
+    """Recall@1/@5, answer accuracy and short-answer EM/F1 per mode over SQuAD v1.1 `articles` (even|odd|all)."""
     from qa.measure.train import in_half
     from qa.reader import load_reader
 

@@ -1,15 +1,14 @@
 """Train the reader (qa/reader.py) on SQuAD dev's even-numbered articles; `python -m qa.measure.train FILE`.
 
-Pairs come from the answerer's own candidates: the sentences of the passages BM25 retrieves for each
-question; the positive is the best-ranked one holding a gold answer, negatives are sampled from the
-others. One in ten even articles is held out to report figures. Fixed seed; prints its figures.
+Each question goes through the answerer's own hybrid retrieval and feature scoring; its top 8 candidate
+sentences, with their token vectors, are kept (positive = holds a gold answer). The last 15% of the
+mined questions are held out to pick the epoch and report figures. Fixed seed; prints its figures.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import random
 import re
 import string
 import time
@@ -17,6 +16,7 @@ from collections import Counter
 from pathlib import Path
 
 from qa.measure.metrics import contains_answer
+
 
 def article(doc_id: str) -> int:
     """The article number of a SQuAD paragraph id `AAA-PPP`."""
@@ -74,9 +74,8 @@ def _record(question: str, answers: list[str], found, encoded, scored, top: int)
             "cands": cands}  # fmt: skip
 
 
-def mine(path: Path, cache: Path, articles: str, out: Path, seconds: float, top: int = 8) -> list[dict]:
-    """Run the answerer's own retrieval and features on the half's questions (in article order) for up to
-    `seconds`, keeping each question's top candidates with their token vectors; saved to `out` as it goes."""
+def mine(path: Path, cache: Path, articles: str, out: Path, limit: int, top: int = 8) -> list[dict]:
+    """The answerer's top candidates, features and token vectors for the half's first `limit` questions."""
     import pickle
 
     from qa.answer import candidates
@@ -90,8 +89,8 @@ def mine(path: Path, cache: Path, articles: str, out: Path, seconds: float, top:
     embedder = cached_embedder(cache, None)
     index = corpus_index(cache, file_key(path), lambda: documents, embedder)
     records, began = [], time.time()
-    for n, (question, answers, doc_id) in enumerate(q for q in questions if in_half(q[2], articles)):
-        if time.time() - began > seconds:
+    for n, (question, answers, _) in enumerate(q for q in questions if in_half(q[2], articles)):
+        if n >= limit:
             break
         hits = rank(index, question, embedder.encode([question])[0], "hybrid", ANSWER_POOL)
         found = candidates(hits, index)
@@ -109,9 +108,11 @@ def mine(path: Path, cache: Path, articles: str, out: Path, seconds: float, top:
 
 def _check(reader, records: list[dict]) -> dict:
     """On held-out questions: top-1 of the hand order and of the reader, and EM/F1 of the phrase it reads."""
+    from qa.answer_scoring import Weights
+    from qa.reader_pick import probability
     from qa.reader_train import _question, _tokens
 
-    hand = learned = 0
+    hand = learned = low = 0
     em = f1 = 0.0
     for r in records:
         q = _question(r)
@@ -121,12 +122,13 @@ def _check(reader, records: list[dict]) -> dict:
             scores.append(reader.score(c["row"], extra))
         best = r["cands"][max(range(len(scores)), key=scores.__getitem__)]
         hand, learned = hand + r["cands"][0]["label"], learned + best["label"]
+        low += probability(max(scores)) < Weights().reader_floor
         start, end, _ = reader.span(q, _tokens(best["s"]), best["text"])
         e, f = exact_f1(best["text"][start:end], r["answers"])
         em, f1 = em + e, f1 + f
     n = max(len(records), 1)
     return {"questions": len(records), "hand_top1": round(hand / n, 4), "reader_top1": round(learned / n, 4),
-            "short_em": round(em / n, 4), "short_f1": round(f1 / n, 4)}  # fmt: skip
+            "short_em": round(em / n, 4), "short_f1": round(f1 / n, 4), "below_floor": round(low / n, 4)}  # fmt: skip
 
 
 def reader_extra(reader, q, c: dict):
@@ -134,6 +136,13 @@ def reader_extra(reader, q, c: dict):
     from qa.reader_train import _tokens
 
     return interaction(reader.p, q, _tokens(c["s"]), c["text"], _tokens(c["b"]), c["before"])
+
+
+def single_thread() -> None:
+    """One torch thread: on a busy shared CPU, more threads spin against each other (40x slower here)."""
+    import torch
+
+    torch.set_num_threads(1)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -149,21 +158,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=Path(".cache"), help="embedding cache (default ./.cache)")
     parser.add_argument("--out", type=Path, default=WEIGHTS)
     parser.add_argument("--mined", type=Path, default=None, help="reuse (or write) the mined questions here")
-    parser.add_argument("--seconds", type=float, default=1e9, help="stop mining after this long")
+    parser.add_argument("--questions", type=int, default=2000, help="even questions to mine, in article order")
     parser.add_argument("--epochs", type=int, default=6)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
+    single_thread()
     mined = args.mined or Path(args.cache) / "reader-mined-even.pkl"
     if mined.is_file():
         records = pickle.loads(mined.read_bytes())
     else:
-        records = mine(args.file, args.cache, "even", mined, args.seconds)
+        records = mine(args.file, args.cache, "even", mined, args.questions)
     cut = int(len(records) * 0.85)
     print(f"{len(records)} even questions: fitting on {cut}, holding out {len(records) - cut}", flush=True)
-    params = fit([prepare(r) for r in records[:cut]], args.epochs, args.seed)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(args.out, **{k: v.astype(np.float16 if v.size > 1000 else np.float32) for k, v in params.items()})
-    print(json.dumps(_check(Reader(args.out), records[cut:])), flush=True)
+
+    def write(params: dict) -> Reader:
+        np.savez(args.out, **{k: v.astype(np.float16 if v.size > 1000 else np.float32) for k, v in params.items()})
+        return Reader(args.out)
+
+    def judge(params: dict) -> float:
+        figures = _check(write(params), records[cut:])
+        return figures["reader_top1"] + 0.1 * figures["short_f1"]
+
+    params = fit([prepare(r) for r in records[:cut]], args.epochs, args.seed, judge=judge)
+    print(json.dumps(_check(write(params), records[cut:])), flush=True)
     return 0
 
 
