@@ -25,6 +25,8 @@ REFERRING = re.compile(
     r"|\b(this|that|these|those)\s+(?!is\b|was\b|are\b|were\b)[a-z]+",
     re.IGNORECASE,
 )
+PERSON = re.compile(r"\b(he|him|his|she|her|hers)\b", re.IGNORECASE)  # refers to someone an answer named
+PLURAL = re.compile(r"\b(they|them|their|theirs|these|those)\b", re.IGNORECASE)  # refers to things named before
 ELLIPSIS = re.compile(r"^\s*(and|but|or|also|what about|how about|what of)\b", re.IGNORECASE)
 _WH = frozenset(
     ("what", "which", "who", "whom", "whose", "when", "where", "why", "how", "many", "much", "long", "often")
@@ -93,11 +95,16 @@ def _rarest(words: Sequence[str], weight: Callable[[str], float], n: int) -> lis
     return ranked[:n]
 
 
-def subject(previous: str, answer: Answer, weight: Callable[[str], float]) -> list[str]:
-    """What the previous turn was about: its names (else rarest words), and the first name the answer
-    brought in (a sentence's subject comes first: the "he" of "Who led ...?")."""
-    carried = names(previous) or _rarest(content_words(previous), weight, SUBJECT_WORDS)
-    if answer.found and answer.citations:
+def subject(previous: str, answer: Answer, weight: Callable[[str], float], pronoun: str = "") -> list[str]:
+    """What the previous turn was about: its names (else rarest words); for a plural pronoun also its rarest
+    words (they are things, not names); for a personal pronoun also the first name the answer brought in
+    (a sentence's subject comes first: the "he" of "Who led ...?")."""
+    named = names(previous)
+    carried = named or _rarest(content_words(previous), weight, SUBJECT_WORDS)
+    if pronoun == "plural" and named:
+        spelled = {w.casefold() for n in named for w in n.split()}
+        carried += _rarest([w for w in content_words(previous) if w not in spelled], weight, SUBJECT_WORDS - 1)
+    if pronoun == "person" and answer.found and answer.citations:
         seen = {w.casefold() for w in re.findall(r"\w+", previous)}
         fresh = [n for n in names(answer.citations[0].quote) if not {w.casefold() for w in n.split()} <= seen]
         carried += fresh[:ANSWER_NAMES]
@@ -125,6 +132,7 @@ def resolve(question: str, history: Sequence[Turn], weight: Callable[[str], floa
     if ELLIPSIS.match(question) or is_short(question) and not REFERRING.search(question):
         base = _ellipsis_base(previous, question)
         return Resolved(" ".join(f"{question} {base}".split()), True, prefer)
-    carried = [w for w in subject(previous, last.answer, weight) if w.casefold() not in question.casefold()]
+    pronoun = "person" if PERSON.search(question) else "plural" if PLURAL.search(question) else ""
+    carried = [w for w in subject(previous, last.answer, weight, pronoun) if w.casefold() not in question.casefold()]
     unresolvable = not last.answer.found
     return Resolved(" ".join([question, *carried]), True, prefer, unresolvable)
