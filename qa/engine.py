@@ -149,8 +149,8 @@ class Engine:
         backend=None,
     ) -> SyncReport:
         """Bring the index in line with `folder`; uploads added through `add` are kept. `backend`: see update_index."""
-        return sync_folder(Path(folder), self.index_dir, self.model, params, rebuild, progress, self._embedder_for,
-                           backend)  # fmt: skip
+        options = {"params": params, "rebuild": rebuild, "progress": progress, "backend": backend}
+        return sync_folder(Path(folder), self.index_dir, model=self.model, embedder_for=self._embedder_for, **options)
 
     def watch(self, folder: Path, interval: float = 1.0) -> Iterator[SyncReport]:
         """A SyncReport after each burst of changes in `folder`; runs until interrupted."""

@@ -185,6 +185,7 @@ def update_index(
 def sync_folder(
     folder: Path,
     index_dir: Path,
+    *,
     model: str | None = None,
     params: ChunkParams | None = None,
     rebuild: bool = False,
@@ -240,4 +241,4 @@ def watch_folder(
                 break
             now = settled
         seen = now
-        yield sync_folder(folder, index_dir, model, embedder_for=embedder_for)
+        yield sync_folder(folder, index_dir, model=model, embedder_for=embedder_for)

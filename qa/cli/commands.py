@@ -182,7 +182,7 @@ def run_eval(args) -> int:
     elif args.kind == "beir":
         result = evaluate.eval_beir(args.dir, args.cache, args.model, backend=args.backend or "local")
     else:
-        result = evaluate.eval_squad(args.file, args.cache, args.model, args.limit, args.articles)
+        result = evaluate.eval_squad(args.file, args.cache, model=args.model, limit=args.limit, articles=args.articles)
     print(json.dumps(result, ensure_ascii=False) if args.json else "\n".join(text.evaluation(result)))
     return 0
 

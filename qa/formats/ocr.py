@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from qa.errors import DocumentError
 
@@ -22,8 +23,7 @@ LANGUAGES = ("eng", "spa")
 INSTALL = "sudo apt-get install tesseract-ocr tesseract-ocr-eng tesseract-ocr-spa"
 
 
-@dataclass(frozen=True)
-class OcrStatus:
+class OcrStatus(NamedTuple):
     """Whether OCR can run here, with which Tesseract languages, and a one-line reason for the status."""
 
     available: bool

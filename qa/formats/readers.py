@@ -167,4 +167,3 @@ def read_docx(data: bytes, source: str) -> Extracted:
             title = text
         paragraphs.append(text)
     return Extracted("\n\n".join(paragraphs), title)
-

@@ -128,9 +128,10 @@ def _squad_mode(index: Index, questions: list, vectors, mode: str, embedder, rea
 def eval_squad(
     path: Path,
     cache: Path,
+    *,
+    articles: str = "all",
     model: str | None = None,
     limit: int | None = None,
-    articles: str = "all",
     modes: tuple[str, ...] = MODES,
     learned: bool = True,
 ) -> dict:
