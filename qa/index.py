@@ -175,7 +175,8 @@ class Index:
     def dense_search(self, query_vector: np.ndarray, k: int, rows: np.ndarray | None = None):
         return self.dense.search(query_vector, k, rows) if self.dense is not None else []
 
-    def lexical_search(self, query: str, k: int, rows: np.ndarray | None = None) -> list[tuple[int, float]]:
+    def lexical_search(self, query, k: int, rows: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """BM25's top k (among `rows`); `query` is a text or (text, language) pairs scored together."""
         scores = self.lexical.scores(query)
         if rows is not None:
             kept = np.zeros_like(scores)

@@ -20,6 +20,7 @@ POOL = 100  # candidates taken from each side before fusion
 RRF_K = 60
 
 Ranking = list[tuple[int, float]]  # (row, score) pairs, best first
+Query = str | Sequence[tuple[str, str]]  # the text, or (text, language) pairs that BM25 scores together
 
 
 class Searchable(Protocol):
@@ -30,7 +31,7 @@ class Searchable(Protocol):
 
     def dense_search(self, query_vector: np.ndarray, k: int, rows: np.ndarray | None = None) -> Ranking: ...
 
-    def lexical_search(self, query: str, k: int, rows: np.ndarray | None = None) -> Ranking: ...
+    def lexical_search(self, query: Query, k: int, rows: np.ndarray | None = None) -> Ranking: ...
 
     def chunk(self, row: int) -> Chunk: ...
 
@@ -93,7 +94,7 @@ FUSIONS: dict[str, Callable[[Ranking, Ranking], dict[int, float]]] = {"rrf": rrf
 
 def rank(
     index: Searchable,
-    query: str,
+    query: Query,
     query_vector: np.ndarray | None,
     mode: str,
     top_k: int,
