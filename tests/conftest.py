@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import settings
 
 from qa.cli import main
 from qa.embedding import DEFAULT_MODEL, Embedder
@@ -15,6 +16,8 @@ from qa.records import Document
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
+settings.register_profile("qa", database=None)  # property tests keep no example database in the repository
+settings.load_profile("qa")
 
 
 def make_pdf(pages: list[str]) -> bytes:

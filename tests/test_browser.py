@@ -23,7 +23,6 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:.*(no_silent_downcasting|copy keyword is deprecated)"),
 ]  # pandas notes from gradio's queue
 
-ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -143,14 +142,13 @@ def assert_only_loopback(page) -> None:
     assert hosts == {"127.0.0.1"}, hosts
 
 
-def test_answers_with_highlighted_sources_and_hostile_text_stays_text(page):
+def test_answers_with_highlighted_sources_and_hostile_text_stays_text(page, tmp_path):
     assert page.title() == "qa \u2014 ask your documents"
     page.get_by_text(SEED_QUESTION).first.click()  # an example question on the empty chat
     page.wait_for_selector("#qa-sources .qa-card mark", timeout=60_000)
     page.wait_for_selector("#qa-chat :text('22,295')", timeout=10_000)
-    (ROOT / "artifacts").mkdir(exist_ok=True)
     page.wait_for_timeout(800)  # let the pending-update fade settle, for the picture only
-    page.screenshot(path=str(ROOT / "artifacts" / "screenshot.png"))
+    page.screenshot(path=str(tmp_path / "screenshot.png"))  # kept in pytest's temporary folder for a look
     page.locator("#qa-sources button.qa-open").first.click()  # the full text, scrolled to the quote
     page.wait_for_selector("#qa-viewer mark.qa-current:has-text('22,295')", timeout=30_000)
     page.wait_for_function("() => document.querySelector('#qa-viewer .qa-doc-body').scrollTop > 0", timeout=10_000)
@@ -296,7 +294,7 @@ def test_a_page_on_another_local_port_cannot_upload_or_read(page, app_url):
     assert not list(Path(get_upload_folder()).rglob(name))  # and the upload was refused, not just unreadable
 
 
-def test_a_pdf_citation_read_by_ocr_opens_its_page_as_an_image(pdf_page):
+def test_a_pdf_citation_read_by_ocr_opens_its_page_as_an_image(pdf_page, tmp_path):
     page = pdf_page
     assert "OCR is on" in page.locator("#qa-status").inner_text()
     ask(page, "What was the average cost of a well?")
@@ -316,6 +314,5 @@ def test_a_pdf_citation_read_by_ocr_opens_its_page_as_an_image(pdf_page):
     assert page.evaluate("() => document.querySelector('#qa-page-view img.qa-page-img').naturalWidth") == 918
     assert "Page 2 of the original" in page.locator("#qa-page-view summary").inner_text()
     assert image.get_attribute("src").startswith("data:image/png;base64,") and image.is_visible()
-    (ROOT / "artifacts").mkdir(exist_ok=True)
-    page.screenshot(path=str(ROOT / "artifacts" / "page-image.png"))
+    page.screenshot(path=str(tmp_path / "page-image.png"))
     assert_only_loopback(page)

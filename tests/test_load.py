@@ -54,6 +54,4 @@ def test_fifty_concurrent_requests_all_succeed_with_the_same_answers(url, seeds_
     latencies = sorted(seconds for _, seconds in results)
     p50, p95 = statistics.median(latencies), latencies[int(0.95 * (len(latencies) - 1))]
     figures = {"requests": REQUESTS, "wall_s": round(wall, 2), "p50_s": round(p50, 3), "p95_s": round(p95, 3)}
-    Path("artifacts").mkdir(exist_ok=True)
-    Path("artifacts/load.json").write_text(json.dumps(figures))
     print(f"\n50 concurrent asks: {figures}")
