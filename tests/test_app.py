@@ -82,11 +82,11 @@ def test_chat_handler_answers_a_seed_question_with_citations(engine, index_dir):
     assert markdown.startswith(f"**Q:** {QUESTION}") and "References:" in markdown and first.source in markdown
     exported = Path(download.value["path"])
     assert exported.is_relative_to(handlers.export_dir) and "22,295" in exported.read_text(encoding="utf-8")
-    assert "5</b><span>documents" in status and "hybrid" in status
+    assert "<div><b>5</b><span>documents" in status and "hybrid" in status
     # a follow-up in the same conversation is answered on its own; history just grows
     history, _, pending = handlers.add_question("Since when has COOPI been present in Peru?", chat)
     chat, answers, shown, *_ = handlers.respond(pending, history, answers, "bm25", 3)
-    assert len(chat) == 4 and shown == 1 and answers[1].mode == "bm25" and "2000" in answers[1].answer
+    assert len(chat) == 4 and shown == 1 and answers[1].mode == "bm25" and "since 2000." in answers[1].answer
     document, _ = handlers.open_source(answers, 0, _event({"open": "c1"}))
     assert 'class="qa-current"' in document and render.esc(first.quote) in document
     assert handlers.open_page(answers, 0, _event({"open": "c1"})) == ("", None)  # a text file has no page image
@@ -117,7 +117,7 @@ def ask_in_chat(handlers, question, chat=(), answers=(), chosen=None, mode="hybr
 def test_follow_up_is_answered_from_the_conversation_and_new_chat_forgets_it(engine):
     handlers = Handlers(engine)
     chat, answers, _, _ = ask_in_chat(handlers, COOPI)
-    assert "2000" in chat[-1]["content"] and "Searched for" not in chat[-1]["content"]
+    assert "since <strong>2000</strong>." in chat[-1]["content"] and "Searched for" not in chat[-1]["content"]
     chat, answers, sources, markdown = ask_in_chat(handlers, NORTH, chat, answers)
     reply = chat[-1]["content"]
     assert "Piura and Tumbes" in reply and answers[-1].searched and "COOPI" in answers[-1].searched
@@ -227,7 +227,8 @@ def test_upload_then_ask_about_it(server, client, tmp_path):
     path = tmp_path / "Zorblat facts!.txt"
     path.write_text("Notes on rivers.\n\nThe Zorblat river is 321 kilometres long.\n", encoding="utf-8")
     log, status, cleared, picker = handlers.upload([str(path)], "hybrid")
-    assert "Zorblat_facts.txt" in log and "qa-up-added" in log and cleared is None and "6</b>" in status
+    assert "Zorblat_facts.txt" in log and "qa-up-added" in log and cleared is None
+    assert "<div><b>6</b><span>documents" in status
     assert ("uploads/Zorblat_facts.txt", "uploads/Zorblat_facts.txt") in picker.choices  # the filter lists it
     result = client.predict("How long is the Zorblat river?", api_name="/ask")
     assert result["found"] and "321 kilometres" in result["answer"]

@@ -146,7 +146,7 @@ def test_answers_with_highlighted_sources_and_hostile_text_stays_text(page, tmp_
     assert page.title() == "qa \u2014 ask your documents"
     page.get_by_text(SEED_QUESTION).first.click()  # an example question on the empty chat
     page.wait_for_selector("#qa-sources .qa-card mark", timeout=60_000)
-    page.wait_for_selector("#qa-chat :text('22,295')", timeout=10_000)
+    page.wait_for_selector("#qa-chat :text('22,295 people went missing')", timeout=10_000)
     page.wait_for_timeout(800)  # let the pending-update fade settle, for the picture only
     page.screenshot(path=str(tmp_path / "screenshot.png"))  # kept in pytest's temporary folder for a look
     page.locator("#qa-sources button.qa-open").first.click()  # the full text, scrolled to the quote
@@ -190,7 +190,7 @@ def test_upload_then_ask_in_the_browser(page, tmp_path):
     page.locator("#qa-upload input[type=file]").set_input_files(str(upload))
     page.wait_for_selector("#qa-upload-log .qa-up-added", timeout=120_000)
     assert "Zorblat_river.txt" in page.locator("#qa-upload-log").inner_text()
-    page.wait_for_selector("#qa-status :text('7')", timeout=10_000)
+    page.wait_for_selector("#qa-status .qa-stats b:text-is('7')", timeout=10_000)
 
     ask(page, "How long is the Zorblat river?")
     card = page.locator("#qa-sources .qa-card", has_text="uploads/Zorblat_river.txt")
