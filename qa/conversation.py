@@ -34,8 +34,10 @@ _WH = frozenset(
 _NAME = re.compile(
     r"\b(?:[A-Z][\w'’.-]*[A-Za-z0-9]|[A-Z]{2,})(?:\s+(?:of|de|del|the|and)?\s*[A-Z][\w'’.-]*[A-Za-z0-9])*"
 )
-_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october")
-_CALENDAR = frozenset(_MONTHS + ("november", "december", "monday", "tuesday", "wednesday", "thursday", "friday"))
+_CALENDAR = frozenset(  # months and days are capitalized but name no subject
+    ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october")
+    + ("november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+)
 _YEAR_OR_NUMBER = re.compile(r"\b\d[\d,.]*\b")
 SUBJECT_WORDS = 3  # rare words carried over from the previous question when it names nothing rare
 ANSWER_NAMES = 1  # names carried over from the last answer
