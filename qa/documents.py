@@ -111,13 +111,15 @@ def read_document(path: Path, root: Path, max_bytes: int = MAX_FILE_BYTES, known
 
 
 def read_folder(
-    root: Path, max_bytes: int = MAX_FILE_BYTES, known: dict[str, Document] | None = None
+    root: Path, max_bytes: int = MAX_FILE_BYTES, known: dict[str, Document] | None = None, under: str | None = None
 ) -> tuple[list[Document], list[Skipped]]:
-    """Every readable document below `root` (`known` ones reused when unchanged), and the files skipped."""
-    if not root.is_dir():
-        raise InputError(f"{root}: not a folder (give the folder of documents to index)")
+    """Every readable document below `root` (or only below its subfolder `under`, ids still relative to `root`),
+    `known` ones reused when unchanged, and the files skipped."""
+    top = root / under if under else root
+    if not top.is_dir():
+        raise InputError(f"{top}: not a folder (give the folder of documents to index)")
     documents, skipped = [], []
-    for path in find_files(root):
+    for path in find_files(top):
         try:
             documents.append(read_document(path, root, max_bytes, known))
         except DocumentError as exc:

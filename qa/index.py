@@ -36,6 +36,7 @@ class Manifest:
     backend: str = "local"  # "local" (FAISS and BM25 files here) or "milvus" (chunks and ranking in Milvus)
     uri: str | None = None  # the Milvus URI, without secrets
     collection: str | None = None  # the Milvus collection
+    part: str | None = None  # the subfolder ("2019/") whose documents this index owns in a shared collection
     folder: str | None = None  # the folder the documents were read from (absolute), for showing original pages
     dense_index: dict = field(default_factory=dict)  # the FAISS index type and its parameters; {} is exact (flat)
 

@@ -197,7 +197,8 @@ def sync_folder(
     report = SyncReport(folder=str(Path(folder).resolve()))
     start = time.perf_counter()
     known = {} if rebuild else known_documents(index_dir)  # unchanged files are not parsed (nor OCR'd) again
-    documents, report.skipped = read_folder(folder, known=known)
+    part = (backend or Backend.stored(index_dir)).part  # a worker's subfolder of a shared Milvus collection
+    documents, report.skipped = read_folder(folder, known=known, under=part)
     report.seconds["read"] = time.perf_counter() - start
     unreadable = {s.source for s in report.skipped if s.keep}  # an I/O failure does not drop the indexed copy
     keep = lambda doc_id: doc_id.startswith(UPLOADS) or doc_id in unreadable  # noqa: E731

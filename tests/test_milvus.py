@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+from dataclasses import replace
 
 import pytest
 
@@ -129,13 +130,89 @@ def test_wrong_collection_and_rebuild(tmp_path, fake_model):
     client.create_collection("other", dimension=8)
     client.insert("other", [{"id": 1, "vector": [0.1] * 8}])
     folder, engine = _folder(tmp_path), Engine(tmp_path / "index")
-    with pytest.raises(IndexMismatch, match="already holds 1 chunks"):
+    with pytest.raises(IndexMismatch, match="'other' .* is not a qa collection"):
         engine.sync(folder, backend=_backend(tmp_path, "other"))
     engine.sync(folder, backend=_backend(tmp_path, "other"), rebuild=True)
     assert engine.index.collection == "other"
     client.drop_collection("other")
     with pytest.raises(IndexMismatch, match="no collection 'other'"):
         Engine(tmp_path / "index").index  # noqa: B018
+
+
+PARTS = {
+    "north/wells.txt": DOCS["wells.txt"],
+    "south/bridge.txt": DOCS["bridge.txt"],
+    "south/school.txt": DOCS["school.txt"],
+    "north_east/roads.txt": "Roads\n\nThe coast road opened in 2021.\n",
+}
+
+
+def _tree(tmp_path, docs=PARTS):
+    root = tmp_path / "root"
+    for name, text in docs.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+    return root
+
+
+def _worker(tmp_path, part: str):
+    return replace(_backend(tmp_path), part=part), Engine(tmp_path / f"index-{part.strip('/')}")
+
+
+def test_workers_over_parts_share_one_collection(tmp_path, fake_model):
+    root = _tree(tmp_path)
+    for part in ("north/", "south/", "north_east/"):
+        backend, worker = _worker(tmp_path, part)
+        report = worker.sync(root, backend=backend)
+        assert {d for d in worker.index.documents} == {d for d in PARTS if d.startswith(part)}
+        assert report.embedded == report.chunks  # nothing of its part was there yet
+    (root / "north" / "wells.txt").unlink()  # a worker's sync deletes only its own part's rows
+    north = Engine(tmp_path / "index-north")
+    assert north.sync(root).removed == ["north/wells.txt"]
+    fake_model.calls.clear()
+    serving = Engine(tmp_path / "index")  # the serving index over the whole folder adopts what the workers wrote
+    report = serving.sync(root, backend=_backend(tmp_path))
+    assert (report.documents, report.embedded, fake_model.embedded) == (3, 0, 0)
+    assert _count(serving.index) == len(serving.index.chunks)
+    answer = serving.ask("How many pupils does the school teach?")
+    assert "450" in answer.answer and answer.citations[0].source == "south/school.txt"
+    _check_citations(serving.index, answer)
+    hits, _ = serving.search("coast road", mode="bm25")
+    assert hits[0].chunk.doc_id == "north_east/roads.txt"
+
+
+def test_adopting_refuses_foreign_rows_and_part_rebuild_keeps_others(tmp_path, fake_model):
+    root = _tree(tmp_path)
+    for part in ("north/", "south/"):
+        backend, worker = _worker(tmp_path, part)
+        worker.sync(root, backend=backend)
+    other = _tree(tmp_path / "other", {"south/school.txt": DOCS["school.txt"]})
+    with pytest.raises(IndexMismatch, match="2 documents that this folder does not have"):
+        Engine(tmp_path / "index").sync(other, backend=_backend(tmp_path))
+    backend, worker = _worker(tmp_path, "south/")
+    (root / "south" / "bridge.txt").write_text("Bridges\n\nThe old bridge closed in 1990.\n", encoding="utf-8")
+    report = Engine(tmp_path / "fresh-south").sync(root, backend=backend, rebuild=True)
+    assert report.embedded == report.chunks
+    rows = worker.index.client.query("qa_test", filter="pk >= 0", output_fields=["source"])
+    assert {r["source"] for r in rows} == {"north/wells.txt", "south/bridge.txt", "south/school.txt"}
+
+
+def test_interrupted_build_is_adopted_not_embedded_again(tmp_path, fake_model):
+    folder = _folder(tmp_path)
+    Engine(tmp_path / "lost").sync(folder, backend=_backend(tmp_path))  # as if the index folder were lost
+    fake_model.calls.clear()
+    report = Engine(tmp_path / "index").sync(folder, backend=_backend(tmp_path))
+    assert (report.embedded, fake_model.embedded, report.reused) == (0, 0, report.chunks)
+
+
+def test_cli_part_checks(tmp_path, cli):
+    root = _tree(tmp_path)
+    code, _, err = cli("index", root, "--index", tmp_path / "i", "--part", "north")
+    assert code == 2 and "--part go with --backend milvus" in err
+    for bad in ("../x", "nowhere", "."):
+        code, _, err = cli("index", root, "--index", tmp_path / "i", "--backend", "milvus", "--uri", "x.db",
+                           "--part", bad)  # fmt: skip
+        assert code == 2 and f"--part {bad}:" in err and "Traceback" not in err
 
 
 def test_chat_over_milvus(tmp_path, fake_model):

@@ -83,6 +83,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--uri", default=None, help="Milvus: a Milvus Lite file path or http://HOST:19530 (token: $QA_MILVUS_TOKEN)"
     )
     p.add_argument("--collection", default=None, help="Milvus collection (default: qa_chunks)")
+    p.add_argument(
+        "--part",
+        default=None,
+        metavar="SUBFOLDER",
+        help="Milvus: index only this subfolder of FOLDER into a collection shared with workers indexing other parts",
+    )
 
     p = sub.add_parser("search", help="show the passages ranked for a query")
     p.add_argument("query", nargs="+")

@@ -49,17 +49,18 @@ def _warn_once(engine, shown: set[str]) -> None:
 
 def _backend(args):
     """The storage backend `qa index` was asked for, or None to keep the index's own."""
+    if args.backend != "milvus" and (args.uri or args.collection or args.part):
+        raise InputError("--uri, --collection and --part go with --backend milvus")
     if args.backend is None:
-        if args.uri or args.collection:
-            raise InputError("--uri and --collection go with --backend milvus")
         return None
     from qa import milvus
-    from qa.milvus.sync import Backend
+    from qa.milvus.sync import Backend, check_part
 
     if args.backend == "local":
         return Backend()
     milvus.pymilvus()  # without it, say how to install it before reading any document
-    return Backend("milvus", milvus.check_uri(args.uri), args.collection or milvus.DEFAULT_COLLECTION)
+    part = check_part(args.folder, args.part) if args.part is not None else None
+    return Backend("milvus", milvus.check_uri(args.uri), args.collection or milvus.DEFAULT_COLLECTION, part)
 
 
 def run_index(args) -> int:
