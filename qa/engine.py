@@ -16,7 +16,7 @@ from qa.conversation import Resolved, Turn, resolve
 from qa.crosslingual import ENGLISH, Query, localize, plan, with_query
 from qa.embedding import Embedder, model_name
 from qa.embedding_cache import CachedEmbedder
-from qa.errors import IndexMismatch, ModelUnavailable
+from qa.errors import IndexMismatch, ModelUnavailable, QAError
 from qa.index import Index
 from qa.index_load import load_index
 from qa.options import DEFAULT_MODE, DEFAULT_TOP_K, check_mode, check_top_k, clean_question
@@ -48,6 +48,9 @@ class Engine:
         self._index: Index | None = None
         self._embedder: CachedEmbedder | None = None
         self._lock = threading.Lock()
+        self._model_ready = threading.Event()
+        self._model_ready.set()  # nothing loads in the background unless asked: the first question loads the model
+        self._wait_for_model = True
 
     @property
     def index(self) -> Index:
@@ -74,7 +77,43 @@ class Engine:
             raise IndexMismatch(f"the index was built with model '{built_with}', not '{self.model}'; {REBUILD_HINT}")
         return self._cached_embedder(built_with)
 
+    def load_in_background(self, wait: bool = False) -> threading.Thread:
+        """Start loading the index and the model in a thread.
+
+        Until the model is in, questions are answered from BM25 (`wait=False`, the chat: ready in seconds)
+        or wait for it while the index loads at the same time (`wait=True`, a one-off `qa ask`).
+        """
+        self._wait_for_model = wait
+        self._model_ready.clear()
+        thread = threading.Thread(target=self._load_model, name="qa-model", daemon=True)
+        thread.start()
+        return thread
+
+    def _load_model(self) -> None:
+        try:
+            embedder = self.embedder(self.index)
+            if embedder is not None:
+                embedder.encode(["warm up"])
+                load_reader()
+        except ModelUnavailable as exc:
+            self.dense_warning = f"{exc}; answering in BM25-only mode"
+        except QAError:
+            pass  # an unusable index is reported by the question that needs it
+        except Exception as exc:  # noqa: BLE001 - a broken model install must not kill the chat: BM25 serves
+            self.dense_warning = f"the model could not be loaded ({type(exc).__name__}); answering in BM25-only mode"
+        finally:
+            self._model_ready.set()
+
+    @property
+    def meaning_loading(self) -> bool:
+        """Whether the model is still loading in the background (questions are answered from BM25 meanwhile)."""
+        return not self._model_ready.is_set()
+
     def _query_vector(self, index: Index, text: str, mode: str) -> tuple[np.ndarray | None, CachedEmbedder | None]:
+        if mode != "bm25" and self._wait_for_model:
+            self._model_ready.wait()
+        if mode != "bm25" and self.meaning_loading:
+            return None, None
         embedder = self.embedder(index) if mode != "bm25" else None
         if embedder is None:
             return None, None

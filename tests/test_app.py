@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import socket
+import threading
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -194,6 +195,20 @@ def test_status_says_whether_translation_is_available(engine, monkeypatch):
     monkeypatch.setattr(translation, "reason", lambda: "apertium is not installed")
     status = handlers.status("hybrid")
     assert "No machine translation" in status and "apt-get install apertium apertium-en-es" in status
+
+
+def test_status_says_when_meaning_search_is_still_loading(engine, monkeypatch):
+    gate, load = threading.Event(), Engine._load_model
+    monkeypatch.setattr(Engine, "_load_model", lambda self: (gate.wait(60), load(self)))
+    fresh = Engine(engine.index_dir)
+    thread = fresh.load_in_background()
+    handlers = Handlers(fresh)
+    status, timer = handlers.refresh_status("hybrid")
+    assert "Keyword search ready; meaning search joins" in status and timer.active
+    gate.set()
+    thread.join(60)
+    status, timer = handlers.refresh_status("hybrid")
+    assert "Ready: meaning + keyword search" in status and not timer.active
 
 
 @pytest.mark.slow  # a live server

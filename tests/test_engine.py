@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from conftest import make_document
 
@@ -83,6 +85,23 @@ def test_a_model_that_fails_at_query_time_falls_back_to_bm25_and_says_so(engine,
     assert engine.dense_warning == "cannot load embedding model: gone; answering in BM25-only mode"
     reply = engine.ask("When did the Chacas bridge open?")
     assert reply.mode == "bm25" and reply.found
+
+
+def test_background_loading_answers_from_bm25_until_the_model_is_in(engine, fake_model, monkeypatch):
+    gate, encode = threading.Event(), fake_model.encode
+    monkeypatch.setattr(fake_model, "encode", lambda texts, progress=False: (gate.wait(60), encode(texts))[1])
+    thread = engine.load_in_background()
+    assert engine.meaning_loading
+    reply = engine.ask("When did the Chacas bridge open?")
+    assert (reply.mode, reply.found) == ("bm25", True) and "March 2019" in reply.answer
+    gate.set()
+    thread.join(60)
+    assert not engine.meaning_loading and engine.search("Chacas bridge")[1] == "hybrid"
+
+
+def test_an_engine_told_to_wait_answers_with_meaning_search(engine):
+    engine.load_in_background(wait=True)
+    assert engine.ask("When did the Chacas bridge open?").mode == "hybrid" and not engine.meaning_loading
 
 
 def test_a_bm25_only_index_is_served_in_bm25_mode(tmp_path):

@@ -97,7 +97,13 @@ class Handlers:
         model = index.manifest.model
         problem = self.translation_problem()
         counts = (len(index.documents), len(index.chunks))
-        return render.status_html(*counts, model, mode, fallback, problem, ocr_status())
+        loading = self.engine.meaning_loading
+        return render.status_html(*counts, model, mode, fallback, problem, ocr_status(), loading and not fallback)
+
+    @refusing
+    def refresh_status(self, mode: str) -> tuple:
+        """The status while the model loads in the background; the timer stops once meaning search has joined."""
+        return self.status(mode), gr.Timer(active=self.engine.meaning_loading)
 
     @refusing
     def warm(self, mode: str) -> tuple:
@@ -105,9 +111,9 @@ class Handlers:
         mode = checks.mode(mode)
         try:
             self.engine.search("warm up", "hybrid", 1)
-            return self.status(mode), self.documents()
+            return self.status(mode), self.documents(), gr.Timer(active=self.engine.meaning_loading)
         except QAError as exc:
-            return render.loading_html(f"The index cannot be used: {exc}"), gr.skip()
+            return render.loading_html(f"The index cannot be used: {exc}"), gr.skip(), gr.skip()
 
     @refusing
     def use_example(self, evt: gr.SelectData) -> str:

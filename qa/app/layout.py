@@ -100,7 +100,9 @@ def build_app(engine: Engine, max_upload_bytes: int = MAX_UPLOAD_BYTES) -> gr.Bl
         cleared = [chat, answers, shown, sources, viewer, markdown, download, tabs, page]
         clear.click(h.clear, None, cleared, **PRIVATE)
         chat.clear(h.clear, None, cleared, **PRIVATE)
-        demo.load(h.warm, mode, [status, chosen], show_progress="hidden", **PRIVATE)
+        ticker = gr.Timer(2.0, active=False)  # polls the status while the model loads in the background
+        ticker.tick(h.refresh_status, mode, [status, ticker], show_progress="hidden", **PRIVATE)
+        demo.load(h.warm, mode, [status, chosen, ticker], show_progress="hidden", **PRIVATE)
         gr.api(h.ask, api_name="ask", concurrency_limit=4)  # the engine is thread-safe; queries overlap
     demo.qa_handlers = h
     return demo

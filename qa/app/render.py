@@ -42,13 +42,18 @@ def status_html(
     fallback: str | None,
     translation: str | None = None,
     ocr=None,
+    loading: bool = False,
 ) -> str:
-    """Counts, model, retrieval mode, BM25-only fallback, translation and OCR (an OcrStatus) availability."""
-    note = (
-        f'<div class="qa-note qa-warn"><b>BM25-only fallback.</b> {esc(fallback)}</div>'
-        if fallback
-        else '<div class="qa-note qa-ok"><span class="qa-dot"></span>Ready: meaning + keyword search</div>'
-    )
+    """Counts, model, retrieval mode, BM25-only fallback or model still loading, translation and OCR availability."""
+    if fallback:
+        note = f'<div class="qa-note qa-warn"><b>BM25-only fallback.</b> {esc(fallback)}</div>'
+    elif loading:
+        note = (
+            '<div class="qa-note qa-loading-model"><span class="qa-spinner"></span>Keyword search ready; '
+            "meaning search joins when the model has loaded\u2026</div>"
+        )
+    else:
+        note = '<div class="qa-note qa-ok"><span class="qa-dot"></span>Ready: meaning + keyword search</div>'
     return (
         '<div class="qa-status">'
         f'<div class="qa-stats"><div><b>{documents}</b><span>documents</span></div>'

@@ -156,4 +156,5 @@ def serve(
             raise InputError(f"{index_dir}: no index yet, and {folder} is not a folder to build one from")
         on_build(f"no index in {index_dir} yet; indexing {folder} first")
         engine.sync(folder, progress=True)
+    engine.load_in_background()  # keyword search answers at once; meaning search joins when the model is in
     launch(build_app(engine), host, port, credentials, allow_hosts=allow_hosts or ())

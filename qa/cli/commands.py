@@ -39,6 +39,14 @@ def _engine(args):
     return Engine(args.index, args.model)
 
 
+def _asking_engine(args):
+    """An engine whose model starts loading at once, beside the index, unless only BM25 is asked for."""
+    engine = _engine(args)
+    if getattr(args, "mode", None) != "bm25":
+        engine.load_in_background(wait=True)
+    return engine
+
+
 def _warn_once(engine, shown: set[str]) -> None:
     """Say on stderr, once each, why translation or meaning search could not serve."""
     for warning in (engine.translation_warning, engine.dense_warning):
@@ -80,7 +88,7 @@ def run_index(args) -> int:
 
 def run_search(args) -> int:
     query = " ".join(args.query)
-    hits, mode = _engine(args).search(query, args.mode, args.top_k, args.source)
+    hits, mode = _asking_engine(args).search(query, args.mode, args.top_k, args.source)
     if args.json:
         emit({"query": query, "mode": mode, "passages": [h.to_dict() for h in hits]})
     else:
@@ -89,7 +97,7 @@ def run_search(args) -> int:
 
 
 def run_ask(args) -> int:
-    engine = _engine(args)
+    engine = _asking_engine(args)
     questions = [" ".join(args.question)]
     if questions == ["-"]:
         questions = [line.strip() for line in sys.stdin if line.strip()]
@@ -140,7 +148,7 @@ def run_chat(args) -> int:
 
     from qa.chat import Chat
 
-    chat, shown = Chat(_engine(args)), set()
+    chat, shown = Chat(_asking_engine(args)), set()
     chat.scope(args.source)
     print(text.CHAT_HELP)
     while True:
