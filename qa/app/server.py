@@ -99,8 +99,9 @@ def launch(
     quiet: bool = False,
     allow_hosts: Iterable[str] = (),
     login_delay: float = LOGIN_DELAY,
+    started: Callable[[], object] = lambda: None,
 ):
-    """Start the server with every outside call off and the Guard in front; blocks unless block=False."""
+    """Start the server (outside calls off, the Guard in front), then call `started`; blocks unless block=False."""
     hosts, events = HostRule(host, port, allow_hosts), event_checks(demo)
     guard = {"hosts": hosts, "sessions": demo.qa_handlers.sessions, "api": PUBLIC_API, "events": events}
 
@@ -133,6 +134,7 @@ def launch(
     if not isinstance(getattr(demo.server_app, "middleware_stack", None), Guard):
         demo.close()
         raise RuntimeError("the request guard is not in place; refusing to serve")
+    started()
     if block:
         demo.block_thread()
     return result
@@ -156,5 +158,5 @@ def serve(
             raise InputError(f"{index_dir}: no index yet, and {folder} is not a folder to build one from")
         on_build(f"no index in {index_dir} yet; indexing {folder} first")
         engine.sync(folder, progress=True)
-    engine.load_in_background()  # keyword search answers at once; meaning search joins when the model is in
-    launch(build_app(engine), host, port, credentials, allow_hosts=allow_hosts or ())
+    # keyword search answers at once; the model loads once the server is up, and meaning search joins then
+    launch(build_app(engine), host, port, credentials, allow_hosts=allow_hosts or (), started=engine.load_in_background)
