@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import mmap
 from pathlib import Path
 
 import numpy as np
 
+from qa.chunk_store import open_store
+from qa.dense import StoredVectors
 from qa.errors import IndexCorrupt, IndexMismatch, IndexMissing, InputError, QAError
 from qa.index import FORMAT_VERSION, DenseVectors, Index, Manifest
+from qa.integrity import VERIFY_AT_LOAD, Integrity, file_matches
 from qa.lexical import LexicalIndex
 from qa.records import Document
 from qa.store import (
@@ -19,7 +23,6 @@ from qa.store import (
     current_version,
     document_from_row,
     read_jsonl,
-    sha256_file,
 )
 
 BM25_ARRAYS = ("data", "indices", "indptr", "shape", "idf", "languages")  # languages: absent in old indexes
@@ -44,17 +47,36 @@ def _read_manifest(version: Path) -> Manifest:
         raise IndexCorrupt(f"{path}: unreadable manifest ({type(exc).__name__}); {REBUILD_HINT}") from None
 
 
-def _verify_files(version: Path, manifest: Manifest) -> None:
-    """Refuse unknown files (pickles included) and any file whose checksum does not match."""
+ON_DEMAND = (
+    "documents.jsonl",
+    "chunks.jsonl",
+    "bm25.data.npy",
+    "bm25.indices.npy",
+    "bm25.languages.npy",
+    "vectors.npy",
+)  # read piecemeal while serving: large ones are checked by block or in the background
+
+
+def _verify_files(version: Path, manifest: Manifest) -> dict[Path, dict]:
+    """Refuse unknown files (pickles included) and any file whose checksum does not match.
+
+    Large files read on demand only have their size checked here; they are returned for the background check.
+    """
     for path in version.iterdir():
         if path.name != "manifest.json" and path.name not in manifest.files:
             raise IndexCorrupt(f"{path}: unexpected file in the index (never loaded); {REBUILD_HINT}")
+    later = {}
     for name, meta in manifest.files.items():
         path = version / name
         if not path.is_file():
             raise IndexCorrupt(f"{path}: missing index file; {REBUILD_HINT}")
-        if path.stat().st_size != meta["bytes"] or sha256_file(path) != meta["sha256"]:
+        if name in ON_DEMAND and meta["bytes"] > VERIFY_AT_LOAD and "documents.offsets.npy" in manifest.files:
+            if path.stat().st_size != meta["bytes"]:
+                raise IndexCorrupt(f"{path}: damaged (size differs); {REBUILD_HINT}")
+            later[path] = meta
+        elif not file_matches(path, meta):
             raise IndexCorrupt(f"{path}: damaged (checksum mismatch); {REBUILD_HINT}")
+    return later
 
 
 def _check_root(folder: Path) -> None:
@@ -64,6 +86,16 @@ def _check_root(folder: Path) -> None:
         if name == CURRENT or name.startswith((".", f"{CURRENT}.tmp-", "README")) or VERSION_NAME.match(name):
             continue  # the index's own files, hidden files and a README saying what the folder is
         raise IndexCorrupt(f"{path}: unexpected file in the index folder (never loaded); move it elsewhere")
+
+
+def mapped_array(path: Path) -> np.ndarray:
+    """A .npy array memory-mapped read-only, without read-ahead: a query touches scattered pages, and
+    read-ahead would make each touch bring ~128 KiB into the process's resident memory."""
+    array = np.load(path, mmap_mode="r", allow_pickle=False)
+    raw = getattr(array, "_mmap", None)
+    if raw is not None and hasattr(mmap, "MADV_RANDOM"):
+        raw.madvise(mmap.MADV_RANDOM)
+    return array
 
 
 def _read_dense(version: Path, chunks: int, params: dict | None = None) -> DenseVectors:
@@ -77,26 +109,48 @@ def _read_dense(version: Path, chunks: int, params: dict | None = None) -> Dense
         raise IndexCorrupt(f"{path}: unreadable vectors; {REBUILD_HINT}") from None
     if dense.count != chunks:
         raise IndexCorrupt(f"{path}: {dense.count} vectors for {chunks} chunks; {REBUILD_HINT}")
+    if (version / "vectors.npy").is_file():
+        try:
+            dense.exact = StoredVectors(version / "vectors.npy")
+        except (OSError, ValueError):
+            raise IndexCorrupt(f"{version / 'vectors.npy'}: unreadable vectors; {REBUILD_HINT}") from None
+        if dense.exact.shape != (chunks, dense.dimension) or dense.exact.dtype != np.float32:
+            shape = dense.exact.shape
+            raise IndexCorrupt(f"{version / 'vectors.npy'}: {shape} vectors for {chunks} chunks; {REBUILD_HINT}")
     return dense
+
+
+def _records(version: Path, manifest: Manifest) -> tuple:
+    """(documents, chunks): read on demand from disk, or all parsed (indexes written before the tables)."""
+    if "documents.offsets.npy" in manifest.files:
+        return open_store(version)
+    documents = {d.doc_id: d for d in map(document_from_row, read_jsonl(version / "documents.jsonl"))}
+    chunks = [chunk_from_row(row, documents[row["doc_id"]]) for row in read_jsonl(version / "chunks.jsonl")]
+    return documents, chunks
+
+
+def _lexical(version: Path, manifest: Manifest) -> LexicalIndex:
+    """BM25 with its postings memory-mapped (read from disk as queries touch them)."""
+    vocab = json.loads((version / "vocab.json").read_text(encoding="utf-8"))
+    names = [n for n in BM25_ARRAYS if n != "languages" or "bm25.languages.npy" in manifest.files]
+    load = lambda path: mapped_array(path) if path.name in ON_DEMAND else np.load(path, allow_pickle=False)  # noqa: E731
+    arrays = {n: load(version / f"bm25.{n}.npy") for n in names}
+    return LexicalIndex.from_arrays(vocab, arrays, manifest.stem)
 
 
 def _load_version(version: Path) -> Index:
     manifest = _read_manifest(version)
     try:
-        _verify_files(version, manifest)
-        documents = {d.doc_id: d for d in map(document_from_row, read_jsonl(version / "documents.jsonl"))}
-        chunks = [chunk_from_row(row, documents[row["doc_id"]]) for row in read_jsonl(version / "chunks.jsonl")]
-        vocab = json.loads((version / "vocab.json").read_text(encoding="utf-8"))
-        names = [n for n in BM25_ARRAYS if n != "languages" or "bm25.languages.npy" in manifest.files]
-        arrays = {n: np.load(version / f"bm25.{n}.npy", allow_pickle=False) for n in names}
-        lexical = LexicalIndex.from_arrays(vocab, arrays, manifest.stem)
+        later = _verify_files(version, manifest)
+        documents, chunks = _records(version, manifest)
+        lexical = _lexical(version, manifest)
     except (OSError, ValueError, KeyError, TypeError, AttributeError, InputError) as exc:  # a version deleted under us
         raise IndexCorrupt(f"{version}: inconsistent index data ({type(exc).__name__}); {REBUILD_HINT}") from None
     if lexical.weights.shape[0] != len(chunks):
         raise IndexCorrupt(f"{version}: {lexical.weights.shape[0]} BM25 rows for {len(chunks)} chunks; {REBUILD_HINT}")
     has_dense = "vectors.faiss" in manifest.files
     dense = _read_dense(version, len(chunks), manifest.dense_index) if has_dense else None
-    index = Index(manifest, documents, chunks, lexical, dense, version=version.name)
+    index = Index(manifest, documents, chunks, lexical, dense, version=version.name, integrity=Integrity(later))
     if manifest.backend == "milvus":
         from qa.milvus.index import open_milvus
 
@@ -111,7 +165,7 @@ def known_documents(folder: Path) -> dict[str, Document]:
         version = folder / (current_version(folder) or "")
         manifest = _read_manifest(version)
         meta, path = manifest.files["documents.jsonl"], version / "documents.jsonl"
-        if path.stat().st_size != meta["bytes"] or sha256_file(path) != meta["sha256"]:
+        if not file_matches(path, meta):
             return {}
         return {d.doc_id: d for d in map(document_from_row, read_jsonl(path))}
     except (QAError, OSError, ValueError, KeyError, TypeError):

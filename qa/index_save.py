@@ -13,13 +13,17 @@ import re
 import shutil
 import time
 import uuid
+from array import array
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from qa import __version__
+from qa.chunk_store import StoredChunks, StoredDocuments, write_tables
+from qa.dense import save_vectors
 from qa.index import Index
+from qa.record_writer import copy_records
 from qa.store import (
     CURRENT,
     VERSION_NAME,
@@ -37,16 +41,50 @@ def _fault(step: str) -> None:
     """A seam for tests that inject I/O errors at each step of a write; does nothing otherwise."""
 
 
+def _noting(documents, doc_ids: list[str]):
+    """The documents, each one's doc_id appended to `doc_ids` as it passes."""
+    for document in documents:
+        doc_ids.append(document.doc_id)
+        yield document
+
+
+def _chunk_row(chunk, rows: dict[str, int], doc_rows) -> dict:
+    """A chunk's row, its document's row number appended to `doc_rows`."""
+    doc_rows.append(rows[chunk.doc_id])
+    return chunk_row(chunk)
+
+
+def _stored_records(index: Index) -> bool:
+    """Whether the index's documents and chunks are one stored version's, read on demand."""
+    documents, chunks = index.documents, index.chunks
+    return isinstance(documents, StoredDocuments) and isinstance(chunks, StoredChunks) and chunks.documents is documents
+
+
+def _write_records(folder: Path, index: Index) -> None:
+    """The document and chunk rows, their ids and tables."""
+    doc_ids: list[str] = []
+    write_jsonl(folder / "documents.jsonl", (document_row(d) for d in _noting(index.documents.values(), doc_ids)))
+    (folder / "documents.ids.json").write_text(json.dumps(doc_ids, ensure_ascii=False), encoding="utf-8")
+    write_tables(folder / "documents.jsonl")
+    _fault("chunks")
+    rows = {doc_id: row for row, doc_id in enumerate(doc_ids)}
+    doc_rows = array("i")
+    write_jsonl(folder / "chunks.jsonl", (_chunk_row(c, rows, doc_rows) for c in index.chunks))
+    np.save(folder / "chunks.doc_rows.npy", np.frombuffer(doc_rows, np.int32), allow_pickle=False)
+    write_tables(folder / "chunks.jsonl")
+
+
 def _write_files(folder: Path, index: Index) -> dict:
     """Write every data file of `index` into `folder`; returns name -> {sha256, bytes}."""
     _fault("documents")
-    write_jsonl(folder / "documents.jsonl", (document_row(d) for d in index.documents.values()))
-    _fault("chunks")
-    write_jsonl(folder / "chunks.jsonl", (chunk_row(c) for c in index.chunks))
+    if _stored_records(index):  # read on demand from another version: copied byte for byte, blocks re-checked
+        copy_records(index.documents, index.chunks, folder)
+    else:
+        _write_records(folder, index)
     _fault("lexical")
     (folder / "vocab.json").write_text(json.dumps(index.lexical.vocab, ensure_ascii=False), encoding="utf-8")
-    for name, array in index.lexical.arrays().items():
-        np.save(folder / f"bm25.{name}.npy", array, allow_pickle=False)
+    for name, values in index.lexical.arrays().items():
+        np.save(folder / f"bm25.{name}.npy", values, allow_pickle=False)
     if index.dense is not None:
         import faiss
 
@@ -56,6 +94,8 @@ def _write_files(folder: Path, index: Index) -> dict:
         except RuntimeError as exc:  # faiss reports a failed write (disk full...) as "... (No space left on device)"
             found = re.search(r"\(([^()]+)\)\s*$", str(exc))
             raise OSError(found.group(1) if found else "cannot write vectors.faiss") from None
+        if index.dense.exact is not None:  # the exact vectors beside an approximate index (IVF)
+            save_vectors(folder / "vectors.npy", index.dense.exact)
     files = {}
     for path in sorted(folder.iterdir()):
         fsync_path(path)

@@ -163,12 +163,12 @@ def test_sync_adds_updates_removes_and_reuses_embeddings(tmp_path, seeds_copy, c
 
 
 def test_watch_keeps_the_index_in_sync(tmp_path, cli, one_model, monkeypatch):
-    import qa.sync
+    import qa.watch
 
     folder, index_dir = tmp_path / "docs", tmp_path / "index"
     _write_corpus(folder, 3)
     snapshots = threading.Semaphore(0)
-    real_snapshot, real_watch = qa.sync._snapshot, qa.sync.watch_folder
+    real_snapshot, real_watch = qa.watch._snapshot, qa.watch.watch_folder
 
     def counted_snapshot(path):
         state = real_snapshot(path)
@@ -178,7 +178,7 @@ def test_watch_keeps_the_index_in_sync(tmp_path, cli, one_model, monkeypatch):
     def one_round(folder, index_dir, model=None, interval=1.0, embedder_for=None):  # fast, stops after one sync
         return itertools.islice(real_watch(folder, index_dir, model, 0.05, 0.1, embedder_for), 1)
 
-    monkeypatch.setattr(qa.sync, "_snapshot", counted_snapshot)
+    monkeypatch.setattr(qa.watch, "_snapshot", counted_snapshot)
     monkeypatch.setattr("qa.engine.watch_folder", one_round)
 
     watching = []
@@ -513,18 +513,18 @@ def test_a_version_removed_while_it_is_read_is_retried(built, tmp_path, monkeypa
 
     folder, index_dir = _copy(built, tmp_path)
     documents, _ = read_folder(folder)
-    real_sha256, writes = qa.index_load.sha256_file, []
+    real_check, writes = qa.index_load.file_matches, []
 
-    def two_writes_mid_read(path):
+    def two_writes_mid_read(path, meta):
         """While the reader checks its first file, two syncs land: its version is deleted under it."""
         if not writes:
             for n in range(2):
                 writes.append(n)
                 extra = Document(f"x{n}.txt", f"x{n}.txt", f"Extra file {n} about roads.", f"hash-x{n}")
                 update_index(index_dir, [*documents, extra], lambda _: False, embedder_for=lambda _: embedder)
-        return real_sha256(path)
+        return real_check(path, meta)
 
-    monkeypatch.setattr(qa.index_load, "sha256_file", two_writes_mid_read)
+    monkeypatch.setattr(qa.index_load, "file_matches", two_writes_mid_read)
     index = load_index(index_dir)
     assert writes == [0, 1] and index.version == current_version(index_dir)
     assert "x1.txt" in index.documents
@@ -543,9 +543,9 @@ def test_queries_keep_working_while_a_sync_runs(tmp_path, monkeypatch, one_model
     lock = threading.Lock()
 
     def checked_answer(question, hits, index, *args, **kwargs):
-        """Every hit must come from the very index object the answer is built from."""
+        """Every hit must be the chunk the index the answer is built from holds (read from its version)."""
         for hit in hits:
-            assert index.chunks[hit.chunk.chunk_id] is hit.chunk
+            assert index.chunks[hit.chunk.chunk_id] == hit.chunk
         with lock:
             if index.version not in seen:
                 check_consistent(index)

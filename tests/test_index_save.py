@@ -30,7 +30,9 @@ def test_a_first_save_writes_version_one_and_points_current_at_it(tmp_path, inde
     assert (folder / "CURRENT").read_text(encoding="utf-8") == "v000001\n"
     names = sorted(p.name for p in (folder / "v000001").iterdir())
     assert names == sorted(
-        ["manifest.json", "documents.jsonl", "chunks.jsonl", "vocab.json", "vectors.faiss"]
+        ["manifest.json", "documents.jsonl", "chunks.jsonl", "vocab.json", "vectors.faiss", "documents.ids.json"]
+        + [f"{name}.{table}.npy" for name in ("documents", "chunks") for table in ("offsets", "blocks")]
+        + ["chunks.doc_rows.npy"]
         + [f"bm25.{n}.npy" for n in index.lexical.arrays()]
     )
 
