@@ -1,16 +1,22 @@
 """The loaded index, typed: a frozen Manifest, the documents and chunks, BM25 and (unless BM25-only) the vectors.
 
 On disk (see qa.store), `CURRENT` names the live version folder (`v000007/`), which holds `manifest.json`,
-`documents.jsonl`, `chunks.jsonl`, the BM25 arrays (`bm25.*.npy`, `vocab.json`) and `vectors.faiss`.
+`documents.jsonl`, `chunks.jsonl` with their tables (qa.chunk_store: read a row at a time while serving),
+the BM25 arrays (`bm25.*.npy`, memory-mapped, and `vocab.json`), `vectors.faiss` and, when that is
+approximate, the exact `vectors.npy` (qa.dense). Large files are checked by block or in the background
+(qa.integrity), so opening an index of a million chunks takes seconds.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
 from qa.chunking import ChunkParams
+from qa.dense import APPROXIMATE_FROM, HNSW, DenseVectors  # noqa: F401 - re-exported
+from qa.integrity import Integrity
 from qa.lexical import LexicalIndex
 from qa.records import Chunk, Document
 
@@ -39,6 +45,7 @@ class Manifest:
     part: str | None = None  # the subfolder ("2019/") whose documents this index owns in a shared collection
     folder: str | None = None  # the folder the documents were read from (absolute), for showing original pages
     dense_index: dict = field(default_factory=dict)  # the FAISS index type and its parameters; {} is exact (flat)
+    encoder: str = "torch-fp32"  # the model's encoder variant (qa.encoders); vectors of two variants never mix
 
     @classmethod
     def describe(
@@ -68,93 +75,17 @@ class Manifest:
         return cls(**fields)
 
 
-APPROXIMATE_FROM = 200_000  # chunks from which the dense side is HNSW, not exact: see DenseVectors.build
-HNSW = {"type": "hnsw", "M": 32, "efConstruction": 80, "efSearch": 128}
-
-
-class DenseVectors:
-    """Normalized chunk vectors behind an inner-product FAISS index (exact, or HNSW when large); row i is chunk i."""
-
-    def __init__(self, faiss_index, params: dict | None = None):
-        self.faiss = faiss_index
-        self.params = dict(params or {"type": "flat"})  # as the Manifest records it; {} (old indexes) is flat
-        if self.approximate:
-            self.faiss.hnsw.efSearch = int(self.params["efSearch"])
-
-    @classmethod
-    def build(cls, vectors: np.ndarray, approximate_from: int | None = None) -> DenseVectors:
-        """An exact inner-product index over normalized vectors, or HNSW from `approximate_from` vectors up."""
-        import faiss
-
-        if len(vectors) < (APPROXIMATE_FROM if approximate_from is None else approximate_from):
-            index, params = faiss.IndexFlatIP(vectors.shape[1]), {"type": "flat"}
-        else:
-            index, params = faiss.IndexHNSWFlat(vectors.shape[1], HNSW["M"], faiss.METRIC_INNER_PRODUCT), HNSW
-            index.hnsw.efConstruction = HNSW["efConstruction"]
-        if len(vectors):
-            index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-        return cls(index, params)
-
-    @property
-    def approximate(self) -> bool:
-        return self.params.get("type") == "hnsw"
-
-    @property
-    def dimension(self) -> int:
-        return int(self.faiss.d)
-
-    @property
-    def count(self) -> int:
-        return int(self.faiss.ntotal)
-
-    def vectors(self) -> np.ndarray:
-        """Every vector, in row order."""
-        return self.faiss.reconstruct_n(0, self.count)
-
-    def search(
-        self, query_vector: np.ndarray, k: int, rows: np.ndarray | None = None, exact: bool = False
-    ) -> list[tuple[int, float]]:
-        """The k nearest rows (only among `rows` when given, always exactly), best first."""
-        import faiss
-
-        _one_faiss_thread()
-        k = min(k, self.count if rows is None else len(rows))
-        if k <= 0:
-            return []
-        index, params = self.faiss, None
-        if self.approximate and (rows is not None or exact):  # HNSW's flat storage, scanned: exact
-            index = faiss.downcast_index(self.faiss.storage)
-        elif self.approximate:
-            params = faiss.SearchParametersHNSW(efSearch=max(k, int(self.params["efSearch"])))
-        if rows is not None:
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(rows.astype(np.int64)))
-        scores, found = index.search(query_vector.reshape(1, -1).astype(np.float32), k, params=params)
-        return [(int(r), float(s)) for r, s in zip(found[0], scores[0]) if r >= 0]
-
-
-_faiss_threads_set = False
-
-
-def _one_faiss_thread() -> None:
-    """One query at a time is fastest on one thread: OpenMP start-up costs more than the scan."""
-    global _faiss_threads_set
-    if not _faiss_threads_set:
-        import faiss
-
-        faiss.omp_set_num_threads(1)
-        _faiss_threads_set = True
-
-
 @dataclass(frozen=True)
 class Index:
     """A loaded index version; retrieval and the answerer read it through the methods below."""
 
     manifest: Manifest
-    documents: dict[str, Document]
-    chunks: list[Chunk]
+    documents: Mapping[str, Document]  # a dict, or qa.chunk_store.StoredDocuments read from disk on demand
+    chunks: Sequence[Chunk]  # a list, or qa.chunk_store.StoredChunks
     lexical: LexicalIndex  # also the vocabulary and IDF the answerer reads
     dense: DenseVectors | None = None
     version: str | None = None  # the version folder it was loaded from; None before it is written
+    integrity: Integrity | None = field(default=None, compare=False, kw_only=True)  # background check of large files
 
     @property
     def mode(self) -> str:
@@ -171,19 +102,24 @@ class Index:
 
     def rows_of(self, doc_ids: set[str]) -> np.ndarray:
         """The rows of the chunks of these documents."""
+        if hasattr(self.chunks, "rows_of"):
+            return self.chunks.rows_of(doc_ids)
         return np.array([i for i, c in enumerate(self.chunks) if c.doc_id in doc_ids], dtype=np.int64)
 
     def dense_search(self, query_vector: np.ndarray, k: int, rows: np.ndarray | None = None):
+        if self.integrity is not None:
+            self.integrity.check()
         return self.dense.search(query_vector, k, rows) if self.dense is not None else []
 
     def lexical_search(self, query, k: int, rows: np.ndarray | None = None) -> list[tuple[int, float]]:
         """BM25's top k (among `rows`); `query` is a text or (text, language) pairs scored together."""
-        scores = self.lexical.scores(query)
+        if self.integrity is not None:
+            self.integrity.check()
+        matched, scores = self.lexical.matches(query)
         if rows is not None:
-            kept = np.zeros_like(scores)
-            kept[rows] = scores[rows]
-            scores = kept
-        return top_scores(scores, k)
+            kept = np.isin(matched, rows)
+            matched, scores = matched[kept], scores[kept]
+        return [(int(matched[i]), s) for i, s in top_scores(scores, k)]
 
     def vectors(self) -> np.ndarray | None:
         """All chunk vectors in chunk order, or None for a BM25-only index."""

@@ -9,7 +9,7 @@ import pytest
 from conftest import make_document, tiny_index
 
 from qa.chunking import ChunkParams
-from qa.index import FORMAT_VERSION, HNSW, DenseVectors, Manifest, top_scores
+from qa.index import FORMAT_VERSION, DenseVectors, Manifest, top_scores
 
 TEXTS = ["Wells were dug in Ayacucho.", "The bridge in Lima opened.", "Clinics were built in Cusco."]
 UNIT = np.eye(3, 4, dtype=np.float32)  # text i points along axis i
@@ -92,46 +92,6 @@ def test_top_scores_keeps_the_k_best_positive_scores_in_order():
     assert top_scores(scores, 3) == [(2, 2.0), (3, 1.0), (0, 0.5)]
     assert top_scores(scores, 10) == [(2, 2.0), (3, 1.0), (0, 0.5)], "zero and negative scores are dropped"
     assert top_scores(scores, 0) == [] and top_scores(np.zeros(0, np.float32), 3) == []
-
-
-def _clustered(n: int, seed: int = 0) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    centers = rng.standard_normal((20, 32)).astype(np.float32)
-    points = centers[rng.integers(0, 20, n)] + 0.3 * rng.standard_normal((n, 32)).astype(np.float32)
-    return points / np.linalg.norm(points, axis=1, keepdims=True)
-
-
-def test_large_builds_are_hnsw_and_find_the_exact_neighbours_of_clustered_vectors():
-    vectors = _clustered(2000)
-    hnsw, flat = DenseVectors.build(vectors, approximate_from=1000), DenseVectors.build(vectors, approximate_from=5000)
-    assert hnsw.approximate and hnsw.params["type"] == "hnsw" and flat.params == {"type": "flat"}
-    assert hnsw.count == 2000 and np.allclose(hnsw.vectors(), vectors)
-    found = [{r for r, _ in hnsw.search(q, 10)} & {r for r, _ in flat.search(q, 10)} for q in vectors[:50]]
-    assert np.mean([len(f) for f in found]) >= 9.5  # recall@10 at least 0.95 on clustered vectors
-    assert hnsw.search(vectors[7], 1, exact=True)[0][0] == 7
-
-
-def test_hnsw_search_among_rows_is_exact_over_the_rows():
-    vectors = _clustered(1500, seed=1)
-    hnsw, flat = DenseVectors.build(vectors, approximate_from=1), DenseVectors.build(vectors)
-    rows = np.arange(0, 1500, 7)
-    assert hnsw.search(vectors[3], 10, rows) == flat.search(vectors[3], 10, rows)
-    assert all(r % 7 == 0 for r, _ in hnsw.search(vectors[3], 10, rows))
-
-
-def test_the_manifest_records_the_dense_index_and_a_load_restores_its_search_params(tmp_path):
-    from qa.index_load import load_index
-    from qa.index_save import save_index
-
-    texts = [f"Well number {i} in Ayacucho." for i in range(300)]
-    original = tiny_index(texts, _clustered(300))
-    dense = DenseVectors(DenseVectors.build(original.vectors(), approximate_from=1).faiss, {**HNSW, "efSearch": 77})
-    manifest = dataclasses.replace(original.manifest, dense_index=dense.params)
-    save_index(tmp_path, dataclasses.replace(original, dense=dense, manifest=manifest))
-    loaded = load_index(tmp_path)
-    assert loaded.manifest.dense_index == {**HNSW, "efSearch": 77}
-    assert loaded.dense.approximate and loaded.dense.faiss.hnsw.efSearch == 77
-    assert loaded.dense_search(original.vectors()[5], 1)[0][0] == 5
 
 
 def test_old_manifests_without_a_dense_index_load_as_exact():
