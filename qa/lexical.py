@@ -14,7 +14,6 @@ English. A mixed index keeps each chunk's language.
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -55,6 +54,8 @@ _ES_DECIMAL = re.compile(r"(?<=\d),(?=\d)")
 
 def fold(text: str) -> str:
     """Case- and accent-folded text: 'Perú' and 'PERU' both become 'peru'."""
+    if text.isascii():  # nothing to decompose: the same result without a loop over characters
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
@@ -85,17 +86,20 @@ def tokenize(text: str, stem: bool = True, language: str = "en") -> list[str]:
     """Folded tokens without stop words; figures and codes ('22,295', '527-0427', '97.5%') stay whole."""
     if language == "es":
         return _tokenize_es(text, stem)
-    tokens = []
+    tokens: list[str] = []
     for raw in _TOKEN.findall(fold(text)):
-        if any(ch.isdigit() for ch in raw):
-            tokens.append(THOUSANDS.sub("", raw))
-            continue
-        parts = re.split(r"[.,\-/:']", raw)
-        words = [raw.replace("'", "")] + (parts if len(parts) > 1 else [])
-        for word in words:
-            if word and word not in STOP_WORDS:
-                tokens.append(_stem(word) if stem else word)
+        tokens.extend(_word_tokens(raw, stem))
     return tokens
+
+
+@lru_cache(maxsize=500_000)
+def _word_tokens(raw: str, stem: bool) -> tuple[str, ...]:
+    """The English tokens of one folded raw word ('22,295', "don't", 'u.s.-based'), cached: words repeat."""
+    if any(ch.isdigit() for ch in raw):
+        return (THOUSANDS.sub("", raw),)
+    parts = re.split(r"[.,\-/:']", raw)
+    words = [raw.replace("'", "")] + (parts if len(parts) > 1 else [])
+    return tuple(_stem(word) if stem else word for word in words if word and word not in STOP_WORDS)
 
 
 def _tokenize_es(text: str, stem: bool) -> list[str]:
@@ -125,37 +129,6 @@ def query_terms(parts: Sequence[tuple[str, str]], stem: bool = True) -> dict[str
         for token, n in part.items():
             counts[token] = max(counts.get(token, 0), n)
     return counts
-
-
-_BLOCK = 1 << 20  # matrix entries weighted a block at a time; chunks are counted _BLOCK // 256 at a time
-
-
-def _term_counts(texts: list[str], langs: list[str], stem: bool):
-    """Term ids in first-seen order, each chunk's length, and the CSR indptr, term ids and counts (float32)."""
-    from array import array
-
-    vocab: dict[str, int] = {}
-    lengths = np.empty(len(texts), np.float64)
-    counts, indptr, nnz = [], np.zeros(len(texts) + 1, np.int64), 0
-    step = _BLOCK // 256
-    for first in range(0, len(texts), step):
-        ids, sizes = array("i"), array("i")
-        for text, lang in zip(texts[first : first + step], langs[first : first + step]):
-            tokens = tokenize(text, stem, lang) or ["\0"]  # an empty chunk counts as one token, as in rank-bm25
-            ids.extend([vocab.setdefault(t, len(vocab)) for t in tokens])
-            sizes.append(len(tokens))
-        size = np.frombuffer(sizes, np.int32)
-        row = np.repeat(np.arange(len(size), dtype=np.int64), size)
-        keys, tf = np.unique(row * len(vocab) + np.frombuffer(ids, np.int32), return_counts=True)
-        lengths[first : first + len(size)] = size
-        per_row = np.bincount(keys // len(vocab), minlength=len(size))
-        indptr[first + 1 : first + len(size) + 1] = nnz + np.cumsum(per_row)
-        nnz = int(indptr[first + len(size)])
-        counts.append(((keys % len(vocab)).astype(np.int32), tf.astype(np.float32)))
-    cols = np.concatenate([c for c, _ in counts]) if counts else np.zeros(0, np.int32)
-    tfs = np.concatenate([t for _, t in counts]) if counts else np.zeros(0, np.float32)
-    index_type = np.int32 if nnz < 2**31 else np.int64
-    return vocab, lengths, indptr.astype(index_type), cols, tfs
 
 
 class LexicalIndex:
@@ -188,22 +161,11 @@ class LexicalIndex:
             raise ValueError(f"{len(langs)} languages for {len(texts)} texts")
         if not texts:
             return cls({}, sparse.csc_matrix((0, 0), dtype=np.float32), np.zeros(0, np.float32), stem)
-        vocab, lengths, indptr, cols, tfs = _term_counts(texts, langs, stem)
-        terms = sorted(vocab)  # columns in sorted term order, as indexes saved before
-        first_seen = np.array([vocab[t] for t in terms], np.int64)
-        order = np.empty(len(terms), np.int32)
-        order[first_seen] = np.arange(len(terms), dtype=np.int32)
-        n, df = len(texts), np.bincount(cols, minlength=len(terms))[first_seen]
-        idf64 = np.array([math.log(1 + (n - f + 0.5) / (f + 0.5)) for f in df.tolist()])
-        norm = K1 * (1 - B + B * lengths / (int(lengths.sum()) / n))  # rank-bm25's float64 arithmetic
-        for first in range(0, len(tfs), _BLOCK):  # tf -> weight in place, a block of entries at a time
-            part = slice(first, first + _BLOCK)
-            cols[part] = order[cols[part]]
-            rows = np.searchsorted(indptr, np.arange(first, first + len(tfs[part])), side="right") - 1
-            tf = tfs[part].astype(np.float64)
-            tfs[part] = idf64[cols[part]] * tf * (K1 + 1) / (tf + norm[rows])
-        weights = sparse.csr_matrix((tfs, cols, indptr), shape=(n, len(terms))).tocsc()
-        return cls(dict(zip(terms, range(len(terms)))), weights, idf64.astype(np.float32), stem, np.array(langs, str))
+        from qa.bm25_build import TermCounter
+
+        counter = TermCounter(stem)
+        counter.add(texts, langs)
+        return counter.finish()
 
     def scores(self, query: str | Sequence[tuple[str, str]], language: str = "en") -> np.ndarray:
         """BM25 score of every chunk (0 where no term matches) for a query in `language`, or for (text, lang) pairs."""
@@ -216,6 +178,31 @@ class LexicalIndex:
             return np.zeros(self.weights.shape[0], dtype=np.float32)
         columns = self.weights[:, list(counts)]
         return np.asarray(columns @ np.array(list(counts.values()), np.float32)).ravel()
+
+    def matches(self, query: str | Sequence[tuple[str, str]], language: str = "en") -> tuple[np.ndarray, np.ndarray]:
+        """(rows, scores) of the chunks matching a query term, as scores() gives them; reads only those postings."""
+        parts = [(query, language)] if isinstance(query, str) else query
+        terms = [(self.vocab[t], n) for t, n in query_terms(parts, self.stem).items() if t in self.vocab]
+        w = self.weights
+        spans = [(int(w.indptr[col]), int(w.indptr[col + 1]), n) for col, n in terms]
+        if not spans or not any(b > a for a, b, _ in spans):
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        postings = sum(b - a for a, b, _ in spans)
+        # summed in float32 in term order, as the sparse product in scores() does, so the two agree bit for bit
+        if len(spans) == 1 or postings * 32 < w.shape[0]:  # few postings: sort them rather than touch every row
+            rows = np.concatenate([w.indices[a:b] for a, b, _ in spans]).astype(np.int64)
+            values = np.concatenate([np.asarray(w.data[a:b], np.float32) * np.float32(n) for a, b, n in spans])
+            if len(spans) == 1:
+                return rows, values
+            unique, inverse = np.unique(rows, return_inverse=True)
+            totals = np.zeros(len(unique), np.float32)
+            np.add.at(totals, inverse, values)
+            return unique, totals
+        totals = np.zeros(w.shape[0], np.float32)
+        for a, b, n in spans:  # a term's rows are distinct: a vectorized add, term by term as add.at would
+            totals[w.indices[a:b]] += np.asarray(w.data[a:b], np.float32) * np.float32(n)
+        unique = np.flatnonzero(totals > 0)  # weights are positive; a bool mask is found ~10x faster than floats
+        return unique, totals[unique]
 
     def rows_in(self, language: str) -> np.ndarray:
         """Row numbers of the chunks in `language`, e.g. to restrict a search to them."""

@@ -69,7 +69,7 @@ def test_bench_synthetic(cli):
     assert result["kind"] == "synthetic" and result["model"] is None
     assert result["corpus"] == {"documents": 200, "chunks": 2000, "queries": 10}
     assert any("vectors synthetic" in note for note in result["notes"])
-    _check_common(result, ("bm25", "faiss", "write"))
+    _check_common(result, ("records", "bm25", "faiss", "write"))
     assert result["startup"]["model_load_s"] is None
 
 
@@ -94,11 +94,11 @@ def test_bench_json_contract_with_exact_vectors(cli):
     assert result["ann"] == {"recall@10": 1.0, "index": {"type": "flat"}}
 
 
-def test_bench_json_contract_with_hnsw_vectors(cli, monkeypatch):
-    monkeypatch.setattr("qa.index.APPROXIMATE_FROM", 400)
+def test_bench_json_contract_with_ivf_vectors(cli, monkeypatch):
+    monkeypatch.setattr("qa.dense.APPROXIMATE_FROM", 400)
     result = _bench(cli, "--chunks", "500", "--queries", "5")
     _contract(result)
-    assert result["ann"]["index"]["type"] == "hnsw" and result["ann"]["recall@10"] > 0.5
+    assert result["ann"]["index"]["type"] == "ivf_sq8" and result["ann"]["recall@10"] > 0.5
 
 
 @pytest.mark.parametrize("option", [["--queries", "0"], ["--chunks", "0"]])

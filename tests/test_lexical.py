@@ -121,8 +121,19 @@ def test_streaming_build_equals_the_rank_bm25_build_bit_for_bit():
 
 
 def test_streaming_build_across_blocks(monkeypatch):
-    monkeypatch.setattr("qa.lexical._BLOCK", 512)  # 2 chunks a counting block, many weighting blocks
+    monkeypatch.setattr("qa.bm25_build._BLOCK", 512)  # 2 chunks a counting block, many weighting blocks
     texts = [f"well {i} pump {'lima ' * (i % 5)}" for i in range(300)]
     vocab, weights, _ = _reference_matrix(texts, ["en"] * 300)
     index = LexicalIndex.build(texts)
     assert index.vocab == vocab and np.array_equal(index.weights.toarray(), weights.toarray())
+
+
+def test_matches_gives_the_scores_of_the_matching_chunks_bit_for_bit():
+    texts = [f"well {i} pump {'lima ' * (i % 5)} {'cusco ' * (i % 3)} río" for i in range(400)]
+    index = LexicalIndex.build(texts)
+    queries = ["lima", "lima cusco pump", "7 8 lima", "7 8", "nothing here", [("río lima", "es"), ("pump", "en")]]
+    for query in queries:  # "7 8": few postings, sorted; the others: many, summed over all rows
+        scores = index.scores(query)
+        rows, found = index.matches(query)
+        assert rows.tolist() == np.flatnonzero(scores).tolist()
+        assert np.array_equal(found, scores[rows])  # equal, not merely close: rankings cannot differ
