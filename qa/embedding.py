@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from qa.encoders import ONNX_INT8, TORCH_FP32, OnnxTransformer, encoder_name, int8_model_file, mean_pooled
 from qa.errors import ModelUnavailable
 
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
@@ -47,12 +48,18 @@ def resolve_model_path(name: str) -> str:
 
 
 class Embedder:
-    """Encodes texts to L2-normalized float32 vectors; the model loads on first use."""
+    """Encodes texts to L2-normalized float32 vectors; the model loads on first use.
 
-    def __init__(self, name: str | None = None, batch_size: int = 32):
+    `encoder` picks the variant (qa.encoders): torch fp32, or the int8 ONNX copy of the same model.
+    """
+
+    def __init__(self, name: str | None = None, batch_size: int = 32, encoder: str | None = None):
         self.name = model_name(name)
+        self.encoder = encoder_name(encoder) if encoder else TORCH_FP32  # $QA_ENCODER only picks a new index's
+        self.key = cache_name(self.name, self.encoder)
         self.batch_size = batch_size
         self._model = None
+        self._onnx: OnnxTransformer | None = None
         self._lock = threading.Lock()  # a fast tokenizer raises "Already borrowed" if used by two threads
 
     @property
@@ -69,7 +76,12 @@ class Embedder:
             from transformers.utils import logging as hf_logging
 
             hf_logging.disable_progress_bar()
-            return SentenceTransformer(path, device="cpu")
+            model = SentenceTransformer(path, device="cpu")
+            if self.encoder == ONNX_INT8:
+                self._onnx = OnnxTransformer(int8_model_file(model, path), model.tokenizer, model.max_seq_length)
+            return model
+        except ModelUnavailable:
+            raise
         except Exception as exc:  # any load failure means the same thing to the user
             first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise ModelUnavailable(f"cannot load embedding model '{self.name}': {first_line[:200]}") from None
@@ -83,6 +95,8 @@ class Embedder:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         model = self.model
+        if self._onnx is not None:
+            return self._onnx_pass(texts, progress, tokens=False)[0]
         with self._lock:
             vectors = model.encode(
                 texts,
@@ -100,6 +114,8 @@ class Embedder:
         model = self.model
         if not texts or not getattr(model.tokenizer, "is_fast", False):
             return None
+        if self._onnx is not None:
+            return self._onnx_pass(texts, progress, tokens=True)
         with self._lock:
             outputs = model.encode(texts, batch_size=self.batch_size, output_value=None, show_progress_bar=progress)
             encoded = model.tokenizer(
@@ -117,6 +133,26 @@ class Embedder:
         ]
         return sentences.astype(np.float32), tokens
 
+    def _onnx_pass(self, texts: list[str], progress: bool, tokens: bool) -> tuple[np.ndarray, list[TokenVectors]]:
+        """Sentence (and, if asked, token) vectors from the ONNX model, longest texts batched together."""
+        from tqdm import tqdm
+
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        sentences = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        token_vectors: list = [None] * len(texts)
+        starts = range(0, len(texts), self.batch_size)
+        for start in tqdm(starts, desc="Batches", disable=not progress, leave=False):
+            rows = order[start : start + self.batch_size]
+            with self._lock:
+                hidden, encoded = self._onnx.run([texts[i] for i in rows], offsets=tokens)
+            mask = encoded["attention_mask"]
+            sentences[rows] = mean_pooled(hidden, mask)
+            for j, i in enumerate(rows) if tokens else ():
+                count = int(mask[j].sum())
+                token_vectors[i] = _kept_tokens(hidden[j], count, encoded["offset_mapping"][j].tolist(),
+                                                encoded["special_tokens_mask"][j].tolist())  # fmt: skip
+        return sentences, token_vectors
+
 
 @dataclass(frozen=True, eq=False)
 class TokenVectors:
@@ -132,10 +168,25 @@ class TokenVectors:
 def _token_vectors(output: dict, offsets: list, special: list) -> TokenVectors:
     """One text's tokens from the model's output, special tokens and padding dropped."""
     count = int(output["attention_mask"].sum())
+    return _kept_tokens(output["token_embeddings"].float().numpy(), count, offsets, special)
+
+
+def _kept_tokens(hidden: np.ndarray, count: int, offsets: list, special: list) -> TokenVectors:
+    """The normalized vectors and spans of a text's real tokens (not special, not padding, not empty)."""
     keep = [i for i in range(min(count, len(offsets))) if not special[i] and offsets[i][1] > offsets[i][0]]
-    vectors = output["token_embeddings"][keep].float().numpy()
+    vectors = np.array(hidden[keep], dtype=np.float32)
     vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
     return TokenVectors(tuple(tuple(offsets[i]) for i in keep), vectors.astype(np.float16))
+
+
+def variant(encoder: str | None) -> dict:
+    """Embedder's keyword arguments for an encoder variant: none for torch fp32, the default."""
+    return {} if encoder in (None, TORCH_FP32) else {"encoder": encoder}
+
+
+def cache_name(model: str, encoder: str = TORCH_FP32) -> str:
+    """The name cached vectors are keyed by: the model's, plus the encoder variant unless it is torch fp32."""
+    return model if encoder == TORCH_FP32 else f"{model}#{encoder}"
 
 
 def text_key(model: str, text: str) -> str:

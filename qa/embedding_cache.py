@@ -9,21 +9,38 @@ from pathlib import Path
 import numpy as np
 
 from qa.embedding import Embedder, TokenVectors, text_key
+from qa.encoders import TORCH_FP32
+
+SAVE_EVERY = 512  # texts embedded between two shard writes: an interrupted run keeps what it finished
 
 
 class Shards:
-    """Append-only .npy shards named `{prefix}-{pid}-{n}.{part}.npy`; `keys` is written last, so a shard
-    interrupted mid-write is never read, and a damaged one is only a cache miss."""
+    """Append-only .npy shards named `{prefix}-{pid}-{n}.{part}.npy`; each part is renamed into place whole and
+    `keys` last, so a shard interrupted mid-write is never read, and a damaged one is only a cache miss."""
 
     def __init__(self, folder: Path, prefix: str):
         self.folder, self.prefix = folder, prefix
 
-    def save(self, parts: dict[str, np.ndarray]) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        count = len(list(self.folder.glob(f"{self.prefix}-*.keys.npy")))
-        stem = self.folder / f"{self.prefix}-{os.getpid()}-{count:05d}"
-        for part, array in parts.items():
-            np.save(f"{stem}.{part}.npy", array, allow_pickle=False)
+    def save(self, parts: dict[str, np.ndarray]) -> bool:
+        """Write each part whole (temporary file, fsync, rename), `keys` last; False if it could not be written
+        (disk full, read-only folder): a cache that cannot grow is not an error."""
+        temporary = None
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            count = len(list(self.folder.glob(f"{self.prefix}-*.keys.npy")))
+            stem = self.folder / f"{self.prefix}-{os.getpid()}-{count:05d}"
+            for part in sorted(parts, key=lambda name: name == "keys"):
+                temporary = Path(f"{stem}.{part}.npy.tmp")
+                with temporary.open("wb") as handle:
+                    np.save(handle, parts[part], allow_pickle=False)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                os.replace(temporary, f"{stem}.{part}.npy")
+            return True
+        except OSError:
+            if temporary is not None:
+                temporary.unlink(missing_ok=True)
+            return False
 
     def load(self, parts: tuple[str, ...]):
         """Yield each readable shard as {part: array}, keys included."""
@@ -55,11 +72,13 @@ def _unpack_tokens(shard: dict[str, np.ndarray]) -> dict[str, TokenVectors]:
 
 
 class CachedEmbedder:
-    """An Embedder whose sentence and token vectors are cached by text key."""
+    """An Embedder whose sentence and token vectors are cached by text key (model and encoder variant)."""
 
     def __init__(self, embedder: Embedder, folder: Path | None = None, max_items: int | None = None):
         self.embedder = embedder
         self.name = embedder.name
+        self.encoder = getattr(embedder, "encoder", TORCH_FP32)
+        self.key = getattr(embedder, "key", embedder.name)  # int8 and fp32 vectors never share a key
         self.max_items = max_items
         self.memory: dict[str, np.ndarray] = {}
         self.tokens: dict[str, TokenVectors] = {}  # about 25 KB a sentence
@@ -79,7 +98,7 @@ class CachedEmbedder:
 
     def _cached(self, store: dict, limit: int | None, texts: list[str], compute: Callable) -> list | None:
         """Each text's value from `store`, computing the missing ones in one call of `compute`."""
-        keys = [text_key(self.name, t) for t in texts]
+        keys = [text_key(self.key, t) for t in texts]
         found = {k: v for k in set(keys) if (v := store.get(k)) is not None}  # safe if another thread clears
         missing = sorted({k: t for k, t in zip(keys, texts) if k not in found}.items())
         if missing:
@@ -92,11 +111,25 @@ class CachedEmbedder:
             store.update(fresh)
         return [found[k] for k in keys]
 
+    def has(self, text: str) -> bool:
+        """Whether the text's vector is cached."""
+        return text_key(self.key, text) in self.memory
+
+    def cached(self, texts: list[str]) -> list[np.ndarray]:
+        """The cached vectors of the texts, as rows (not copied); KeyError if one is not cached."""
+        return [self.memory[text_key(self.key, t)] for t in texts]
+
     def _encode(self, keys: list[str], texts: list[str], progress: bool) -> dict[str, np.ndarray]:
-        vectors = self.embedder.encode(texts, progress=progress)
-        if self.folder is not None:
-            Shards(self.folder, "shard").save({"vectors": vectors, "keys": np.array(keys)})
-        return dict(zip(keys, vectors))
+        """Vectors of the texts; with a folder, each SAVE_EVERY of them saved as soon as they are embedded."""
+        step = SAVE_EVERY if self.folder is not None else max(len(texts), 1)
+        fresh: dict[str, np.ndarray] = {}
+        for first in range(0, len(texts), step):
+            vectors = self.embedder.encode(texts[first : first + step], progress=progress)
+            part = keys[first : first + step]
+            if self.folder is not None:
+                Shards(self.folder, "shard").save({"vectors": vectors, "keys": np.array(part)})
+            fresh.update(zip(part, vectors))
+        return fresh
 
     def _encode_tokens(self, keys: list[str], texts: list[str], progress: bool) -> dict[str, TokenVectors] | None:
         encoded = self.embedder.encode_with_tokens(texts, progress)

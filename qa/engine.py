@@ -14,8 +14,9 @@ from qa.answer_scoring import Weights, word_weight
 from qa.chunking import ChunkParams
 from qa.conversation import Resolved, Turn, resolve
 from qa.crosslingual import ENGLISH, Query, localize, plan, with_query
-from qa.embedding import Embedder, model_name
+from qa.embedding import Embedder, cache_name, model_name, variant
 from qa.embedding_cache import CachedEmbedder
+from qa.encoders import TORCH_FP32, built_encoder, encoder_name
 from qa.errors import IndexMismatch, ModelUnavailable, QAError
 from qa.index import Index
 from qa.index_load import load_index
@@ -24,7 +25,8 @@ from qa.reader import load_reader
 from qa.records import Answer, Document, Hit
 from qa.retrieval import prefer, rank, scope
 from qa.store import REBUILD_HINT, current_version
-from qa.sync import SyncReport, sync_folder, update_index, watch_folder
+from qa.sync import SyncReport, sync_folder, update_index
+from qa.watch import watch_folder
 
 ANSWER_POOL = 12  # passages the answerer reads, even when fewer are shown (8 -> 12: SQuAD +0.15 points)
 PREFER_POOL = 20  # extra passages ranked for a follow-up, so the last turn's documents can move up
@@ -39,9 +41,10 @@ class Engine:
     never loads a second copy.
     """
 
-    def __init__(self, index_dir: Path, model: str | None = None, weights: Weights = Weights()):
+    def __init__(self, index_dir: Path, model: str | None = None, weights: Weights = Weights(), encoder=None):
         self.index_dir = Path(index_dir)
         self.model = model
+        self.encoder = encoder  # the encoder variant asked for (qa.encoders); None: the index's own
         self.weights = weights
         self.dense_warning: str | None = None
         self.translation_warning: str | None = None  # set when a question could not be translated
@@ -62,10 +65,10 @@ class Engine:
                     self._index = load_index(self.index_dir)
         return self._index
 
-    def _cached_embedder(self, name: str) -> CachedEmbedder:
+    def _cached_embedder(self, name: str, encoder: str | None = None) -> CachedEmbedder:
         with self._lock:
-            if self._embedder is None or self._embedder.name != name:
-                self._embedder = CachedEmbedder(Embedder(name), max_items=CACHE_ITEMS)
+            if self._embedder is None or self._embedder.key != cache_name(name, encoder or TORCH_FP32):
+                self._embedder = CachedEmbedder(Embedder(name, **variant(encoder)), max_items=CACHE_ITEMS)
             return self._embedder
 
     def embedder(self, index: Index) -> CachedEmbedder | None:
@@ -75,7 +78,10 @@ class Engine:
         built_with = index.manifest.model
         if self.model and model_name(self.model) != built_with:
             raise IndexMismatch(f"the index was built with model '{built_with}', not '{self.model}'; {REBUILD_HINT}")
-        return self._cached_embedder(built_with)
+        built = index.manifest.encoder
+        if self.encoder and self.encoder != built:
+            raise IndexMismatch(f"the index was built with encoder '{built}', not '{self.encoder}'; {REBUILD_HINT}")
+        return self._cached_embedder(built_with, built)
 
     def load_in_background(self, wait: bool = False) -> threading.Thread:
         """Start loading the index and the model in a thread.
@@ -177,7 +183,8 @@ class Engine:
 
     def _embedder_for(self, name: str) -> Embedder:
         """The raw model for building: shared with queries, but its build vectors are not cached in memory."""
-        return self._cached_embedder(name).embedder
+        encoder = self.encoder or built_encoder(self.index_dir) or encoder_name()  # asked, else as built, else new
+        return self._cached_embedder(name, encoder).embedder
 
     def sync(
         self,

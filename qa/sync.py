@@ -11,8 +11,10 @@ import numpy as np
 
 from qa.chunking import ChunkParams, chunk_document
 from qa.documents import Skipped, read_folder
-from qa.embedding import Embedder, model_name, text_key
-from qa.errors import IndexMismatch, IndexMissing, ModelUnavailable
+from qa.embedding import Embedder, model_name, text_key, variant
+from qa.embedding_progress import embed_texts, finished, resumable
+from qa.encoders import TORCH_FP32, encoder_name
+from qa.errors import IndexMismatch, IndexMissing, ModelUnavailable, QAError
 from qa.index import DenseVectors, Index, Manifest
 from qa.index_load import known_documents, load_index
 from qa.index_save import save_index
@@ -39,6 +41,7 @@ class SyncReport:
     reused: int = 0
     mode: str = "hybrid"
     model: str | None = None
+    encoder: str = TORCH_FP32
     warning: str | None = None
     seconds: dict[str, float] = field(default_factory=dict)
     folder: str | None = None  # the folder synced (absolute); the manifest keeps it for showing original pages
@@ -53,13 +56,23 @@ def _previous(index_dir: Path, rebuild: bool) -> Index | None:
         return None
 
 
-def _check_compatible(previous: Index, model: str, params: ChunkParams) -> None:
+def _check_compatible(previous: Index, model: str, params: ChunkParams, encoder: str) -> None:
     built = previous.manifest
     if built.model not in (None, model):
         raise IndexMismatch(f"the index was built with model '{built.model}', not '{model}'; {REBUILD_HINT}")
+    if built.mode != "bm25" and built.encoder != encoder:
+        raise IndexMismatch(f"the index was built with encoder '{built.encoder}', not '{encoder}'; {REBUILD_HINT}")
     if built.chunking != params:
         chunking = f"{built.chunking.size} words, overlap {built.chunking.overlap}"
         raise IndexMismatch(f"the index was built with chunking of {chunking}; {REBUILD_HINT}")
+
+
+def _encoder_of(embedder_for, name: str, default: str) -> str:
+    """The encoder variant of the embedder that will build (`default` if it cannot be made)."""
+    try:
+        return getattr(embedder_for(name), "encoder", TORCH_FP32)
+    except ModelUnavailable:
+        return default
 
 
 def _chunks(documents: list[Document], previous: Index | None, params: ChunkParams) -> list[Chunk]:
@@ -80,17 +93,17 @@ def _chunks(documents: list[Document], previous: Index | None, params: ChunkPara
 
 
 def _vectors(chunks: list[Chunk], previous: Index | None, embedder, report: SyncReport, progress: bool) -> np.ndarray:
-    """Vectors for all chunks: reused by text key from the previous index, the rest embedded."""
+    """Vectors for all chunks: reused by text key from the previous index, the rest embedded (see embed_texts)."""
     known: dict[str, np.ndarray] = {}
     old_vectors = previous.vectors() if previous is not None else None
     if old_vectors is not None:
         for chunk, vector in zip(previous.chunks, old_vectors):
             known[text_key(embedder.name, chunk.embed_text())] = vector
     keys = [text_key(embedder.name, c.embed_text()) for c in chunks]
-    todo = sorted({k: c.embed_text() for k, c in zip(keys, chunks) if k not in known}.items())
+    todo = {k: c for k, c in zip(keys, chunks) if k not in known}  # in document order, for the progress bar
     if todo:
-        fresh = embedder.encode([text for _, text in todo], progress=progress)
-        known.update(zip([k for k, _ in todo], fresh))
+        texts, doc_ids = [c.embed_text() for c in todo.values()], [c.doc_id for c in todo.values()]
+        known.update(zip(todo, embed_texts(embedder, texts, doc_ids, progress)))
     report.embedded, report.reused = len(todo), len(chunks) - len(todo)
     if not chunks:
         return np.zeros((0, embedder.dimension), dtype=np.float32)
@@ -99,24 +112,26 @@ def _vectors(chunks: list[Chunk], previous: Index | None, embedder, report: Sync
 
 def _diff(documents: list[Document], previous: Index | None, report: SyncReport, keep: Callable[[str], bool]):
     old = previous.documents if previous is not None else {}
+    hashes = previous.manifest.documents if previous is not None else {}  # no document read from disk to compare
     new_ids = {d.doc_id for d in documents}
     for document in documents:
-        before = old.get(document.doc_id)
+        before = hashes.get(document.doc_id)
         if before is None:
             report.added.append(document.doc_id)
-        elif before.content_hash != document.content_hash:
+        elif before != document.content_hash:
             report.updated.append(document.doc_id)
         else:
             report.unchanged += 1
-    kept = [d for doc_id, d in old.items() if doc_id not in new_ids and keep(doc_id)]
+    kept = [old[doc_id] for doc_id in old if doc_id not in new_ids and keep(doc_id)]
     report.removed = sorted(doc_id for doc_id in old if doc_id not in new_ids and not keep(doc_id))
     return kept
 
 
-def _embed(chunks, previous, name: str, embedder_for, report: SyncReport, progress: bool) -> DenseVectors | None:
-    """The dense part of the new index, or None (BM25-only) when the model cannot load."""
+def _embed(chunks, previous, name: str, embedder_for, report: SyncReport, progress: bool, index_dir: Path):
+    """The dense part of the new index (DenseVectors), or None (BM25-only) when the model cannot load."""
     try:
-        dense = DenseVectors.build(_vectors(chunks, previous, embedder_for(name), report, progress))
+        embedder = resumable(embedder_for(name), index_dir)
+        dense = DenseVectors.build(_vectors(chunks, previous, embedder, report, progress))
     except ModelUnavailable as exc:
         report.mode, report.model, report.warning = "bm25", None, f"{exc}; continuing in BM25-only mode"
         return None
@@ -124,11 +139,13 @@ def _embed(chunks, previous, name: str, embedder_for, report: SyncReport, progre
     return dense
 
 
-def _place(backend: Backend, documents, chunks, previous, name: str, embedder_for, report, progress, rebuild):
+def _place(
+    backend: Backend, documents, chunks, previous, name: str, embedder_for, report, progress, rebuild, index_dir
+):
     """(FAISS vectors, None) for a local index; (None, dimension) once Milvus holds the chunks and vectors."""
     if backend.kind == "milvus":  # chunks, vectors and BM25 ranking in Milvus; the rest stays in the folder
         return None, write_milvus(backend, documents, chunks, previous, name, embedder_for, report, progress, rebuild)
-    return _embed(chunks, previous, name, embedder_for, report, progress), None
+    return _embed(chunks, previous, name, embedder_for, report, progress, index_dir), None
 
 
 def update_index(
@@ -142,10 +159,12 @@ def update_index(
     report: SyncReport | None = None,
     embedder_for: Callable[[str], Embedder] | None = None,
     backend: Backend | None = None,
+    encoder: str | None = None,
 ) -> SyncReport:
     """Make the index hold `documents` plus the previous ones `keep` accepts; one atomic write.
 
-    `embedder_for(model_name)` gives the embedder (a loaded one can be shared); by default a new Embedder.
+    `embedder_for(model_name)` gives the embedder (a loaded one can be shared); by default a new Embedder
+    with `encoder` (default: the previous index's variant, else $QA_ENCODER or torch fp32).
     `backend` moves the index to Milvus (or back); by default it stays where the previous one is.
     """
     report = report or SyncReport()
@@ -156,16 +175,20 @@ def update_index(
             model = model or previous.manifest.model
             params = params or previous.manifest.chunking
         name, params = model_name(model), params or ChunkParams()
+        chosen = encoder_name(encoder or (previous.manifest.encoder if previous is not None else None))
+        embedder_for = embedder_for or (lambda n: Embedder(n, **variant(chosen)))
+        report.encoder = _encoder_of(embedder_for, name, chosen)
         if previous is not None:
-            _check_compatible(previous, name, params)
+            _check_compatible(previous, name, params, report.encoder)
         documents = sorted(documents + _diff(documents, previous, report, keep), key=lambda d: d.doc_id)
         start = time.perf_counter()
         chunks = _chunks(documents, previous, params)
         report.seconds["chunk"] = time.perf_counter() - start
         start = time.perf_counter()
         backend = backend or (Backend.of(previous.manifest) if previous is not None else Backend.stored(index_dir))
-        embedder_for = embedder_for or (lambda n: Embedder(n))
-        dense, dimension = _place(backend, documents, chunks, previous, name, embedder_for, report, progress, rebuild)
+        dense, dimension = _place(
+            backend, documents, chunks, previous, name, embedder_for, report, progress, rebuild, index_dir
+        )
         report.seconds["embed"] = time.perf_counter() - start
         start = time.perf_counter()
         by_id = {d.doc_id: d for d in documents}
@@ -174,8 +197,14 @@ def update_index(
         )
         manifest = Manifest.describe(documents, len(chunks), name, dense, params)
         manifest = replace(manifest, folder=report.folder or (previous.manifest.folder if previous else None))
+        manifest = replace(manifest, encoder=report.encoder)
         manifest = backend.describe(manifest, name, dimension) if dimension else manifest
-        save_index(index_dir, Index(manifest, {d.doc_id: d for d in documents}, chunks, lexical, dense))
+        try:
+            save_index(index_dir, Index(manifest, {d.doc_id: d for d in documents}, chunks, lexical, dense))
+        except QAError:  # the write failed (disk full...): the saved slices would only take space
+            finished(index_dir)
+            raise
+        finished(index_dir)
         report.seconds["write"] = time.perf_counter() - start
     report.documents, report.chunks = len(documents), len(chunks)
     report.seconds["total"] = time.perf_counter() - clock
@@ -192,6 +221,7 @@ def sync_folder(
     progress: bool = False,
     embedder_for: Callable[[str], Embedder] | None = None,
     backend: Backend | None = None,
+    encoder: str | None = None,
 ) -> SyncReport:
     """Bring the index in line with `folder`: add, update and remove documents as needed."""
     report = SyncReport(folder=str(Path(folder).resolve()))
@@ -202,44 +232,6 @@ def sync_folder(
     report.seconds["read"] = time.perf_counter() - start
     unreadable = {s.source for s in report.skipped if s.keep}  # an I/O failure does not drop the indexed copy
     keep = lambda doc_id: doc_id.startswith(UPLOADS) or doc_id in unreadable  # noqa: E731
-    update_index(index_dir, documents, keep, model, params, rebuild, progress, report, embedder_for, backend)
+    update_index(index_dir, documents, keep, model, params, rebuild, progress, report, embedder_for, backend, encoder)
     report.seconds["total"] += report.seconds["read"]
     return report
-
-
-def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
-    from qa.documents import find_files
-
-    state = {}
-    for path in find_files(folder):
-        try:
-            stat = path.stat()
-        except OSError:
-            continue
-        state[str(path)] = (stat.st_mtime_ns, stat.st_size)
-    return state
-
-
-def watch_folder(
-    folder: Path,
-    index_dir: Path,
-    model: str | None = None,
-    interval: float = 1.0,
-    debounce: float = 0.5,
-    embedder_for: Callable[[str], Embedder] | None = None,
-):
-    """Yield a SyncReport after each burst of changes in `folder` settles; runs until interrupted."""
-    seen = _snapshot(folder)
-    while True:
-        time.sleep(interval)
-        now = _snapshot(folder)
-        if now == seen:
-            continue
-        while True:  # debounce: wait until the folder stops changing
-            time.sleep(debounce)
-            settled = _snapshot(folder)
-            if settled == now:
-                break
-            now = settled
-        seen = now
-        yield sync_folder(folder, index_dir, model=model, embedder_for=embedder_for)

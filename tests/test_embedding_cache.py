@@ -120,3 +120,11 @@ def test_inconsistent_token_shards_are_dropped(tmp_path, part):
     fake = FakeTokens()
     CachedEmbedder(fake, tmp_path).encode_tokens(["one two"])
     assert len(fake.token_calls) == 1, "the damaged shard was not used"
+
+
+def test_a_cache_folder_that_cannot_be_written_still_gives_the_vectors(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x", encoding="utf-8")
+    fake = FakeEmbedder()
+    vectors = CachedEmbedder(fake, blocker / "cache").encode(["alpha", "beta"])
+    assert vectors.shape == (2, fake.dimension) and not Shards(blocker / "cache", "shard").save({"keys": np.array([])})

@@ -12,7 +12,8 @@ from qa.chunking import ChunkParams
 from qa.embedding import DEFAULT_MODEL
 from qa.errors import IndexMismatch, ModelUnavailable
 from qa.index_load import load_index
-from qa.sync import UPLOADS, sync_folder, update_index, watch_folder
+from qa.sync import UPLOADS, sync_folder, update_index
+from qa.watch import watch_folder
 
 A = "Wells were dug in Ayacucho in 2020. The committee had forty volunteers."
 B = "The bridge in Lima opened in March. It took two years of work."

@@ -30,6 +30,15 @@ def _common(parser: argparse.ArgumentParser, index: bool = True) -> None:
     )
 
 
+def _encoder_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--encoder",
+        choices=("torch-fp32", "onnx-int8"),  # qa.encoders.ENCODERS, not imported: `qa --help` stays instant
+        default=None,
+        help="embedding encoder variant (default: the index's own, else $QA_ENCODER or torch-fp32)",
+    )
+
+
 def _query_options(parser: argparse.ArgumentParser, index: bool = True) -> None:
     _common(parser, index)
     parser.add_argument("--mode", choices=MODES, default=DEFAULT_MODE, help=f"retrieval mode (default: {DEFAULT_MODE})")
@@ -83,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--uri", default=None, help="Milvus: a Milvus Lite file path or http://HOST:19530 (token: $QA_MILVUS_TOKEN)"
     )
     p.add_argument("--collection", default=None, help="Milvus collection (default: qa_chunks)")
+    _encoder_option(p)
     p.add_argument(
         "--part",
         default=None,
@@ -159,6 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
             default=Path(os.environ.get("QA_CACHE", ".cache")),
             help="embedding cache folder (default ./.cache or $QA_CACHE)",
         )
+        _encoder_option(e)
 
     p = sub.add_parser("bench", help="measure indexing and query speed and memory")
     p.add_argument(

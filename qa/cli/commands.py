@@ -36,7 +36,7 @@ def _report_dict(report) -> dict:
 def _engine(args):
     from qa.engine import Engine
 
-    return Engine(args.index, args.model)
+    return Engine(args.index, args.model, encoder=getattr(args, "encoder", None))
 
 
 def _asking_engine(args):
@@ -180,18 +180,19 @@ def run_eval(args) -> int:
 
     if args.kind == "questions":
         cases = evaluate.read_cases(args.file)  # a bad file is reported before anything is indexed
-        engine = evaluate.folder_engine(args.corpus, args.cache, args.model)
+        engine = evaluate.folder_engine(args.corpus, args.cache, args.model, args.encoder)
         result = evaluate.eval_questions(cases, engine, args.mode, args.top_k)
     elif args.kind == "chat":
         from qa.measure.chat import eval_chat, read_conversations
 
         conversations = read_conversations(args.file)
-        engine = evaluate.folder_engine(args.corpus, args.cache, args.model)
+        engine = evaluate.folder_engine(args.corpus, args.cache, args.model, args.encoder)
         result = eval_chat(conversations, engine, args.mode, args.top_k)
     elif args.kind == "beir":
-        result = evaluate.eval_beir(args.dir, args.cache, args.model, backend=args.backend or "local")
+        result = evaluate.eval_beir(args.dir, args.cache, args.model, args.backend or "local", args.encoder)
     else:
-        result = evaluate.eval_squad(args.file, args.cache, model=args.model, limit=args.limit, articles=args.articles)
+        result = evaluate.eval_squad(args.file, args.cache, model=args.model, limit=args.limit, articles=args.articles,
+                                     encoder=args.encoder)  # fmt: skip
     print(json.dumps(result, ensure_ascii=False) if args.json else "\n".join(text.evaluation(result)))
     return 0
 

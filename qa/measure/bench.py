@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 from qa.errors import InputError
+from qa.measure.encoding import compare_encoders, encoding_sample
 from qa.measure.timing import import_seconds, machine, peak_rss_mb, rss_mb, stage_rates, stored_size, time_queries
 
 BEIR_DOCS = 500  # a whole BEIR corpus embeds at ~15 documents/s on a laptop CPU
@@ -124,6 +125,7 @@ def bench_corpus(target: Path, model: str | None = None, queries: int = 50, ques
     notes += [f"skipped {len(skipped)} unreadable files"] if skipped else []
     with tempfile.TemporaryDirectory(prefix="qa-bench-") as tmp:
         build, index, stored = _build(documents, embedder, Path(tmp) / "index", read_s)
+        sample = encoding_sample(index) if beir else []  # timed last, so the second model is not in the figures above
         memory["after_build"] = rss_mb()
         texts, origin = _queries(target, beir, index, queries, questions)
         vectors, encode_ms = _encode_queries(embedder, texts)
@@ -142,4 +144,5 @@ def bench_corpus(target: Path, model: str | None = None, queries: int = 50, ques
         "index": stored,
         "query": query,
         "memory": {"peak_rss_mb": peak_rss_mb(), "rss_mb": memory},
+        **({"encoding": compare_encoders(sample, model)} if sample else {}),  # fp32 vs int8 on the same chunks
     }

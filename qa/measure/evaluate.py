@@ -11,7 +11,7 @@ from tqdm import tqdm
 
 from qa.answer import answer
 from qa.chunking import ChunkParams
-from qa.embedding import Embedder, model_name
+from qa.embedding import Embedder, model_name, variant
 from qa.embedding_cache import CachedEmbedder
 from qa.engine import ANSWER_POOL, Engine
 from qa.errors import InputError
@@ -28,18 +28,18 @@ from qa.sync import update_index
 BEIR_DEPTH = 1000  # chunks ranked per query: enough for 100 distinct documents
 
 
-def cached_embedder(cache: Path, model: str | None) -> CachedEmbedder:
-    """The model with its embeddings cached on disk under `cache`, keyed by model and text."""
+def cached_embedder(cache: Path, model: str | None, encoder: str | None = None) -> CachedEmbedder:
+    """The model with its embeddings cached on disk under `cache`, keyed by model, encoder variant and text."""
     name = model_name(model)
     slug = re.sub(r"\W+", "-", name).strip("-")[-60:]
-    return CachedEmbedder(Embedder(name), cache / "embeddings" / slug)
+    return CachedEmbedder(Embedder(name, **variant(encoder)), cache / "embeddings" / slug)
 
 
 def corpus_index(
     cache: Path, key: str, documents: Callable[[], list[Document]], embedder: CachedEmbedder, backend: str = "local"
 ) -> Index:
     """A benchmark corpus's index, built once under the cache folder and reused after (Milvus: a Milvus Lite file)."""
-    digest = hashlib.sha256(f"{key}|{embedder.name}|{ChunkParams()}".encode()).hexdigest()[:16]
+    digest = hashlib.sha256(f"{key}|{embedder.key}|{ChunkParams()}".encode()).hexdigest()[:16]
     folder, target = cache / "indexes" / digest, None
     if backend == "milvus":
         from qa.milvus.sync import Backend
@@ -65,9 +65,9 @@ def _beir_mode(index: Index, queries: dict, ids: list, vectors, qrels: dict, mod
     return {name: round(value / len(ids), 4) for name, value in totals.items()}
 
 
-def eval_beir(root: Path, cache: Path, model: str | None = None, backend: str = "local") -> dict:
+def eval_beir(root: Path, cache: Path, model: str | None = None, backend: str = "local", encoder=None) -> dict:
     """nDCG@10, Recall@10/100 and MRR@10 per retrieval mode over a BEIR directory's test queries."""
-    embedder = cached_embedder(cache, model)
+    embedder = cached_embedder(cache, model, encoder)
     qrels = read_qrels(root / "qrels" / "test.tsv")
     queries = beir_queries(root, qrels)
     corpus = root / "corpus.jsonl"
@@ -134,12 +134,13 @@ def eval_squad(
     limit: int | None = None,
     modes: tuple[str, ...] = MODES,
     learned: bool = True,
+    encoder: str | None = None,
 ) -> dict:
     """Recall@1/@5, answer accuracy and short-answer EM/F1 per mode over SQuAD v1.1 `articles` (even|odd|all)."""
     from qa.measure.train import in_half
     from qa.reader import load_reader
 
-    embedder = cached_embedder(cache, model)
+    embedder = cached_embedder(cache, model, encoder)
     documents, questions = read_squad(path)
     questions = [q for q in questions if in_half(q[2], articles)]
     questions = questions[:limit] if limit else questions
@@ -160,10 +161,10 @@ def read_cases(path: Path) -> list[dict]:
     return cases
 
 
-def folder_engine(corpus: Path, cache: Path, model: str | None) -> Engine:
+def folder_engine(corpus: Path, cache: Path, model: str | None, encoder: str | None = None) -> Engine:
     """An engine over an index of `corpus` kept under the cache folder (synced, so it is current)."""
-    key = hashlib.sha256(str(corpus.resolve()).encode()).hexdigest()[:16]
-    engine = Engine(cache / "indexes" / f"folder-{key}", model)
+    key = hashlib.sha256(f"{corpus.resolve()}{'#' + encoder if encoder else ''}".encode()).hexdigest()[:16]
+    engine = Engine(cache / "indexes" / f"folder-{key}", model, encoder=encoder)
     engine.sync(corpus)
     return engine
 
