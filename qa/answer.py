@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from qa.answer_scoring import Candidate, Weights, encode, featurize, ranked
 from qa.lexical import tokenize
-from qa.reader_pick import list_items, probability, rerank, short_answer
+from qa.reader_pick import declines, list_items, rerank, short_answer
 from qa.records import Answer, Citation, Hit, Span
 from qa.retrieval import Searchable
 
@@ -119,7 +119,7 @@ def compose(
 ) -> Answer:
     """The Answer record: chosen sentences with [n] markers (and the exact phrase), or a not-found answer."""
     if (readings is None and not supported(question, best_first, index, weights)) or (
-        readings and max(probability(r.logit) for r in readings) < weights.reader_floor
+        readings and declines(readings, weights)
     ):  # with readings, `answer` has checked the feature ranking
         return Answer(question, NOT_FOUND, False, mode, (), tuple(hits))
     citations, parts = [], []

@@ -30,6 +30,8 @@ class Reading:
     start: int = 0
     end: int = 0
     confidence: float = 0.0  # probability of that phrase under the span head
+    floor: float | None = None  # the scorer's own decline floor (None: Weights.reader_floor)
+    short_floor: float | None = None  # the phrase confidence its scorer needs (None: Weights.short_confidence)
 
 
 def feature_row(f, score: float) -> np.ndarray:

@@ -1,7 +1,8 @@
-"""What the learned reader (qa.reader) adds to an answer: a re-ranked pick, the exact phrase, and whole lists.
+"""What the learned scorer adds to an answer: a re-ranked pick, the exact phrase, and whole lists.
 
-The reader scores the feature scorer's top candidates (re-ordering them only if `Weights.reorder`), and
-declines when it believes none of them.
+The cross-encoder (qa.crossencoder) re-orders the feature scorer's top few candidates; without it the
+token-vector reader (qa.reader) scores them (re-ordering only if `Weights.reorder`). Either declines
+when it believes none of them.
 When the question asks for a specific fact and the reader is sure of a phrase in the chosen sentence,
 that phrase is the short answer. A chosen sentence that introduces a list ("funded by:") or is itself
 a bullet brings the list's items along, each line quoted verbatim.
@@ -11,16 +12,20 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import replace
 
 from qa.answer_scoring import Candidate, Weights
 from qa.records import Short
 
+VETO = 2.0  # a decline floor no probability reaches
 _BULLET = re.compile(r"^\s*(?:[•●▪◦‣∙*\-–]|\d{1,2}[.)])\s+")
 _FACT = re.compile(
     r"^\s*(?:who|whom|whose|when|where|which|what\s+(?:year|date|day|month|time|number|percentage|name|city|"
     r"country|is the name)|how\s+(?:many|much|long|old|far|big|large|often)|in what|on what|at what|by how|since)\b",
     re.IGNORECASE,
 )
+# a fact asked for later in the question: "Super Bowl 50 decided the NFL champion for what season?"
+_FACT_INSIDE = re.compile(r"\b(?:what|which|who|whom|when|where|how many|how much)\b", re.IGNORECASE)
 
 
 def probability(logit: float) -> float:
@@ -28,8 +33,47 @@ def probability(logit: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(min(logit, 30.0), -30.0)))
 
 
+def cross_rerank(question: str, best_first: list[Candidate], cross) -> tuple[list[Candidate], list]:
+    """The hand order's top few re-ordered by the cross-encoder's logit mixed with the hand score; the first
+    with its phrase (widened to whole words)."""
+    from qa.reader import Reading, _word_span
+
+    settings = cross.settings
+    top = best_first[: int(settings.get("top", 3))]
+    reads = cross.read(question, [(c.before, c.text) for c in top])
+    mixed = [r.logit + settings.get("mix", 0.0) * c.score for r, c in zip(reads, top)]
+    order = sorted(range(len(top)), key=lambda k: -mixed[k])
+    floor, short_floor = settings.get("floor"), settings.get("short_confidence")
+    readings = [Reading(reads[k].logit, floor=floor, short_floor=short_floor) for k in order]
+    first, chosen = reads[order[0]], top[order[0]]
+    start, end = _word_span(chosen.text, first.start, first.end)
+    readings[0] = Reading(first.logit, start, end, first.confidence, floor, short_floor)
+    return [top[k] for k in order] + best_first[len(top) :], readings
+
+
+def declines(readings: list, weights: Weights) -> bool:
+    """Whether the learned scorer believes none of the candidates it read."""
+    floor = readings[0].floor if readings[0].floor is not None else weights.reader_floor
+    return max(probability(r.logit) for r in readings) < floor
+
+
 def rerank(question: str, best_first: list[Candidate], reader, encoded, position: dict, weights: Weights):
-    """The top candidates (re-ordered if `weights.reorder`) and their Readings, the first with its phrase."""
+    """The top candidates (re-ordered if `weights.reorder`) and their Readings, the first with its phrase;
+    the cross-encoder (qa.crossencoder) does it when its weights and model load."""
+    from qa.crossencoder import load_crossencoder
+
+    cross = load_crossencoder()
+    if cross is not None:  # the token-vector reader still vetoes: its floor declines seeds the cross-encoder answers
+        _, own = rerank_tokens(question, best_first, reader, encoded, position, replace(weights, reorder=False))
+        reordered, readings = cross_rerank(question, best_first, cross)
+        if declines(own, weights):
+            readings[0] = replace(readings[0], floor=VETO)
+        return reordered, readings
+    return rerank_tokens(question, best_first, reader, encoded, position, weights)
+
+
+def rerank_tokens(question: str, best_first: list[Candidate], reader, encoded, position: dict, weights: Weights):
+    """The token-vector reader's (qa.reader) scores of the top candidates, re-ordered if `weights.reorder`."""
     from qa.reader import Reading, feature_row, interaction
 
     top, scores = best_first[: weights.rerank], []
@@ -50,12 +94,16 @@ def wants_fact(question: str) -> bool:
     """Whether the question asks for one specific fact (a number, date, name, place, short phrase)."""
     from qa.answer_types import question_type
 
-    return question_type(question) is not None or bool(_FACT.search(question)) or question.lower().startswith("what")
+    if re.match(r"\s*(?:why|how)\b", question, re.IGNORECASE) and not _FACT.search(question):
+        return question_type(question) is not None  # "Why ...?", "How did ...?" ask for an explanation
+    return question_type(question) is not None or bool(_FACT.search(question) or _FACT_INSIDE.search(question))
 
 
 def short_answer(question: str, chosen: Candidate, reading, doc_text: str, weights: Weights) -> Short | None:
     """The exact phrase of the first sentence that answers a fact question, in document offsets."""
-    if reading is None or reading.confidence < weights.short_confidence or not wants_fact(question):
+    if reading is None or not wants_fact(question):
+        return None
+    if reading.confidence < (weights.short_confidence if reading.short_floor is None else reading.short_floor):
         return None
     start, end = chosen.span.start + reading.start, chosen.span.start + reading.end
     text = doc_text[start:end]

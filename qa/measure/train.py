@@ -1,6 +1,7 @@
-"""Train the reader (qa/reader.py) on SQuAD dev's even-numbered articles; `python -m qa.measure.train FILE`.
+"""Train the cross-encoder (qa/crossencoder.py; or with --heads the reader, qa/reader.py) on SQuAD dev's even articles.
 
-Each question goes through the answerer's own hybrid retrieval and feature scoring; its top 8 candidate
+The cross-encoder's training is in qa.measure.train_crossencoder. For the reader (--heads):
+each question goes through the answerer's own hybrid retrieval and feature scoring; its top 8 candidate
 sentences, with their token vectors, are kept (positive = holds a gold answer). The last 15% of the
 mined questions are held out to pick the epoch and report figures. Fixed seed; prints its figures.
 """
@@ -156,13 +157,22 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m qa.measure.train", description=__doc__.splitlines()[0])
     parser.add_argument("file", type=Path, help="SQuAD v1.1 dev JSON (only its even-numbered articles are read)")
     parser.add_argument("--cache", type=Path, default=Path(".cache"), help="embedding cache (default ./.cache)")
-    parser.add_argument("--out", type=Path, default=WEIGHTS)
+    parser.add_argument("--out", type=Path, default=None, help="weights file (default: the shipped one)")
     parser.add_argument("--mined", type=Path, default=None, help="reuse (or write) the mined questions here")
     parser.add_argument("--questions", type=int, default=2000, help="even questions to mine, in article order")
     parser.add_argument("--epochs", type=int, default=6)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--heads", action="store_true", help="train the old token-vector heads (reader.npz) instead")
+    parser.add_argument("--steps", type=int, default=600, help="cross-encoder training steps (4 questions each)")
+    parser.add_argument("--floor", type=float, default=None, help="cross-encoder decline floor (default: shipped)")
     args = parser.parse_args(argv)
     single_thread()
+    if not args.heads:
+        from qa.measure.train_crossencoder import FLOOR, train_crossencoder
+
+        args.floor = FLOOR if args.floor is None else args.floor
+        return train_crossencoder(args)
+    args.out = args.out or WEIGHTS
     mined = args.mined or Path(args.cache) / "reader-mined-even.pkl"
     if mined.is_file():
         records = pickle.loads(mined.read_bytes())

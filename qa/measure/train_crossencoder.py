@@ -1,0 +1,68 @@
+"""`python -m qa.measure.train FILE`: fit the cross-encoder on SQuAD dev's even articles and print its figures.
+
+The even questions are mined once (qa.crossencoder_data, cached under .cache); the first 85% train the
+LoRA adapters and heads for a time budget, the last 15% (later articles) choose how many of the hand
+order's candidates it re-ranks, the mix with the hand score and the phrase confidence, and give the
+figures printed. The decline floor is passed in (`--floor`: chosen on the even slice and the seeds).
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+import time
+from pathlib import Path
+
+import numpy as np
+
+FLOOR = 0.02  # decline when no re-ranked candidate gets this probability (even slice + seeds, see README)
+
+
+def _save(arrays: dict, out: Path) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("wb") as handle:  # np.savez would add ".npz" to a name without it
+        np.savez(handle, **{k: v.astype(np.float16 if v.size > 1000 else np.float32) for k, v in arrays.items()})
+
+
+def _short_confidence(held: list, reads: list, top: int, mix: float) -> tuple[float, dict]:
+    from qa.crossencoder_data import span_figures
+
+    options = {c: span_figures(held, reads, top, mix, c) for c in (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)}
+    best = max(options, key=lambda c: options[c]["short_f1"])
+    return best, options[best]
+
+
+def _floor_figures(held: list, reads: list, top: int, floor: float) -> dict:
+    """Share of held-out questions (answerable by construction) the floor would decline."""
+    from qa.reader_pick import probability
+
+    low = sum(bool(x) and probability(max(r.logit for r in x[:top])) < floor for x in reads)
+    return {"floor": floor, "declined_by_floor": round(low / max(len(held), 1), 4)}
+
+
+def train_crossencoder(args) -> int:
+    from qa.crossencoder import WEIGHTS, CrossEncoder
+    from qa.crossencoder_data import ceiling, choose, mine_texts, read_all
+    from qa.crossencoder_train import export, fit
+
+    out = args.out or WEIGHTS
+    mined = args.mined or Path(args.cache) / "crossencoder-mined-even.pkl"
+    records = pickle.loads(mined.read_bytes()) if mined.is_file() else mine_texts(args.file, args.cache, "even", mined)
+    cut = int(len(records) * 0.85)
+    print(f"{len(records)} even questions: fitting on {cut}, holding out {len(records) - cut}", flush=True)
+    print(json.dumps({"hand_order_holds_gold": ceiling(records[cut:])}), flush=True)
+    model, heads = fit(records[:cut], args.steps, args.seed)
+    floor = getattr(args, "floor", FLOOR)
+    _save(export(model, heads, {"top": 5, "mix": 0.0, "floor": floor, "short_confidence": 0.0}), out)
+    began = time.time()
+    held = records[cut:]
+    reads = read_all(CrossEncoder(out), held)
+    picked = choose(held, reads)
+    confidence, short = _short_confidence(held, reads, picked["top"], picked["mix"])
+    settings = {"top": picked["top"], "mix": picked["mix"], "floor": floor, "short_confidence": confidence}
+    _save(export(model, heads, settings), out)
+    figures = {k: v for k, v in picked.items() if k != "grid"} | short
+    figures |= _floor_figures(held, reads, picked["top"], floor)
+    print(json.dumps({"grid": picked["grid"]}), flush=True)
+    print(json.dumps({"held_out": len(held), **figures, "read_seconds": round(time.time() - began)}), flush=True)
+    return 0

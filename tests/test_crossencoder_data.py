@@ -1,0 +1,46 @@
+"""Cross-encoder training data and settings: gold spans, the hand order's ceiling, the (top, mix) choice."""
+
+from __future__ import annotations
+
+import random
+
+from qa.crossencoder import Read
+from qa.crossencoder_data import ceiling, choose, locate, span_figures
+from qa.crossencoder_train import group
+
+
+def _record(labels: list[bool], scores: list[float], answers=("1998",)) -> dict:
+    cands = [{"text": f"It opened in {'1998' if ok else '2001'}.", "before": "", "score": s, "label": ok,
+              "span": (13, 17) if ok else None} for ok, s in zip(labels, scores)]  # fmt: skip
+    return {"question": "When did it open?", "answers": list(answers), "cands": cands}
+
+
+def test_the_gold_answer_is_located_in_the_sentence():
+    assert locate("It opened in 1998.", ["1998"]) == (13, 17)
+    assert locate("The Seed Bank opened.", ["seed bank"]) == (4, 13)
+    assert locate("Nothing here.", ["1998"]) is None
+
+
+def test_the_ceiling_counts_gold_within_the_top_k():
+    records = [_record([False, True], [2.0, 1.0]), _record([True, False], [2.0, 1.0]), _record([False], [1.0])]
+    assert ceiling(records, (1, 2)) == {"top1": round(1 / 3, 4), "top2": round(2 / 3, 4)}
+
+
+def test_the_mix_that_reorders_right_wins():
+    records = [_record([False, True], [2.0, 1.9]), _record([True, False], [2.0, 1.0])]
+    reads = [[Read(-1.0), Read(1.0)], [Read(0.5), Read(0.0)]]
+    picked = choose(records, reads, tops=(1, 2), mixes=(0, 100))
+    assert picked["hand_top1"] == 0.5 and picked["top1"] == 1.0 and (picked["top"], picked["mix"]) == (2, 0)
+
+
+def test_span_figures_score_the_phrase_of_the_pick():
+    records = [_record([True], [1.0])]
+    assert span_figures(records, [[Read(1.0, 13, 17, 0.9)]], 1, 0.0, 0.5)["short_em"] == 1.0
+    assert span_figures(records, [[Read(1.0, 13, 17, 0.1)]], 1, 0.0, 0.5) == {
+        "short_em": 0.0, "short_f1": 0.0, "short_given": 0.0}  # fmt: skip
+
+
+def test_a_training_group_puts_the_gold_first_with_hard_negatives():
+    chosen = group(_record([False, False, True, False], [4.0, 3.0, 2.0, 1.0]), 2, random.Random(0))
+    assert chosen[0]["label"] and len(chosen) == 3 and not any(c["label"] for c in chosen[1:])
+    assert group(_record([False, False], [2.0, 1.0]), 2, random.Random(0)) is None

@@ -1,0 +1,98 @@
+"""The cross-encoder: shipped weights load onto the packaged MiniLM, pick the answering sentence, read its phrase."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import tiny_index
+
+import qa.crossencoder as crossencoder
+from qa.answer import answer
+from qa.crossencoder import WEIGHTS, apply_deltas, best_phrase, encode_pairs, load_crossencoder
+from qa.embedding_cache import CachedEmbedder
+from qa.reader import load_reader
+from qa.records import Hit
+
+FOUNDED = "Maria Lopez founded the Andean Seed Bank in Cusco in 1998."
+MOVED = "She later moved the collection to Urubamba, a town in the Sacred Valley."
+STORES = "The bank now stores more than 3,000 varieties of native potato."
+QUESTION = "In what year was the Andean Seed Bank founded?"
+
+
+@pytest.fixture(scope="module")
+def cross():
+    loaded = load_crossencoder()
+    assert loaded is not None, "the shipped cross-encoder weights must load"
+    return loaded
+
+
+def test_the_shipped_weights_are_small_low_rank_factors_and_heads():
+    assert WEIGHTS.is_file() and WEIGHTS.stat().st_size < 3_000_000
+    with np.load(WEIGHTS) as data:
+        names = set(data.files)
+        assert all(data[n].ndim <= 2 and min(data[n].shape, default=1) <= 384 for n in names)
+    factors = [n for n in names if n.endswith((".lora_A", ".lora_B"))]
+    assert factors and {"rank_w", "rank_b", "span_w", "span_b", "top", "mix", "floor"} <= names
+    assert all(n in factors or "." not in n for n in names)  # nothing else of the model is stored
+
+
+def test_deltas_are_added_to_the_named_linear_layers():
+    import torch
+
+    model = torch.nn.Sequential()
+    model.add_module("dense", torch.nn.Linear(3, 2, bias=False))
+    before = model.dense.weight.detach().clone()
+    a, b = np.ones((1, 3), np.float32), np.array([[1.0], [2.0]], np.float32)
+    apply_deltas(model, {"dense.lora_A": a, "dense.lora_B": b, "lora_scale": np.array([0.5], np.float32)})
+    assert torch.allclose(model.dense.weight - before, torch.tensor([[0.5] * 3, [1.0] * 3]))
+
+
+def test_only_the_candidate_sentence_tokens_carry_offsets(cross):
+    batch, inside = encode_pairs(cross.tokenizer, QUESTION, [("It opened.", FOUNDED), ("", STORES)])
+    assert batch["input_ids"].shape[0] == 2
+    for sentence, spans in ((FOUNDED, inside[0]), (STORES, inside[1])):
+        pieces = [sentence[a:b] for a, b in (s for s in spans if s is not None)]
+        assert pieces and all(p and p in sentence for p in pieces)
+        assert "".join(pieces).lower() == "".join(sentence.split()).lower()
+
+
+def test_the_best_phrase_stays_inside_the_sentence_tokens():
+    spans = [None, (0, 5), (6, 11), None]
+    start_logits, end_logits = np.array([9.0, 0.0, 1.0, 9.0]), np.array([9.0, 1.0, 0.0, 9.0])
+    start, end, confidence = best_phrase(start_logits, end_logits, spans)
+    assert (start, end) == (0, 5) and 0 < confidence <= 1
+    assert best_phrase(start_logits, end_logits, [None] * 4) == (0, 0, 0.0)
+
+
+def test_the_cross_encoder_prefers_the_answering_sentence(cross):
+    reads = cross.read(QUESTION, [("", MOVED), ("", STORES), ("", FOUNDED)])
+    assert max(range(3), key=lambda k: reads[k].logit) == 2
+    phrase = FOUNDED[reads[2].start : reads[2].end]
+    assert 0 <= reads[2].start < reads[2].end <= len(FOUNDED) and "1998" in phrase
+
+
+def test_a_learned_pick_gives_a_valid_short_answer(cross, embedder):
+    index = tiny_index([MOVED, STORES, FOUNDED])
+    hits = [Hit(index.chunk(i), 1.0) for i in range(3)]
+    reply = answer(QUESTION, hits, index, "hybrid", CachedEmbedder(embedder), reader=load_reader())
+    assert reply.found and reply.citations[0].quote == FOUNDED
+    text = index.document(reply.citations[0].source).text
+    assert reply.short is not None and "1998" in reply.short.text
+    assert text[reply.short.start : reply.short.end] == reply.short.text
+    assert reply.citations[0].start <= reply.short.start < reply.short.end <= reply.citations[0].end
+
+
+def test_without_its_weights_the_answer_falls_back(tmp_path, embedder, monkeypatch):
+    assert load_crossencoder(tmp_path / "missing.npz") is None
+    monkeypatch.setitem(crossencoder._cache, str(WEIGHTS), None)
+    index = tiny_index([MOVED, STORES, FOUNDED])
+    hits = [Hit(index.chunk(i), 1.0) for i in range(3)]
+    reply = answer(QUESTION, hits, index, "hybrid", CachedEmbedder(embedder), reader=load_reader())
+    assert reply.found and reply.citations[0].quote == FOUNDED
+
+
+def test_a_fact_asked_for_late_in_the_question_still_counts():
+    from qa.reader_pick import wants_fact
+
+    assert wants_fact("Super Bowl 50 decided the NFL champion for what season?")
+    assert not wants_fact("How did the volunteers help, and what did they teach?")
