@@ -65,7 +65,7 @@ def read_upload(path: Path, source: str, max_bytes: int = MAX_UPLOAD_BYTES) -> D
 
 def _read_all(engine: Engine, paths: list[Path], max_bytes: int, on_read: Callable[[int, str], None]):
     """Parse each file: (rows so far, fresh documents with their row numbers)."""
-    known = {d.content_hash: d.doc_id for d in engine.index.documents.values()}
+    known = {content_hash: doc_id for doc_id, content_hash in engine.index.manifest.documents.items()}  # no texts read
     rows: list[Upload] = []
     fresh: list[tuple[int, Document]] = []
     for i, path in enumerate(paths):
