@@ -155,6 +155,15 @@ def test_document_filter_lists_documents_and_limits_citations(engine):
     assert "22,295" in answers[-1].answer
 
 
+def test_a_large_index_lists_file_names_without_reading_every_document(engine, monkeypatch):
+    from qa.app import choices
+
+    monkeypatch.setattr(choices, "TITLED_UP_TO", 1)
+    monkeypatch.setattr(type(engine.index.documents), "values", lambda self: pytest.fail("read every document"))
+    listed = Handlers(engine).documents().choices
+    assert listed == [(doc_id, doc_id) for doc_id in sorted(engine.index.documents)]
+
+
 def test_exact_globs_match_only_their_document():
     from fnmatch import fnmatchcase
 

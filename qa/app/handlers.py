@@ -13,6 +13,7 @@ from pathlib import Path
 
 from qa import translation
 from qa.app import checks, render, render_sources, viewer
+from qa.app.choices import document_choices
 from qa.app.sessions import Sessions, session_of
 from qa.conversation import Turn
 from qa.engine import Engine
@@ -75,9 +76,7 @@ class Handlers:
 
     def documents(self) -> gr.Dropdown:
         """The document filter's choices: each indexed document by title and file."""
-        documents = self.engine.index.documents
-        choices = [(_label(d.doc_id, d.title), d.doc_id) for d in sorted(documents.values(), key=_sort_key)]
-        return gr.Dropdown(choices=choices)
+        return gr.Dropdown(choices=document_choices(self.engine.index))
 
     def translation_problem(self) -> str | None:
         """None when Spanish ⇄ English machine translation works; else why not and how to install it."""
@@ -229,16 +228,6 @@ class Handlers:
         report = [next(rows) if p in taken else Upload(safe_name(p), "rejected", NOT_UPLOADED) for p in paths]
         log = render.upload_html([(r.name, r.status, r.note) for r in report])
         return log, self.status(mode), None, self.documents()
-
-
-def _label(doc_id: str, title: str) -> str:
-    """A document as the filter lists it (plain text; the dropdown shows it as characters)."""
-    title = " ".join(title.split())[:120]
-    return doc_id if title in ("", doc_id, doc_id.rsplit("/", 1)[-1]) else f"{title} — {doc_id}"
-
-
-def _sort_key(document) -> tuple[str, str]:
-    return (document.title.casefold(), document.doc_id)
 
 
 def _discard(path: str) -> None:
