@@ -16,6 +16,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from qa.crossencoder_data import locate
 from qa.measure.metrics import contains_answer
 
 
@@ -47,16 +48,6 @@ def exact_f1(prediction: str, answers: list[str]) -> tuple[float, float]:
     return em, f1
 
 
-def _locate(text: str, answers: list[str]) -> tuple[int, int] | None:
-    for a in answers:
-        at = text.find(a)
-        if at < 0:
-            at = text.lower().find(a.lower())
-        if at >= 0 and a.strip():
-            return at, at + len(a)
-    return None
-
-
 def _record(question: str, answers: list[str], found, encoded, scored, top: int) -> dict:
     """What training needs of one question: its tokens and, for the hand scorer's top candidates, theirs."""
     from qa.reader import feature_row
@@ -70,7 +61,7 @@ def _record(question: str, answers: list[str], found, encoded, scored, top: int)
         label = contains_answer(c.text, answers)
         cands.append({"text": c.text, "before": c.before, "s": (s.spans, s.vectors), "b": (b.spans, b.vectors),
                       "row": feature_row(c.features, c.score), "label": label,
-                      "span": _locate(c.text, answers) if label else None})  # fmt: skip
+                      "span": locate(c.text, answers) if label else None})  # fmt: skip
     return {"question": question, "answers": answers, "q": (q.vectors, q.weights, q.asked, sorted(q.words)),
             "cands": cands}  # fmt: skip
 
