@@ -71,8 +71,13 @@ class TermCounter:
         self.row_sizes.append(np.bincount(keys // len(vocab), minlength=len(size)))
         self.counts.append(((keys % len(vocab)).astype(np.int32), tf.astype(np.float32)))
 
-    def finish(self) -> LexicalIndex:
-        """The weighted index; the counts are consumed."""
+    def finish(self, reference: LexicalIndex | None = None) -> LexicalIndex:
+        """The weighted index; the counts are consumed.
+
+        With a `reference` (the base of a layered index) the chunks are weighted with its statistics, so
+        scores on both sides compare: its IDF for the terms it knows, its average length; a new term's IDF
+        counts the reference's chunks too.
+        """
         n = len(self)
         if not n:
             return LexicalIndex({}, sparse.csc_matrix((0, 0), dtype=np.float32), np.zeros(0, np.float32), self.stem)
@@ -83,18 +88,32 @@ class TermCounter:
         self.counts, self.row_sizes = [], []
         indptr = indptr.astype(np.int32 if indptr[-1] < 2**31 else np.int64)
         lengths = np.frombuffer(self.lengths, np.float64)
-        return _weighted(self.vocab, lengths, indptr, cols, tfs, self.stem, np.array(self.languages, str))
+        languages = np.array(self.languages, str)
+        return _weighted(self.vocab, lengths, indptr, cols, tfs, self.stem, languages, reference)
 
 
-def _weighted(vocab, lengths, indptr, cols, tfs, stem: bool, languages: np.ndarray) -> LexicalIndex:
+def _idf(terms: list[str], df: np.ndarray, n: int, reference: LexicalIndex | None) -> np.ndarray:
+    """Lucene's IDF of each term; the reference's value for a term it knows, its chunks counted for the rest."""
+    if reference is None:
+        return np.array([math.log(1 + (n - f + 0.5) / (f + 0.5)) for f in df.tolist()])
+    total = n + reference.weights.shape[0]
+    known, idf = reference.vocab, reference.idf
+    return np.array([float(idf[known[t]]) if t in known else math.log(1 + (total - f + 0.5) / (f + 0.5))
+                     for t, f in zip(terms, df.tolist())])  # fmt: skip
+
+
+def _weighted(vocab, lengths, indptr, cols, tfs, stem: bool, languages: np.ndarray, reference=None) -> LexicalIndex:
     """Counts turned into Okapi weights with Lucene's IDF, in place, columns in sorted term order."""
     terms = sorted(vocab)  # columns in sorted term order, as indexes saved before
     first_seen = np.array([vocab[t] for t in terms], np.int64)
     order = np.empty(len(terms), np.int32)
     order[first_seen] = np.arange(len(terms), dtype=np.int32)
     n, df = len(lengths), np.bincount(cols, minlength=len(terms))[first_seen]
-    idf64 = np.array([math.log(1 + (n - f + 0.5) / (f + 0.5)) for f in df.tolist()])
-    norm = K1 * (1 - B + B * lengths / (int(lengths.sum()) / n))  # rank-bm25's float64 arithmetic
+    idf64 = _idf(terms, df, n, reference)
+    avgdl = int(lengths.sum()) / n
+    if reference is not None and reference.avgdl:
+        avgdl = reference.avgdl
+    norm = K1 * (1 - B + B * lengths / avgdl)  # rank-bm25's float64 arithmetic
     for first in range(0, len(tfs), _BLOCK):  # tf -> weight in place, a block of entries at a time
         part = slice(first, first + _BLOCK)
         cols[part] = order[cols[part]]
@@ -102,4 +121,5 @@ def _weighted(vocab, lengths, indptr, cols, tfs, stem: bool, languages: np.ndarr
         tf = tfs[part].astype(np.float64)
         tfs[part] = idf64[cols[part]] * tf * (K1 + 1) / (tf + norm[rows])
     weights = sparse.csr_matrix((tfs, cols, indptr), shape=(n, len(terms))).tocsc()
-    return LexicalIndex(dict(zip(terms, range(len(terms)))), weights, idf64.astype(np.float32), stem, languages)
+    vocab = dict(zip(terms, range(len(terms))))
+    return LexicalIndex(vocab, weights, idf64.astype(np.float32), stem, languages, int(lengths.sum()) / n)

@@ -120,38 +120,82 @@ class DenseVectors:
             return np.asarray(self.exact, dtype=np.float32)
         return self.faiss.reconstruct_n(0, self.count)
 
+    def rows(self, rows: np.ndarray) -> np.ndarray:
+        """The vectors of these rows."""
+        if self.exact is not None:
+            return np.asarray(self.exact[np.asarray(rows, np.int64)], dtype=np.float32)
+        store = faiss_storage(self.faiss) if self.approximate else self.faiss
+        if not len(rows):
+            return np.zeros((0, self.dimension), np.float32)
+        return np.stack([store.reconstruct(int(r)) for r in rows])
+
     def search(
-        self, query_vector: np.ndarray, k: int, rows: np.ndarray | None = None, exact: bool = False
+        self,
+        query_vector: np.ndarray,
+        k: int,
+        rows: np.ndarray | None = None,
+        exact: bool = False,
+        excluded: np.ndarray | None = None,
     ) -> list[tuple[int, float]]:
-        """The k nearest rows (only among `rows` when given, always exactly), best first."""
+        """The k nearest rows (only among `rows` when given, always exactly; never `excluded` ones), best first."""
         import faiss
 
         _one_faiss_thread()
+        excluded = excluded if excluded is not None and len(excluded) else None
+        if excluded is not None and (rows is not None or exact):
+            rows = np.setdiff1d(np.arange(self.count) if rows is None else rows, excluded)
+            excluded = None
         k = min(k, self.count if rows is None else len(rows))
         if k <= 0:
             return []
         if self.exact is not None and (rows is not None or exact):
             return scan(self.exact, query_vector, k, rows)
         if self.exact is not None:  # IVF-SQ8: a wider pool from the quantized codes, re-scored exactly
-            return self._refined(query_vector, k)
+            return self._refined(query_vector, k, excluded)
         index, params = self.faiss, None
         if self.approximate and (rows is not None or exact):  # HNSW's flat storage, scanned: exact
-            index = faiss.downcast_index(self.faiss.storage)
+            index = faiss_storage(self.faiss)
         elif self.params.get("type") == "hnsw":
             params = faiss.SearchParametersHNSW(efSearch=max(k, int(self.params["efSearch"])))
+            if excluded is not None:
+                params.sel = selector = _not(excluded)  # noqa: F841 - kept alive until the search returns
         if rows is not None:
             params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(rows.astype(np.int64)))
+        elif excluded is not None and params is None:
+            params = faiss.SearchParameters(sel=_not(excluded))
         scores, found = index.search(query_vector.reshape(1, -1).astype(np.float32), k, params=params)
         return [(int(r), float(s)) for r, s in zip(found[0], scores[0]) if r >= 0]
 
-    def _refined(self, query_vector: np.ndarray, k: int) -> list[tuple[int, float]]:
+    def _refined(self, query_vector: np.ndarray, k: int, excluded: np.ndarray | None = None) -> list[tuple[int, float]]:
         """IVF's top REFINE * k + REFINE_EXTRA by 8-bit codes, re-scored with the exact vectors (one read each)."""
+        import faiss
+
         pool = min(REFINE * k + REFINE_EXTRA, self.count)
-        _, found = self.faiss.search(query_vector.reshape(1, -1).astype(np.float32), pool)
+        params = None if excluded is None else faiss.SearchParametersIVF(sel=_not(excluded), nprobe=self.faiss.nprobe)
+        _, found = self.faiss.search(query_vector.reshape(1, -1).astype(np.float32), pool, params=params)
         rows = np.sort(found[0][found[0] >= 0])
         if not len(rows):
             return []
         return _top(np.asarray(self.exact[rows], np.float32) @ query_vector.astype(np.float32).ravel(), rows, k)
+
+
+def faiss_storage(index):
+    """The flat storage of an HNSW index."""
+    import faiss
+
+    return faiss.downcast_index(index.storage)
+
+
+def _not(rows: np.ndarray | None):
+    """A FAISS selector of every row but these (None for none); it holds the selector it wraps alive."""
+    if rows is None:
+        return None
+    import faiss
+
+    batch = faiss.IDSelectorBatch(np.asarray(rows, np.int64))
+    selector = faiss.IDSelectorNot(batch)
+    selector.batch = batch  # the C++ object keeps only a pointer
+    return selector
 
 
 _faiss_threads_set = False

@@ -6,7 +6,7 @@ import hashlib
 import logging
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +26,14 @@ class Skipped:
     source: str
     reason: str
     keep: bool = False
+
+
+@dataclass(frozen=True)
+class Unchanged:
+    """A file whose bytes hash to what the index already holds for it: neither parsed nor read from the index."""
+
+    doc_id: str
+    content_hash: str
 
 
 def find_files(root: Path) -> Iterator[Path]:
@@ -100,21 +108,26 @@ def parse_document(data: bytes, source: str) -> Document:
     )  # fmt: skip
 
 
-def read_document(path: Path, root: Path, max_bytes: int = MAX_FILE_BYTES, known: dict | None = None) -> Document:
-    """Read one file below `root` into a Document (a `known` one if its bytes match), or raise DocumentError."""
+def read_document(
+    path: Path, root: Path, max_bytes: int = MAX_FILE_BYTES, known: Mapping[str, str] | None = None
+) -> Document | Unchanged:
+    """Read one file below `root` into a Document, or raise DocumentError; Unchanged if its bytes hash to
+    `known[doc_id]` (the index's content hash: OCR of a scanned PDF takes seconds a page, and is not redone)."""
     source = source_name(path, root)
     data = read_bytes(path, root, source, max_bytes)
     previous = (known or {}).get(source)
-    if previous is not None and previous.content_hash == hashlib.sha256(data).hexdigest():
-        return previous  # unchanged: not parsed again (OCR of a scanned PDF takes seconds a page)
+    if previous is not None:
+        digest = hashlib.sha256(data).hexdigest()
+        if previous == digest:
+            return Unchanged(source, digest)
     return parse_document(data, source)
 
 
 def read_folder(
-    root: Path, max_bytes: int = MAX_FILE_BYTES, known: dict[str, Document] | None = None, under: str | None = None
-) -> tuple[list[Document], list[Skipped]]:
+    root: Path, max_bytes: int = MAX_FILE_BYTES, known: Mapping[str, str] | None = None, under: str | None = None
+) -> tuple[list[Document | Unchanged], list[Skipped]]:
     """Every readable document below `root` (or only below its subfolder `under`, ids still relative to `root`),
-    `known` ones reused when unchanged, and the files skipped."""
+    Unchanged for those whose hash `known` holds, and the files skipped."""
     top = root / under if under else root
     if not top.is_dir():
         raise InputError(f"{top}: not a folder (give the folder of documents to index)")

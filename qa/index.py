@@ -46,6 +46,7 @@ class Manifest:
     folder: str | None = None  # the folder the documents were read from (absolute), for showing original pages
     dense_index: dict = field(default_factory=dict)  # the FAISS index type and its parameters; {} is exact (flat)
     encoder: str = "torch-fp32"  # the model's encoder variant (qa.encoders); vectors of two variants never mix
+    base: str | None = None  # a delta (qa.layered): the version it layers over; its files hold only the changes
 
     @classmethod
     def describe(

@@ -14,9 +14,9 @@ from qa.errors import IndexCorrupt, IndexMismatch, IndexMissing, InputError, QAE
 from qa.index import FORMAT_VERSION, DenseVectors, Index, Manifest
 from qa.integrity import VERIFY_AT_LOAD, Integrity, file_matches
 from qa.lexical import LexicalIndex
-from qa.records import Document
 from qa.store import (
     CURRENT,
+    HIDDEN,
     REBUILD_HINT,
     VERSION_NAME,
     chunk_from_row,
@@ -25,7 +25,8 @@ from qa.store import (
     read_jsonl,
 )
 
-BM25_ARRAYS = ("data", "indices", "indptr", "shape", "idf", "languages")  # languages: absent in old indexes
+BM25_ARRAYS = ("data", "indices", "indptr", "shape", "idf", "languages", "avgdl")  # the last two: not in old indexes
+OPTIONAL_BM25 = ("languages", "avgdl")
 
 
 def _read_manifest(version: Path) -> Manifest:
@@ -132,14 +133,14 @@ def _records(version: Path, manifest: Manifest) -> tuple:
 def _lexical(version: Path, manifest: Manifest) -> LexicalIndex:
     """BM25 with its postings memory-mapped (read from disk as queries touch them)."""
     vocab = json.loads((version / "vocab.json").read_text(encoding="utf-8"))
-    names = [n for n in BM25_ARRAYS if n != "languages" or "bm25.languages.npy" in manifest.files]
+    names = [n for n in BM25_ARRAYS if n not in OPTIONAL_BM25 or f"bm25.{n}.npy" in manifest.files]
     load = lambda path: mapped_array(path) if path.name in ON_DEMAND else np.load(path, allow_pickle=False)  # noqa: E731
     arrays = {n: load(version / f"bm25.{n}.npy") for n in names}
     return LexicalIndex.from_arrays(vocab, arrays, manifest.stem)
 
 
-def _load_version(version: Path) -> Index:
-    manifest = _read_manifest(version)
+def _load_files(version: Path, manifest: Manifest) -> Index:
+    """The index a version's own files hold (a delta's only, without its base)."""
     try:
         later = _verify_files(version, manifest)
         documents, chunks = _records(version, manifest)
@@ -149,8 +150,16 @@ def _load_version(version: Path) -> Index:
     if lexical.weights.shape[0] != len(chunks):
         raise IndexCorrupt(f"{version}: {lexical.weights.shape[0]} BM25 rows for {len(chunks)} chunks; {REBUILD_HINT}")
     has_dense = "vectors.faiss" in manifest.files
-    dense = _read_dense(version, len(chunks), manifest.dense_index) if has_dense else None
-    index = Index(manifest, documents, chunks, lexical, dense, version=version.name, integrity=Integrity(later))
+    params = None if manifest.base else manifest.dense_index  # a delta's vectors are exact; the base's are described
+    dense = _read_dense(version, len(chunks), params) if has_dense else None
+    return Index(manifest, documents, chunks, lexical, dense, version=version.name, integrity=Integrity(later))
+
+
+def _load_version(version: Path) -> Index:
+    manifest = _read_manifest(version)
+    if manifest.base:
+        return _load_layered(version, manifest)
+    index = _load_files(version, manifest)
     if manifest.backend == "milvus":
         from qa.milvus.index import open_milvus
 
@@ -158,16 +167,33 @@ def _load_version(version: Path) -> Index:
     return index
 
 
-def known_documents(folder: Path) -> dict[str, Document]:
-    """The current version's documents (their file checked), or none when there is no readable index: a hint
-    for a sync, which reuses a Document whose file hash is unchanged instead of parsing the file again."""
+def _load_layered(version: Path, manifest: Manifest) -> Index:
+    """A delta over its base version (qa.layered), checked to fit together."""
+    from qa.layered import layer
+
+    base_dir = version.parent / manifest.base
+    if not VERSION_NAME.match(manifest.base) or not base_dir.is_dir():
+        raise IndexCorrupt(f"{version}: its base version {manifest.base!r} is missing; {REBUILD_HINT}")
+    base = _load_files(base_dir, _read_manifest(base_dir))
+    if base.manifest.base or base.manifest.backend != "local":
+        raise IndexCorrupt(f"{version}: its base {manifest.base} is not a whole local version; {REBUILD_HINT}")
+    delta = _load_files(version, manifest)
     try:
-        version = folder / (current_version(folder) or "")
-        manifest = _read_manifest(version)
-        meta, path = manifest.files["documents.jsonl"], version / "documents.jsonl"
-        if not file_matches(path, meta):
-            return {}
-        return {d.doc_id: d for d in map(document_from_row, read_jsonl(path))}
+        hidden = json.loads((version / HIDDEN).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise IndexCorrupt(f"{version / HIDDEN}: unreadable; {REBUILD_HINT}") from None
+    if not isinstance(hidden, list) or not all(isinstance(d, str) for d in hidden):
+        raise IndexCorrupt(f"{version / HIDDEN}: not a list of document ids; {REBUILD_HINT}")
+    if (base.dense is None) != (delta.dense is None):
+        raise IndexCorrupt(f"{version}: the delta and its base disagree on meaning search; {REBUILD_HINT}")
+    return layer(manifest, base, delta, frozenset(hidden), version.name)
+
+
+def known_hashes(folder: Path) -> dict[str, str]:
+    """doc_id -> content hash of the current version's documents, or none when there is no readable index:
+    a hint for a sync, which does not parse a file whose hash is unchanged (see qa.documents.Unchanged)."""
+    try:
+        return dict(_read_manifest(folder / (current_version(folder) or "")).documents)
     except (QAError, OSError, ValueError, KeyError, TypeError):
         return {}
 

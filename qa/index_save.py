@@ -26,6 +26,7 @@ from qa.index import Index
 from qa.record_writer import copy_records
 from qa.store import (
     CURRENT,
+    HIDDEN,
     VERSION_NAME,
     chunk_row,
     document_row,
@@ -74,9 +75,12 @@ def _write_records(folder: Path, index: Index) -> None:
     write_tables(folder / "chunks.jsonl")
 
 
-def _write_files(folder: Path, index: Index) -> dict:
-    """Write every data file of `index` into `folder`; returns name -> {sha256, bytes}."""
+def _write_files(folder: Path, index: Index, hidden: list[str] | None) -> dict:
+    """Write every data file of `index` (and a delta's hidden base documents) into `folder`; returns
+    name -> {sha256, bytes}."""
     _fault("documents")
+    if hidden is not None:
+        (folder / HIDDEN).write_text(json.dumps(sorted(hidden), ensure_ascii=False), encoding="utf-8")
     if _stored_records(index):  # read on demand from another version: copied byte for byte, blocks re-checked
         copy_records(index.documents, index.chunks, folder)
     else:
@@ -107,8 +111,20 @@ def versions(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.is_dir() and VERSION_NAME.match(p.name))
 
 
+def _with_bases(folder: Path, names: set[str]) -> set[str]:
+    """These versions and the bases the deltas among them layer over (qa.layered)."""
+    kept = set(names)
+    for name in names:
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            base = json.loads((folder / name / "manifest.json").read_text(encoding="utf-8")).get("base")
+            if isinstance(base, str) and VERSION_NAME.match(base):
+                kept.add(base)
+    return kept
+
+
 def _remove_stale(folder: Path, keep: set[str]) -> None:
-    """Drop temporary folders of interrupted writes and versions older than the previous one."""
+    """Drop temporary folders of interrupted writes and versions older than the previous one (and its base)."""
+    keep = _with_bases(folder, keep)
     for path in folder.iterdir():
         stale_tmp = path.name.startswith(".tmp-")
         old_version = VERSION_NAME.match(path.name) and path.name not in keep
@@ -137,14 +153,15 @@ def _switch(folder: Path, name: str) -> None:
     os.replace(staged, folder / CURRENT)
 
 
-def _write_version(folder: Path, index: Index, previous: str | None) -> Index:
+def _write_version(folder: Path, index: Index, previous: str | None, hidden: list[str] | None) -> Index:
     """Build a new version in a temporary folder, rename it into place and point CURRENT at it."""
     _remove_stale(folder, keep={previous} if previous else set())
     tmp, name = folder / f".tmp-{uuid.uuid4().hex}", None
     try:
         tmp.mkdir()
         created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        manifest = replace(index.manifest, qa_version=__version__, created=created, files=_write_files(tmp, index))
+        files = _write_files(tmp, index, hidden)
+        manifest = replace(index.manifest, qa_version=__version__, created=created, files=files)
         _fault("manifest")
         (tmp / "manifest.json").write_text(json.dumps(manifest.to_json(), indent=1, ensure_ascii=False), "utf-8")
         fsync_path(tmp / "manifest.json")
@@ -161,16 +178,17 @@ def _write_version(folder: Path, index: Index, previous: str | None) -> Index:
     return replace(index, manifest=manifest, version=name)
 
 
-def save_index(folder: Path, index: Index) -> Index:
+def save_index(folder: Path, index: Index, hidden: list[str] | None = None) -> Index:
     """Write `index` as a new version and make it current; the caller holds the IndexLock.
 
+    A delta (its manifest names a `base`) is written with the base documents it `hidden`s (qa.layered).
     Returns the index as written (its manifest with file checksums, its version name).
     """
     try:
         folder.mkdir(parents=True, exist_ok=True)
         previous = pointer(folder)
         previous = previous if previous and VERSION_NAME.match(previous) and (folder / previous).is_dir() else None
-        written = _write_version(folder, index, previous)
+        written = _write_version(folder, index, previous, hidden)
     except OSError as exc:
         raise write_error(folder, exc) from None
     with contextlib.suppress(OSError):  # the new version is live: flushing the folder and cleaning up are best-effort

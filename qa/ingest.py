@@ -101,9 +101,7 @@ def add_uploads(
         for row, _ in fresh:
             rows[row] = Upload(rows[row].name, "rejected", str(exc))
         return rows
-    counts: dict[str, int] = {}
-    for chunk in engine.index.chunks:
-        counts[chunk.doc_id] = counts.get(chunk.doc_id, 0) + 1
+    counts = {d.doc_id: len(engine.index.rows_of({d.doc_id})) for _, d in fresh}  # no walk over every chunk
     for row, document in fresh:
         status = "updated" if document.doc_id in report.updated else "added"
         note = ("replaced the earlier upload; " if status == "updated" else "") + (

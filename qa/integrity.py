@@ -66,3 +66,26 @@ class Integrity:
         """Raise IndexCorrupt if the background check found a damaged file."""
         if self.damaged is not None:
             raise IndexCorrupt(f"{self.damaged}: damaged (checksum mismatch); {REBUILD_HINT}")
+
+
+class Joined:
+    """The background checks of a layered index's base and delta, as one."""
+
+    def __init__(self, *parts: Integrity):
+        self.parts = parts
+
+    @property
+    def damaged(self) -> Path | None:
+        return next((p.damaged for p in self.parts if p.damaged is not None), None)
+
+    @property
+    def seconds(self) -> float | None:
+        times = [p.seconds for p in self.parts]
+        return None if None in times else max(times)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return all(p.wait(timeout) for p in self.parts)
+
+    def check(self) -> None:
+        for part in self.parts:
+            part.check()

@@ -141,8 +141,10 @@ class LexicalIndex:
         idf: np.ndarray,
         stem: bool = True,
         languages: np.ndarray | None = None,
+        avgdl: float | None = None,
     ):
         self.vocab = vocab
+        self.avgdl = avgdl  # the chunks' average length in tokens (None in indexes saved before it was kept)
         self.weights = weights
         self.idf = idf
         self.stem = stem
@@ -154,8 +156,11 @@ class LexicalIndex:
         return float(self.idf[self.vocab[token]])
 
     @classmethod
-    def build(cls, texts: list[str], stem: bool = True, languages: Sequence[str] | None = None) -> LexicalIndex:
-        """The index of `texts`, each tokenized in its language from `languages` (default: all English)."""
+    def build(
+        cls, texts: list[str], stem: bool = True, languages: Sequence[str] | None = None, reference=None
+    ) -> LexicalIndex:
+        """The index of `texts`, each tokenized in its language from `languages` (default: all English);
+        weighted with a `reference` index's statistics when given (see qa.bm25_build)."""
         langs = list(languages) if languages is not None else ["en"] * len(texts)
         if len(langs) != len(texts):
             raise ValueError(f"{len(langs)} languages for {len(texts)} texts")
@@ -165,7 +170,7 @@ class LexicalIndex:
 
         counter = TermCounter(stem)
         counter.add(texts, langs)
-        return counter.finish()
+        return counter.finish(reference)
 
     def scores(self, query: str | Sequence[tuple[str, str]], language: str = "en") -> np.ndarray:
         """BM25 score of every chunk (0 where no term matches) for a query in `language`, or for (text, lang) pairs."""
@@ -218,7 +223,7 @@ class LexicalIndex:
             "shape": np.array(w.shape),
             "idf": self.idf,
             "languages": self.languages,
-        }
+        } | ({"avgdl": np.array([self.avgdl], np.float64)} if self.avgdl else {})
 
     @classmethod
     def from_arrays(cls, vocab: dict[str, int], arrays: dict[str, np.ndarray], stem: bool) -> LexicalIndex:
@@ -228,4 +233,5 @@ class LexicalIndex:
         languages = arrays.get("languages")
         if languages is not None and len(languages) != shape[0]:
             raise ValueError(f"{len(languages)} chunk languages for {shape[0]} BM25 rows")
-        return cls(vocab, weights, arrays["idf"], stem, languages)
+        avgdl = arrays.get("avgdl")
+        return cls(vocab, weights, arrays["idf"], stem, languages, float(avgdl[0]) if avgdl is not None else None)

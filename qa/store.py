@@ -14,6 +14,7 @@ from qa.records import Chunk, Document, Span
 
 CURRENT = "CURRENT"
 VERSION_NAME = re.compile(r"^v\d{6}$")
+HIDDEN = "base.hidden.json"  # in a delta version (qa.layered): the base's documents it hides
 REBUILD_HINT = "run `qa index --rebuild FOLDER` to rebuild it"
 
 

@@ -10,18 +10,19 @@ from pathlib import Path
 import numpy as np
 
 from qa.chunking import ChunkParams, chunk_document
-from qa.documents import Skipped, read_folder
+from qa.documents import Skipped, Unchanged, read_folder
 from qa.embedding import Embedder, model_name, text_key, variant
 from qa.embedding_progress import embed_texts, finished, resumable
 from qa.encoders import TORCH_FP32, encoder_name
 from qa.errors import IndexMismatch, IndexMissing, ModelUnavailable, QAError
 from qa.index import DenseVectors, Index, Manifest
-from qa.index_load import known_documents, load_index
+from qa.index_load import known_hashes, load_index
 from qa.index_save import save_index
 from qa.lexical import LexicalIndex
 from qa.milvus.sync import Backend, write_milvus
 from qa.records import Chunk, Document
 from qa.store import REBUILD_HINT, IndexLock
+from qa.sync_delta import plan, write_delta
 
 UPLOADS = "uploads/"  # doc_id prefix of documents added through the app, kept by folder syncs
 
@@ -45,6 +46,7 @@ class SyncReport:
     warning: str | None = None
     seconds: dict[str, float] = field(default_factory=dict)
     folder: str | None = None  # the folder synced (absolute); the manifest keeps it for showing original pages
+    delta: int | None = None  # chunks in the delta written over a large base (qa.layered); None for a whole version
 
 
 def _previous(index_dir: Path, rebuild: bool) -> Index | None:
@@ -116,13 +118,15 @@ def _diff(documents: list[Document], previous: Index | None, report: SyncReport,
     new_ids = {d.doc_id for d in documents}
     for document in documents:
         before = hashes.get(document.doc_id)
+        if isinstance(document, Unchanged) and before != document.content_hash:  # another sync ran meanwhile
+            raise QAError(f"{document.doc_id}: the index changed while the folder was read; run the sync again")
         if before is None:
             report.added.append(document.doc_id)
         elif before != document.content_hash:
             report.updated.append(document.doc_id)
         else:
             report.unchanged += 1
-    kept = [old[doc_id] for doc_id in old if doc_id not in new_ids and keep(doc_id)]
+    kept = [Unchanged(doc_id, hashes[doc_id]) for doc_id in old if doc_id not in new_ids and keep(doc_id)]
     report.removed = sorted(doc_id for doc_id in old if doc_id not in new_ids and not keep(doc_id))
     return kept
 
@@ -181,34 +185,44 @@ def update_index(
         if previous is not None:
             _check_compatible(previous, name, params, report.encoder)
         documents = sorted(documents + _diff(documents, previous, report, keep), key=lambda d: d.doc_id)
-        start = time.perf_counter()
-        chunks = _chunks(documents, previous, params)
-        report.seconds["chunk"] = time.perf_counter() - start
-        start = time.perf_counter()
         backend = backend or (Backend.of(previous.manifest) if previous is not None else Backend.stored(index_dir))
-        dense, dimension = _place(
-            backend, documents, chunks, previous, name, embedder_for, report, progress, rebuild, index_dir
-        )
-        report.seconds["embed"] = time.perf_counter() - start
-        start = time.perf_counter()
-        by_id = {d.doc_id: d for d in documents}
-        lexical = LexicalIndex.build(
-            [c.embed_text() for c in chunks], languages=[by_id[c.doc_id].language for c in chunks]
-        )
-        manifest = Manifest.describe(documents, len(chunks), name, dense, params)
-        manifest = replace(manifest, folder=report.folder or (previous.manifest.folder if previous else None))
-        manifest = replace(manifest, encoder=report.encoder)
-        manifest = backend.describe(manifest, name, dimension) if dimension else manifest
-        try:
-            save_index(index_dir, Index(manifest, {d.doc_id: d for d in documents}, chunks, lexical, dense))
-        except QAError:  # the write failed (disk full...): the saved slices would only take space
-            finished(index_dir)
-            raise
-        finished(index_dir)
-        report.seconds["write"] = time.perf_counter() - start
-    report.documents, report.chunks = len(documents), len(chunks)
+        delta = plan(previous, documents, report.removed, params) if backend.kind == "local" and not rebuild else None
+        written = delta is not None and write_delta(index_dir, delta, previous, documents, name, embedder_for,
+                                                    report, progress)  # fmt: skip
+        if not written:
+            documents = _resolved(documents, previous)
+            _write_whole(index_dir, documents, previous, name, params, embedder_for, report, progress, rebuild, backend)
     report.seconds["total"] = time.perf_counter() - clock
     return report
+
+
+def _resolved(documents: list, previous: Index | None) -> list[Document]:
+    """The documents, each Unchanged one read from the previous index."""
+    return [previous.documents[d.doc_id] if isinstance(d, Unchanged) else d for d in documents]
+
+
+def _write_whole(index_dir, documents, previous, name, params, embedder_for, report, progress, rebuild, backend):
+    """Chunk, embed (reusing what can be) and write a whole new version."""
+    start = time.perf_counter()
+    chunks = _chunks(documents, previous, params)
+    report.seconds["chunk"] = time.perf_counter() - start
+    start = time.perf_counter()
+    dense, dimension = _place(backend, documents, chunks, previous, name, embedder_for, report, progress, rebuild,
+                              index_dir)  # fmt: skip
+    report.seconds["embed"] = time.perf_counter() - start
+    start = time.perf_counter()
+    by_id = {d.doc_id: d for d in documents}
+    lexical = LexicalIndex.build([c.embed_text() for c in chunks], languages=[by_id[c.doc_id].language for c in chunks])
+    manifest = Manifest.describe(documents, len(chunks), name, dense, params)
+    manifest = replace(manifest, folder=report.folder or (previous.manifest.folder if previous else None))
+    manifest = replace(manifest, encoder=report.encoder)
+    manifest = backend.describe(manifest, name, dimension) if dimension else manifest
+    try:
+        save_index(index_dir, Index(manifest, by_id, chunks, lexical, dense))
+    finally:  # written or failed (disk full...): the saved slices are no longer needed
+        finished(index_dir)
+    report.seconds["write"] = time.perf_counter() - start
+    report.documents, report.chunks = len(documents), len(chunks)
 
 
 def sync_folder(
@@ -226,7 +240,7 @@ def sync_folder(
     """Bring the index in line with `folder`: add, update and remove documents as needed."""
     report = SyncReport(folder=str(Path(folder).resolve()))
     start = time.perf_counter()
-    known = {} if rebuild else known_documents(index_dir)  # unchanged files are not parsed (nor OCR'd) again
+    known = {} if rebuild else known_hashes(index_dir)  # unchanged files are not parsed (nor OCR'd) again
     part = (backend or Backend.stored(index_dir)).part  # a worker's subfolder of a shared Milvus collection
     documents, report.skipped = read_folder(folder, known=known, under=part)
     report.seconds["read"] = time.perf_counter() - start

@@ -71,6 +71,8 @@ def test_bench_synthetic(cli):
     assert any("vectors synthetic" in note for note in result["notes"])
     _check_common(result, ("records", "bm25", "faiss", "write"))
     assert result["startup"]["model_load_s"] is None
+    sync = result["sync_one_document"]  # below qa.sync_delta.DELTA_FROM: a whole version, one chunk embedded
+    assert sync["embedded"] == 1 and sync["delta_chunks"] is None and 0 < sync["version_written_mb"] < sync["index_mb"]
 
 
 def test_bench_text_report(cli):
@@ -78,6 +80,7 @@ def test_bench_text_report(cli):
     assert code == 0
     assert "vectors synthetic" in out and "p50 ms" in out and "peak RSS" in out and "bm25" in out
     assert "build peak RSS" in out and "serving RSS" in out and "recall@10 vs exact 1.0" in out
+    assert "sync of one changed document" in out
 
 
 def _contract(result: dict) -> None:

@@ -175,8 +175,7 @@ def test_an_unchanged_file_is_not_parsed_again_when_its_document_is_known(tmp_pa
     from qa import documents
 
     (tmp_path / "scan.png").write_bytes(png("Hello there, reader."))
-    known = Document("scan.png", "S", "Hello there, reader.", documents.hashlib.sha256(
-        (tmp_path / "scan.png").read_bytes()).hexdigest(), (0,), ocr_pages=(1,))  # fmt: skip
+    digest = documents.hashlib.sha256((tmp_path / "scan.png").read_bytes()).hexdigest()
     monkeypatch.setattr(documents, "parse_document", lambda data, source: pytest.fail("parsed again"))
-    found, skipped = documents.read_folder(tmp_path, known={"scan.png": known})
-    assert found == [known] and skipped == []
+    found, skipped = documents.read_folder(tmp_path, known={"scan.png": digest})
+    assert found == [documents.Unchanged("scan.png", digest)] and skipped == []

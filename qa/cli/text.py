@@ -18,6 +18,8 @@ def summary(report, folder: Path) -> list[str]:
         f"embedded {report.embedded} chunks, reused {report.reused}",
     ]
     lines += [f"  skipped {s.source}: {s.reason}" for s in report.skipped]
+    if getattr(report, "delta", None) is not None:
+        lines.append(f"  written as a delta of {report.delta} chunks over the last whole version (nothing else copied)")
     if report.warning:
         lines.append(f"  warning: {report.warning}")
     lines.append(f"  time {report.seconds.get('total', 0):.1f}s")
@@ -156,4 +158,13 @@ def _contract(result: dict) -> list[str]:
         f"summary: build peak RSS {memory['build_peak_rss_mb']} MB; serving RSS {memory.get('serve_rss_mb')} MB "
         f"(a fresh process that loads the index and answers the queries); hybrid p50 {hybrid.get('p50_ms')} ms, "
         f"p95 {hybrid.get('p95_ms')} ms; dense index {kind}, recall@10 vs exact {ann.get('recall@10')}"
+    ] + _sync_line(result.get("sync_one_document"))
+
+
+def _sync_line(sync: dict | None) -> list[str]:
+    if not sync:
+        return []
+    return [
+        f"sync of one changed document: {sync['seconds']} s (a fresh process: load, diff, delta written), "
+        f"peak RSS {sync['peak_rss_mb']} MB, {sync['version_written_mb']} MB written of {sync['index_mb']} MB"
     ]

@@ -210,7 +210,10 @@ def _disk_mb(folder: Path) -> float:
 
 
 def bench_synthetic(chunks: int, queries: int = 50, backend: str = "local") -> dict:
-    """Build, write, load and query an index of `chunks` synthetic chunks; time and memory per stage."""
+    """Build, write, load and query an index of `chunks` synthetic chunks; time and memory per stage; then
+    sync one changed document (qa.measure.sync_one)."""
+    from qa.measure.sync_one import in_fresh_process
+
     if chunks < 1 or queries < 1:
         raise InputError(f"chunks and queries must be at least 1; got {chunks} and {queries}")
     startup = import_seconds(("faiss", "scipy.sparse"))
@@ -221,6 +224,7 @@ def bench_synthetic(chunks: int, queries: int = 50, backend: str = "local") -> d
         texts, query_vectors = synthetic_queries(queries, rng), unit_vectors(queries, rng)
         query = time_queries(index, texts, list(query_vectors), None)
         serve = serve_memory(Path(tmp) / "index", texts, query_vectors) if backend != "milvus" else {}
+        sync = in_fresh_process(Path(tmp) / "index") if backend != "milvus" else None
     stages.rss["after_queries"] = rss_mb()
     stages.seconds["records"] -= seconds["generate"]  # the indexing part: tokenizing and writing rows
     names = ("records", "bm25", "milvus_insert" if backend == "milvus" else "faiss", "write")
@@ -245,6 +249,7 @@ def bench_synthetic(chunks: int, queries: int = 50, backend: str = "local") -> d
         "query": query,
         "ann": ann_recall(index.dense, query_vectors),
         "memory": _memory(stages, serve),
+        "sync_one_document": sync,
     }
 
 
