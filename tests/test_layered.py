@@ -190,3 +190,29 @@ def test_a_folder_sync_answers_from_the_delta_with_exact_quotes(seeds_index, see
     for citation in reply.citations:
         assert engine.index.document(citation.source).text[citation.start : citation.end] == citation.quote
     assert np.isfinite(engine.index.lexical.term_idf("puno"))
+
+
+@pytest.mark.parametrize("step", ["documents", "vectors", "manifest", "switch"])
+def test_a_failed_delta_write_leaves_the_previous_index_and_its_base(tmp_path, layered, monkeypatch, step):
+    import errno
+    import os
+
+    from qa.errors import IndexWriteError
+
+    def disk_full(at: str) -> None:
+        if at == step:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    fake = FakeEmbedder()
+    _update(tmp_path, _documents(), fake)
+    _update(tmp_path, _changed(_documents()), fake)
+    before = load_index(tmp_path)
+    docs = _changed(_documents())
+    docs["puno.txt"] = "Puno opened a library."
+    monkeypatch.setattr("qa.index_save._fault", disk_full)
+    with pytest.raises(IndexWriteError, match="previous index is unchanged"):
+        _update(tmp_path, docs, fake)
+    after = load_index(tmp_path)
+    assert (after.version, after.manifest.base) == (before.version, before.manifest.base)
+    assert _content(after) == _content(before)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".lock", "CURRENT", "v000001", "v000002"]
