@@ -75,11 +75,12 @@ class LayeredChunks(Sequence):
 
     def rows_of(self, doc_ids: set[str]) -> np.ndarray:
         """The live rows of the chunks of these documents."""
-        base = _rows_of(self.base, set(doc_ids) - self.hidden)
-        return np.concatenate([base, _rows_of(self.delta, doc_ids) + self.first_delta])
+        base = rows_of(self.base, set(doc_ids) - self.hidden)
+        return np.concatenate([base, rows_of(self.delta, doc_ids) + self.first_delta])
 
 
-def _rows_of(chunks: Sequence[Chunk], doc_ids: set[str]) -> np.ndarray:
+def rows_of(chunks: Sequence[Chunk], doc_ids: set[str]) -> np.ndarray:
+    """The rows of the chunks of these documents in one version's chunks."""
     if hasattr(chunks, "rows_of"):
         return chunks.rows_of(doc_ids)
     return np.array([i for i, c in enumerate(chunks) if c.doc_id in doc_ids], dtype=np.int64)
@@ -174,7 +175,7 @@ def layer(manifest, base, delta, hidden: frozenset[str], version: str):
                                                                 and d not in hidden]  # fmt: skip
     if strays:
         raise IndexCorrupt(f"{version}: the delta and its base disagree on {strays[0]!r}; {REBUILD_HINT}")
-    hidden_rows = np.sort(_rows_of(base.chunks, set(hidden))).astype(np.int64)
+    hidden_rows = np.sort(rows_of(base.chunks, set(hidden))).astype(np.int64)
     first = len(base.chunks)
     documents = LayeredDocuments(base.documents, delta.documents, hidden)
     chunks = LayeredChunks(base.chunks, delta.chunks, hidden_rows, hidden)

@@ -17,7 +17,7 @@ from qa.documents import Unchanged
 from qa.embedding import text_key
 from qa.embedding_progress import embed_texts
 from qa.index import Index, Manifest
-from qa.layered import LayeredChunks
+from qa.layered import LayeredChunks, rows_of
 from qa.lexical import LexicalIndex
 from qa.records import Chunk, Document
 
@@ -28,12 +28,11 @@ MERGE_MAX = 50_000  # ... or this many: the delta's vectors are searched exactly
 
 @dataclass(frozen=True)
 class Delta:
-    """What a delta version will hold: its documents and chunks, the base documents it hides, over which base."""
+    """What a delta version will hold: its documents and chunks, and the base documents it hides."""
 
     documents: dict[str, Document]
     chunks: list[Chunk]
     hidden: frozenset[str]
-    hidden_rows: int
 
 
 def plan(previous: Index | None, documents: list, removed: list[str], params: ChunkParams) -> Delta | None:
@@ -53,15 +52,10 @@ def plan(previous: Index | None, documents: list, removed: list[str], params: Ch
     kept = {d: old[d] for d in old if d not in fresh and d not in removed}
     hidden |= {d for d in [*fresh, *removed] if d in base_ids}
     chunks = _delta_chunks(sorted({**kept, **fresh}.values(), key=lambda d: d.doc_id), previous, base_rows, params)
-    hidden_rows = len(_base_rows(previous, hidden))
+    hidden_rows = len(rows_of(previous.chunks.base if layered else previous.chunks, hidden))
     if len(chunks) + hidden_rows > min(MERGE_SHARE * base_rows, MERGE_MAX):
         return None
-    return Delta({**kept, **fresh}, chunks, frozenset(hidden), hidden_rows)
-
-
-def _base_rows(previous: Index, hidden: set[str]) -> np.ndarray:
-    base = previous.chunks.base if isinstance(previous.chunks, LayeredChunks) else previous.chunks
-    return base.rows_of(hidden) if hasattr(base, "rows_of") else np.zeros(0, np.int64)
+    return Delta({**kept, **fresh}, chunks, frozenset(hidden))
 
 
 def _delta_chunks(documents: list[Document], previous: Index, first: int, params: ChunkParams) -> list[Chunk]:
