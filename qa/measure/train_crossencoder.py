@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-FLOOR = 0.02  # decline when no re-ranked candidate gets this probability (even slice + seeds, see README)
+FLOOR = 0.005  # decline when no re-ranked candidate gets this probability (even slice + seeds, see qa/weights)
 
 
 def _save(arrays: dict, out: Path) -> None:
