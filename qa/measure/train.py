@@ -156,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--heads", action="store_true", help="train the old token-vector heads (reader.npz) instead")
     parser.add_argument("--steps", type=int, default=600, help="cross-encoder training steps (4 questions each)")
     parser.add_argument("--floor", type=float, default=None, help="cross-encoder decline floor (default: shipped)")
+    parser.add_argument("--max-top", type=int, default=2, help="cross-encoder: re-read at most this many candidates")
     args = parser.parse_args(argv)
     single_thread()
     if not args.heads:
