@@ -128,6 +128,14 @@ def _query_table(query: dict) -> list[str]:
     return lines
 
 
+def _answer_line(answer: dict | None) -> list[str]:
+    if not answer:
+        return []
+    first, again = answer["first"], answer["again"]
+    return [f"  {'ask':<12}{again['p50_ms']:>10.2f}{again['p95_ms']:>10.2f}   (asked again; the first time: "
+            f"p50 {first['p50_ms']:.2f}, p95 {first['p95_ms']:.2f})"]  # fmt: skip
+
+
 def bench(result: dict) -> list[str]:
     """A bench result as a plain-text report."""
     stored, memory = result["index"], result["memory"]
@@ -141,6 +149,7 @@ def bench(result: dict) -> list[str]:
         f"index: load {stored['load_s']:.3f}s, {stored['disk_mb']} MB on disk ({files})",
         "",
         *_query_table(result["query"]),
+        *_answer_line(result.get("answer")),
         "",
         f"memory: peak RSS {memory['peak_rss_mb']} MB; RSS (MB) {rss}",
         *([f"        peak RSS so far (MB) {peaks}"] if peaks else []),

@@ -8,7 +8,16 @@ from pathlib import Path
 
 from qa.errors import InputError
 from qa.measure.encoding import compare_encoders, encoding_sample
-from qa.measure.timing import import_seconds, machine, peak_rss_mb, rss_mb, stage_rates, stored_size, time_queries
+from qa.measure.timing import (
+    import_seconds,
+    machine,
+    peak_rss_mb,
+    rss_mb,
+    stage_rates,
+    stored_size,
+    time_answers,
+    time_queries,
+)
 
 BEIR_DOCS = 500  # a whole BEIR corpus embeds at ~15 documents/s on a laptop CPU
 MODEL_MODULES = ("torch", "sentence_transformers")
@@ -130,8 +139,12 @@ def bench_corpus(target: Path, model: str | None = None, queries: int = 50, ques
         texts, origin = _queries(target, beir, index, queries, questions)
         vectors, encode_ms = _encode_queries(embedder, texts)
         query = time_queries(index, texts, vectors, encode_ms)
-    memory["after_queries"] = rss_mb()
-    notes.append(f"queries: {origin}; dense and hybrid latency = query encode + rank (rank_* = rank only)")
+        memory["after_queries"] = rss_mb()
+        answer = time_answers(Path(tmp) / "index", model, texts)  # last: its engine loads its own model
+    notes.append(
+        f"queries: {origin}; dense and hybrid latency = query encode + rank (rank_* = rank only); "
+        "answer: Engine.ask as qa ask runs it"
+    )
     return {
         "target": str(target),
         "kind": "beir" if beir else "folder",
@@ -143,6 +156,7 @@ def bench_corpus(target: Path, model: str | None = None, queries: int = 50, ques
         "build": build,
         "index": stored,
         "query": query,
+        "answer": answer,
         "memory": {"peak_rss_mb": peak_rss_mb(), "rss_mb": memory},
         **({"encoding": compare_encoders(sample, model)} if sample else {}),  # fp32 vs int8 on the same chunks
     }

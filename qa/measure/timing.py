@@ -84,6 +84,25 @@ def time_queries(index, queries: list[str], vectors: list, encode_ms: list[float
     return result
 
 
+def time_answers(folder, model: str | None, questions: list[str]) -> dict:
+    """`Engine.ask` per question, as `qa ask` answers it (hybrid, top 5): the first time each is asked
+    (its sentences' token vectors computed) and asked again (cached), after one untimed warm-up."""
+    from qa.engine import Engine
+
+    engine = Engine(folder, model)
+    engine.ask(questions[0])  # loads the model and the answer scorers
+    timed = {"first": questions[1:] or questions, "again": questions}
+    result = {}
+    for name, asked in timed.items():
+        ms = []
+        for question in asked:
+            start = time.perf_counter()
+            engine.ask(question)
+            ms.append((time.perf_counter() - start) * 1000)
+        result[name] = latency(ms)
+    return result
+
+
 def machine() -> dict:
     """CPU count and load, since timings are wall-clock on a possibly shared machine."""
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
