@@ -1,9 +1,10 @@
 """Fitting the cross-encoder (qa.crossencoder) with LoRA adapters (peft); training-time only.
 
 Per question: the gold-holding candidate and hand-mined hard negatives from the hand order's top few
-(qa.crossencoder_data), read together with the question. Loss: listwise softmax over the group, a
-pointwise logistic term (so the logit also means "answers it" for declines) and start/end cross-entropy
-on the gold sentence's answer tokens.
+(qa.crossencoder_data), read together with the question. Loss: listwise softmax over the group of
+logit + mix * hand score (a learned mix, as it is used: the adapter learns what the hand score misses),
+a pointwise logistic term on the logit alone (so it also means "answers it" for declines) and start/end
+cross-entropy on the gold sentence's answer tokens.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import numpy as np
 
 from qa.crossencoder import encode_pairs
 
+START_MIX = 2.0  # the hand score's weight in the listwise loss at the start (learned from there)
 TARGETS = ["query", "key", "value", "attention.output.dense", "intermediate.dense", "output.dense"]
 
 
@@ -31,8 +33,10 @@ def build(rank: int, seed: int):
     path = resolve_model_path("sentence-transformers/all-MiniLM-L6-v2")
     config = LoraConfig(r=rank, lora_alpha=2 * rank, lora_dropout=0.05, target_modules=TARGETS)
     model = get_peft_model(AutoModel.from_pretrained(path), config)
-    heads = torch.nn.ModuleDict({"rank": torch.nn.Linear(384, 1), "span": torch.nn.Linear(384, 2)})
+    heads = torch.nn.ModuleDict({"rank": torch.nn.Linear(384, 1), "span": torch.nn.Linear(384, 2),
+                                 "mix": torch.nn.Linear(1, 1, bias=False)})  # fmt: skip
     torch.nn.init.normal_(heads["rank"].weight, std=0.02)
+    torch.nn.init.constant_(heads["mix"].weight, START_MIX)
     torch.nn.init.normal_(heads["span"].weight, std=0.02)
     return model, AutoTokenizer.from_pretrained(path), heads
 
@@ -61,7 +65,8 @@ def loss_of(model, heads, tokenizer, question: str, cands: list[dict]):
     hidden = model(**batch).last_hidden_state
     logits = heads["rank"](hidden[:, 0]).squeeze(-1)
     labels = torch.tensor([float(c["label"]) for c in cands])
-    loss = F.cross_entropy(logits[None], torch.tensor([0])) + F.binary_cross_entropy_with_logits(logits, labels)
+    mixed = logits + heads["mix"].weight[0, 0] * torch.tensor([float(c["score"]) for c in cands])
+    loss = F.cross_entropy(mixed[None], torch.tensor([0])) + F.binary_cross_entropy_with_logits(logits, labels)
     gold = _token_span(inside[0], *cands[0]["span"])
     if gold is not None:
         mask = torch.tensor([s is None for s in inside[0]])
@@ -71,7 +76,7 @@ def loss_of(model, heads, tokenizer, question: str, cands: list[dict]):
     return loss
 
 
-def fit(records: list[dict], steps: int, seed: int = 0, rank: int = 8, negatives: int = 3, lr: float = 1e-3,
+def fit(records: list[dict], steps: int, seed: int = 0, rank: int = 16, negatives: int = 3, lr: float = 1e-3,
         batch: int = 4, log=print):  # fmt: skip
     """`steps` optimizer steps of `batch` questions, learning rate decaying linearly; returns (model, heads)."""
     import torch
@@ -115,6 +120,7 @@ def export(model, heads, settings: dict) -> dict:
             out[f"{plain}.lora_B"] = module.lora_B["default"].weight.detach().numpy().copy()
             scale = module.scaling["default"]
     out["lora_scale"] = np.array([scale], np.float32)
+    out["learned_mix"] = np.array([float(heads["mix"].weight.detach()[0, 0])], np.float32)
     out["rank_w"] = heads["rank"].weight.detach().numpy()[0].copy()
     out["rank_b"] = heads["rank"].bias.detach().numpy().copy()
     out["span_w"] = heads["span"].weight.detach().numpy().T.copy()
