@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-MAX_TOP = 3  # candidates re-read at most: three keep warm ask p50 at ~84 ms on an idle 2-core CPU (target ≤ 100)
+MAX_TOP = 2  # candidates re-read at most: with three a new question takes p50 ~105 ms here (target ≤ 100)
 FLOOR = 0.005  # decline when no re-ranked candidate gets this probability (even slice + seeds, see qa/weights)
 
 
