@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q torch==2.13.0
-	$(BIN)/python -m pip install -q -e '.[test,milvus,onnx]'
+	$(BIN)/python -m pip install -q -e '.[test,milvus,onnx,train]'  # train: peft, so the training code is tested too
 	rm -f $(VENV)/.installed-* && touch $@
 
 setup: $(STAMP)
