@@ -20,6 +20,7 @@ WEIGHTS = Path(__file__).parent / "weights" / "crossencoder.npz"
 MAX_TOKENS = 128
 BEFORE_WORDS = 24  # the tail of the sentence before that is read with the candidate
 MAX_PHRASE = 12  # tokens in an exact answer phrase
+SETTINGS = ("mix", "floor", "top", "margin", "short_confidence")  # chosen on held-out questions, saved with weights
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,15 @@ class Read:
     start: int = 0
     end: int = 0
     confidence: float = 0.0  # probability of that phrase under the span head
+
+
+def rereads(hand_scores: list[float], top: int, margin: float) -> int:
+    """How many of the hand order's first candidates to re-read: at most `top`, the first always, the others
+    only while their hand score is within `margin` of the first's (a clear hand pick costs one read)."""
+    count = 1 if hand_scores else 0
+    while count < min(top, len(hand_scores)) and hand_scores[0] - hand_scores[count] <= margin:
+        count += 1
+    return count
 
 
 def first_segment(question: str, before: str) -> str:
@@ -96,7 +106,7 @@ class CrossEncoder:
         apply_deltas(self.model, params)
         self.rank_w, self.rank_b = torch.from_numpy(params["rank_w"]), torch.from_numpy(params["rank_b"])
         self.span_w, self.span_b = torch.from_numpy(params["span_w"]), torch.from_numpy(params["span_b"])
-        self.settings = {k: float(params[k][0]) for k in ("mix", "floor", "top", "short_confidence") if k in params}
+        self.settings = {k: float(params[k][0]) for k in SETTINGS if k in params}
         self._lock = threading.Lock()
 
     def read(self, question: str, pairs: list[tuple[str, str]]) -> list[Read]:

@@ -7,6 +7,8 @@ and where (sentence offsets). Used by `python -m qa.measure.train` for the even 
 
 from __future__ import annotations
 
+import itertools
+import math
 import pickle
 import time
 from pathlib import Path
@@ -72,25 +74,40 @@ def read_all(encoder, records: list[dict], top: int = 5) -> list[list]:
     return [encoder.read(r["question"], [(c["before"], c["text"]) for c in r["cands"][:top]]) for r in records]
 
 
-def _pick(record: dict, reads: list, top: int, mix: float) -> int:
-    """The candidate the mix of learned logit and hand score puts first among the hand order's top `top`."""
-    scores = [reads[k].logit + mix * c["score"] for k, c in enumerate(record["cands"][:top])]
+def _pick(record: dict, reads: list, top: int, mix: float, margin: float = math.inf) -> int:
+    """The candidate the mix of learned logit and hand score puts first among those re-read (crossencoder.rereads)."""
+    from qa.crossencoder import rereads
+
+    count = rereads([c["score"] for c in record["cands"]], top, margin)
+    scores = [reads[k].logit + mix * c["score"] for k, c in enumerate(record["cands"][:count])]
     return max(range(len(scores)), key=scores.__getitem__) if scores else 0
 
 
-def choose(records: list[dict], reads: list[list], tops=(1, 2, 3, 4, 5), mixes=(0, 0.25, 0.5, 1, 2, 4)) -> dict:
-    """Top-1 accuracy for each (top, mix) on held-out questions, and the best setting (fewest candidates on ties)."""
-    n, grid = max(len(records), 1), {}
-    for top in tops:
-        for mix in mixes:
-            right = sum(bool(r["cands"]) and r["cands"][_pick(r, x, top, mix)]["label"] for r, x in zip(records, reads))
-            grid[(top, mix)] = right / n
-    best = max(grid, key=lambda k: (round(grid[k], 4), -k[0]))
-    return {"grid": {f"top{t} mix{m}": round(v, 4) for (t, m), v in grid.items()}, "top": best[0], "mix": best[1],
-            "top1": round(grid[best], 4), "hand_top1": round(grid[(1, 0)], 4)}  # fmt: skip
+def _reads(records: list[dict], top: int, margin: float) -> float:
+    """Candidates re-read per question, on average."""
+    from qa.crossencoder import rereads
+
+    return sum(rereads([c["score"] for c in r["cands"]], top, margin) for r in records) / max(len(records), 1)
 
 
-def span_figures(records: list[dict], reads: list[list], top: int, mix: float, confidence: float) -> dict:
+def choose(records: list[dict], reads: list[list], tops=(1, 2, 3), mixes=(0, 0.5, 1, 2, 4),
+           margins=(math.inf,)) -> dict:  # fmt: skip
+    """Top-1 accuracy for each (top, mix, margin) on held-out questions, and the best setting (on ties, the
+    fewest candidates re-read on average)."""
+    n, grid, cost = max(len(records), 1), {}, {}
+    for top, mix, margin in itertools.product(tops, mixes, margins):
+        right = sum(bool(r["cands"]) and r["cands"][_pick(r, x, top, mix, margin)]["label"]
+                    for r, x in zip(records, reads))  # fmt: skip
+        grid[(top, mix, margin)], cost[(top, margin)] = right / n, _reads(records, top, margin)
+    best = max(grid, key=lambda k: (round(grid[k], 4), -round(cost[k[0], k[2]], 2), -k[0]))
+    top, mix, margin = best
+    return {"grid": {f"top{t} mix{m} margin{g}": round(v, 4) for (t, m, g), v in grid.items()}, "top": top,
+            "mix": mix, "margin": margin, "reads": round(cost[top, margin], 2), "top1": round(grid[best], 4),
+            "hand_top1": round(sum(bool(r["cands"]) and r["cands"][0]["label"] for r in records) / n, 4)}  # fmt: skip
+
+
+def span_figures(records: list[dict], reads: list[list], top: int, mix: float, confidence: float,
+                 margin: float = math.inf) -> dict:  # fmt: skip
     """EM/F1 of the phrase read in the picked sentence (0 when not given), and how often it is given."""
     from qa.measure.train import exact_f1
 
@@ -98,7 +115,7 @@ def span_figures(records: list[dict], reads: list[list], top: int, mix: float, c
     for r, x in zip(records, reads):
         if not r["cands"]:
             continue
-        k = _pick(r, x, top, mix)
+        k = _pick(r, x, top, mix, margin)
         if x[k].confidence < confidence:
             continue
         e, f = exact_f1(r["cands"][k]["text"][x[k].start : x[k].end], r["answers"])

@@ -34,12 +34,14 @@ def probability(logit: float) -> float:
 
 
 def cross_rerank(question: str, best_first: list[Candidate], cross) -> tuple[list[Candidate], list]:
-    """The hand order's top few re-ordered by the cross-encoder's logit mixed with the hand score; the first
-    with its phrase (widened to whole words)."""
+    """The hand order's top few (those near the first's hand score, qa.crossencoder.rereads) re-ordered by
+    the cross-encoder's logit mixed with the hand score; the first with its phrase (widened to whole words)."""
+    from qa.crossencoder import rereads
     from qa.reader import Reading, _word_span
 
     settings = cross.settings
-    top = best_first[: int(settings.get("top", 3))]
+    count = rereads([c.score for c in best_first], int(settings.get("top", 3)), settings.get("margin", math.inf))
+    top = best_first[:count]
     reads = cross.read(question, [(c.before, c.text) for c in top])
     mixed = [r.logit + settings.get("mix", 0.0) * c.score for r, c in zip(reads, top)]
     order = sorted(range(len(top)), key=lambda k: -mixed[k])

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import random
 
-from qa.crossencoder import Read
+from qa.crossencoder import Read, rereads
 from qa.crossencoder_data import ceiling, choose, locate, span_figures
 from qa.crossencoder_train import group
 
@@ -31,6 +32,20 @@ def test_the_mix_that_reorders_right_wins():
     reads = [[Read(-1.0), Read(1.0)], [Read(0.5), Read(0.0)]]
     picked = choose(records, reads, tops=(1, 2), mixes=(0, 100))
     assert picked["hand_top1"] == 0.5 and picked["top1"] == 1.0 and (picked["top"], picked["mix"]) == (2, 0)
+
+
+def test_a_margin_re_reads_only_candidates_close_to_the_first():
+    records = [_record([False, True], [2.0, 1.9]), _record([True, False], [2.0, 0.5])]
+    reads = [[Read(-1.0), Read(1.0)], [Read(0.0), Read(5.0)]]  # the second record's runner-up reads well
+    everything = choose(records, reads, tops=(2,), mixes=(1,))
+    assert everything["top1"] == 0.5 and everything["reads"] == 2.0
+    picked = choose(records, reads, tops=(2,), mixes=(1,), margins=(math.inf, 1.0))
+    assert picked["top1"] == 1.0 and picked["margin"] == 1.0 and picked["reads"] == 1.5
+
+
+def test_rereads_stop_at_the_first_candidate_far_from_the_first():
+    assert rereads([5.0, 4.5, 3.0, 4.9], 4, 1.0) == 2
+    assert rereads([5.0, 4.5], 1, 1.0) == 1 and rereads([5.0, 4.5, 4.4], 3, math.inf) == 3 and rereads([], 3, 1) == 0
 
 
 def test_span_figures_score_the_phrase_of_the_pick():

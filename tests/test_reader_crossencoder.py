@@ -96,3 +96,28 @@ def test_a_fact_asked_for_late_in_the_question_still_counts():
 
     assert wants_fact("Super Bowl 50 decided the NFL champion for what season?")
     assert not wants_fact("How did the volunteers help, and what did they teach?")
+
+
+class _Recording:
+    """Plumbing stand-in for the cross-encoder: records what it is asked to read, prefers the last."""
+
+    def __init__(self, margin: float):
+        self.settings, self.asked = {"top": 3, "mix": 1.0, "margin": margin}, []
+
+    def read(self, question, pairs):
+        self.asked.append([text for _, text in pairs])
+        return [crossencoder.Read(float(3 * k)) for k in range(len(pairs))]
+
+
+def test_only_candidates_near_the_first_hand_score_are_re_read():
+    from types import SimpleNamespace
+
+    from qa.reader_pick import cross_rerank
+
+    best_first = [SimpleNamespace(score=s, before="", text=t) for s, t in ((5.0, "a"), (4.5, "b"), (3.0, "c"))]
+    near = _Recording(margin=1.0)
+    order, readings = cross_rerank(QUESTION, best_first, near)
+    assert near.asked == [["a", "b"]] and [c.text for c in order] == ["b", "a", "c"] and len(readings) == 2
+    every = _Recording(margin=float("inf"))
+    order, _ = cross_rerank(QUESTION, best_first, every)
+    assert every.asked == [["a", "b", "c"]] and order[0].text == "c"

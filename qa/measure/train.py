@@ -157,7 +157,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, default=600, help="cross-encoder training steps (4 questions each)")
     parser.add_argument("--floor", type=float, default=None, help="cross-encoder decline floor (default: shipped)")
     parser.add_argument("--rank", type=int, default=16, help="cross-encoder: LoRA rank of the adapters")
-    parser.add_argument("--max-top", type=int, default=2, help="cross-encoder: re-read at most this many candidates")
+    parser.add_argument("--fit-share", type=float, default=1.0, help="cross-encoder: fit on this first share of "
+                        "the fitting questions (for a learning curve)")  # fmt: skip
+    parser.add_argument("--max-top", type=int, default=3, help="cross-encoder: re-read at most this many candidates")
     args = parser.parse_args(argv)
     single_thread()
     if not args.heads:

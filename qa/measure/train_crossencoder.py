@@ -2,20 +2,23 @@
 
 The even questions are mined once (qa.crossencoder_data, cached under .cache); the first 85% train the
 LoRA adapters and heads for a time budget, the last 15% (later articles) choose how many of the hand
-order's candidates it re-ranks, the mix with the hand score and the phrase confidence, and give the
-figures printed. The decline floor is passed in (`--floor`: chosen on the even slice and the seeds).
+order's candidates it re-ranks (at most, and how close to the first's hand score), the mix with the hand
+score and the phrase confidence, and give the figures printed. The decline floor is passed in (`--floor`:
+chosen on the even slice and the seeds).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import pickle
 import time
 from pathlib import Path
 
 import numpy as np
 
-MAX_TOP = 2  # candidates re-read at most: with three a new question takes p50 ~105 ms here (target ≤ 100)
+MAX_TOP = 3  # candidates re-read at most (three re-read on every question took p50 ~105 ms here, target ≤ 100)
+MARGINS = (math.inf, 2.0, 1.5, 1.0, 0.75, 0.5)  # re-read a candidate only this close to the first's hand score
 FLOOR = 0.005  # decline when no re-ranked candidate gets this probability (even slice + seeds, see qa/weights)
 
 
@@ -25,19 +28,21 @@ def _save(arrays: dict, out: Path) -> None:
         np.savez(handle, **{k: v.astype(np.float16 if v.size > 1000 else np.float32) for k, v in arrays.items()})
 
 
-def _short_confidence(held: list, reads: list, top: int, mix: float) -> tuple[float, dict]:
+def _short_confidence(held: list, reads: list, top: int, mix: float, margin: float) -> tuple[float, dict]:
     from qa.crossencoder_data import span_figures
 
-    options = {c: span_figures(held, reads, top, mix, c) for c in (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)}
+    options = {c: span_figures(held, reads, top, mix, c, margin) for c in (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)}
     best = max(options, key=lambda c: options[c]["short_f1"])
     return best, options[best]
 
 
-def _floor_figures(held: list, reads: list, top: int, floor: float) -> dict:
+def _floor_figures(held: list, reads: list, top: int, margin: float, floor: float) -> dict:
     """Share of held-out questions (answerable by construction) the floor would decline."""
+    from qa.crossencoder import rereads
     from qa.reader_pick import probability
 
-    low = sum(bool(x) and probability(max(r.logit for r in x[:top])) < floor for x in reads)
+    counts = [rereads([c["score"] for c in r["cands"]], top, margin) for r in held]
+    low = sum(bool(x) and probability(max(r.logit for r in x[:n])) < floor for x, n in zip(reads, counts))
     return {"floor": floor, "declined_by_floor": round(low / max(len(held), 1), 4)}
 
 
@@ -50,22 +55,25 @@ def train_crossencoder(args) -> int:
     mined = args.mined or Path(args.cache) / "crossencoder-mined-even.pkl"
     records = pickle.loads(mined.read_bytes()) if mined.is_file() else mine_texts(args.file, args.cache, "even", mined)
     cut = int(len(records) * 0.85)
-    print(f"{len(records)} even questions: fitting on {cut}, holding out {len(records) - cut}", flush=True)
+    fitted = records[: int(cut * getattr(args, "fit_share", 1.0))]
+    print(f"{len(records)} even questions: fitting on {len(fitted)}, holding out {len(records) - cut}", flush=True)
     print(json.dumps({"hand_order_holds_gold": ceiling(records[cut:])}), flush=True)
-    model, heads = fit(records[:cut], args.steps, args.seed, rank=getattr(args, "rank", 16))
+    model, heads = fit(fitted, args.steps, args.seed, rank=getattr(args, "rank", 16))
     learned = round(float(heads["mix"].weight.detach()[0, 0]), 2)
     floor = getattr(args, "floor", FLOOR)
-    _save(export(model, heads, {"top": 5, "mix": 0.0, "floor": floor, "short_confidence": 0.0}), out)
+    _save(export(model, heads, {"top": 5, "mix": 0.0, "margin": math.inf, "floor": floor, "short_confidence": 0.0}),
+          out)  # fmt: skip
     began = time.time()
     held = records[cut:]
     reads = read_all(CrossEncoder(out), held)
     tops = tuple(range(1, getattr(args, "max_top", MAX_TOP) + 1))
-    picked = choose(held, reads, tops=tops, mixes=tuple(sorted({0, 0.25, 0.5, 1, 2, 4, learned})))
-    confidence, short = _short_confidence(held, reads, picked["top"], picked["mix"])
-    settings = {"top": picked["top"], "mix": picked["mix"], "floor": floor, "short_confidence": confidence}
+    picked = choose(held, reads, tops=tops, mixes=tuple(sorted({0, 0.25, 0.5, 1, 2, 4, learned})), margins=MARGINS)
+    confidence, short = _short_confidence(held, reads, picked["top"], picked["mix"], picked["margin"])
+    settings = {k: picked[k] for k in ("top", "mix", "margin")} | {"floor": floor, "short_confidence": confidence}
     _save(export(model, heads, settings), out)
     figures = {k: v for k, v in picked.items() if k != "grid"} | {"learned_mix": learned} | short
-    figures |= _floor_figures(held, reads, picked["top"], floor)
+    figures["margin"] = None if math.isinf(picked["margin"]) else picked["margin"]  # None: every candidate
+    figures |= _floor_figures(held, reads, picked["top"], picked["margin"], floor)
     print(json.dumps({"grid": picked["grid"]}), flush=True)
     print(json.dumps({"held_out": len(held), **figures, "read_seconds": round(time.time() - began)}), flush=True)
     return 0
