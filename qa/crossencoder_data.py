@@ -63,6 +63,17 @@ def mine_texts(path: Path, cache: Path, articles: str, out: Path, top: int = 8, 
     return records
 
 
+def paraphrased(records: list[dict]) -> list[dict]:
+    """Copies of the records whose question is reworded by an English-Spanish-English round trip (apertium);
+    questions the round trip leaves unchanged or cannot translate are skipped."""
+    from qa.translation import translate_many
+
+    questions = [r["question"] for r in records]
+    back = translate_many([s or "" for s in translate_many(questions, "en", "es")], "es", "en")
+    return [r | {"question": b} for r, q, b in zip(records, questions, back)
+            if b and b.strip() and b.strip().lower() != q.strip().lower()]  # fmt: skip
+
+
 def ceiling(records: list[dict], depths=(1, 3, 5, 8)) -> dict:
     """How often a gold-holding sentence is among the hand order's top k."""
     n = max(len(records), 1)

@@ -127,3 +127,25 @@ def export(model, heads, settings: dict) -> dict:
     out["span_b"] = heads["span"].bias.detach().numpy().copy()
     out.update({k: np.array([v], np.float32) for k, v in settings.items()})
     return out
+
+
+def soup(paths: list) -> dict:
+    """The uniform average of several weight files of one recipe (a "model soup"): each layer's delta becomes
+    the mean of theirs, kept exactly as low-rank factors side by side (rank adds up); heads are averaged."""
+    from qa.crossencoder import SETTINGS
+
+    loaded = []
+    for path in paths:
+        with np.load(path, allow_pickle=False) as data:
+            loaded.append({k: data[k].astype(np.float32) for k in data.files})
+    n, first = len(loaded), loaded[0]
+    out = {}
+    for key in first:
+        if key.endswith(".lora_A"):
+            out[key] = np.concatenate([w[key] * w["lora_scale"][0] for w in loaded], axis=0)
+        elif key.endswith(".lora_B"):
+            out[key] = np.concatenate([w[key] / n for w in loaded], axis=1)
+        elif key not in SETTINGS:
+            out[key] = np.mean([w[key] for w in loaded], axis=0)
+    out["lora_scale"] = np.array([1.0], np.float32)
+    return out

@@ -1,4 +1,5 @@
-"""Cross-encoder training data and settings: gold spans, the hand order's ceiling, the (top, mix) choice."""
+"""Cross-encoder training data and settings: gold spans, the hand order's ceiling, the (top, mix) choice,
+reworded questions."""
 
 from __future__ import annotations
 
@@ -59,3 +60,13 @@ def test_a_training_group_puts_the_gold_first_with_hard_negatives():
     chosen = group(_record([False, False, True, False], [4.0, 3.0, 2.0, 1.0]), 2, random.Random(0))
     assert chosen[0]["label"] and len(chosen) == 3 and not any(c["label"] for c in chosen[1:])
     assert group(_record([False, False], [2.0, 1.0]), 2, random.Random(0)) is None
+
+
+def test_paraphrased_questions_are_reworded_copies_with_the_same_candidates():
+    from qa.crossencoder_data import paraphrased
+
+    reworded = _record([True], [1.0]) | {"question": "Which team won the match?"}
+    same = _record([True], [1.0]) | {"question": "Who won?"}  # apertium gives it back unchanged
+    extra = paraphrased([reworded, same])
+    assert len(extra) == 1 and extra[0]["question"] != reworded["question"]
+    assert "won" in extra[0]["question"] and extra[0]["cands"] is reworded["cands"]

@@ -40,3 +40,30 @@ def test_trained_factors_exported_give_the_same_logits(tmp_path):
         trained = heads["rank"](model(**batch).last_hidden_state[:, 0]).squeeze(-1).numpy()
     loaded = [r.logit for r in CrossEncoder(path).read(QUESTION, pairs)]
     assert np.allclose(loaded, trained, atol=1e-4)
+
+
+@pytest.mark.slow
+def test_a_soup_reads_like_the_mean_of_its_ingredients(tmp_path):
+    """Averaging two weight files: each layer's delta is exactly the mean of theirs, the heads their mean."""
+    from qa.crossencoder_train import soup
+
+    paths = []
+    for seed in (0, 1):
+        model, heads = fit(_records(), steps=3, seed=seed, rank=4, batch=1)
+        paths.append(tmp_path / f"ce{seed}.npz")
+        with paths[-1].open("wb") as handle:
+            np.savez(handle, **export(model, heads, {"top": 3, "mix": 1.0}))
+    arrays = soup(paths)
+    name = next(k[: -len(".lora_A")] for k in arrays if k.endswith(".lora_A"))
+    assert arrays[f"{name}.lora_A"].shape[0] == 8 and "top" not in arrays  # ranks add up; settings re-chosen
+    delta = arrays[f"{name}.lora_B"] @ arrays[f"{name}.lora_A"] * arrays["lora_scale"][0]
+    parts = []
+    for path in paths:
+        with np.load(path) as w:
+            parts.append(w[f"{name}.lora_B"] @ w[f"{name}.lora_A"] * w["lora_scale"][0])
+    assert np.allclose(delta, (parts[0] + parts[1]) / 2, atol=1e-6) and not np.allclose(parts[0], parts[1])
+    heads = []
+    for path in paths:
+        with np.load(path) as w:
+            heads.append(w["rank_w"])
+    assert np.allclose(arrays["rank_w"], (heads[0] + heads[1]) / 2)

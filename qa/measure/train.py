@@ -159,6 +159,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rank", type=int, default=16, help="cross-encoder: LoRA rank of the adapters")
     parser.add_argument("--fit-share", type=float, default=1.0, help="cross-encoder: fit on this first share of "
                         "the fitting questions (for a learning curve)")  # fmt: skip
+    parser.add_argument("--paraphrase", action="store_true", help="cross-encoder: also fit on the fitting "
+                        "questions reworded by an English-Spanish-English round trip (apertium)")  # fmt: skip
+    parser.add_argument("--soup", type=Path, nargs="+", default=None, help="cross-encoder: instead of fitting, "
+                        "average these weight files of one recipe (then choose the settings as usual)")  # fmt: skip
     parser.add_argument("--max-top", type=int, default=3, help="cross-encoder: re-read at most this many candidates")
     args = parser.parse_args(argv)
     single_thread()

@@ -28,6 +28,10 @@ def _save(arrays: dict, out: Path) -> None:
         np.savez(handle, **{k: v.astype(np.float16 if v.size > 1000 else np.float32) for k, v in arrays.items()})
 
 
+def _settings(values: dict) -> dict:
+    return {k: np.array([v], np.float32) for k, v in values.items()}
+
+
 def _short_confidence(held: list, reads: list, top: int, mix: float, margin: float) -> tuple[float, dict]:
     from qa.crossencoder_data import span_figures
 
@@ -46,22 +50,37 @@ def _floor_figures(held: list, reads: list, top: int, margin: float, floor: floa
     return {"floor": floor, "declined_by_floor": round(low / max(len(held), 1), 4)}
 
 
+def _fitted_arrays(args, records: list[dict], cut: int) -> dict:
+    """The adapters and heads: fitted on the fitting questions, or (`--soup`) averaged from weight files."""
+    from qa.crossencoder_data import paraphrased
+    from qa.crossencoder_train import export, fit, soup
+
+    if getattr(args, "soup", None):
+        print(f"averaging {len(args.soup)} weight files", flush=True)
+        return soup(args.soup)
+    fitted = records[: int(cut * getattr(args, "fit_share", 1.0))]
+    print(f"{len(records)} even questions: fitting on {len(fitted)}, holding out {len(records) - cut}", flush=True)
+    if getattr(args, "paraphrase", False):
+        extra = paraphrased(fitted)
+        fitted = fitted + extra
+        print(f"and {len(extra)} of them reworded (English-Spanish-English) as extra fitting questions", flush=True)
+    model, heads = fit(fitted, args.steps, args.seed, rank=getattr(args, "rank", 16))
+    return export(model, heads, {})
+
+
 def train_crossencoder(args) -> int:
     from qa.crossencoder import WEIGHTS, CrossEncoder
     from qa.crossencoder_data import ceiling, choose, mine_texts, read_all
-    from qa.crossencoder_train import export, fit
 
     out = args.out or WEIGHTS
     mined = args.mined or Path(args.cache) / "crossencoder-mined-even.pkl"
     records = pickle.loads(mined.read_bytes()) if mined.is_file() else mine_texts(args.file, args.cache, "even", mined)
     cut = int(len(records) * 0.85)
-    fitted = records[: int(cut * getattr(args, "fit_share", 1.0))]
-    print(f"{len(records)} even questions: fitting on {len(fitted)}, holding out {len(records) - cut}", flush=True)
     print(json.dumps({"hand_order_holds_gold": ceiling(records[cut:])}), flush=True)
-    model, heads = fit(fitted, args.steps, args.seed, rank=getattr(args, "rank", 16))
-    learned = round(float(heads["mix"].weight.detach()[0, 0]), 2)
+    arrays = _fitted_arrays(args, records, cut)
+    learned = round(float(arrays["learned_mix"][0]), 2)
     floor = getattr(args, "floor", FLOOR)
-    _save(export(model, heads, {"top": 5, "mix": 0.0, "margin": math.inf, "floor": floor, "short_confidence": 0.0}),
+    _save(arrays | _settings({"top": 5, "mix": 0.0, "margin": math.inf, "floor": floor, "short_confidence": 0.0}),
           out)  # fmt: skip
     began = time.time()
     held = records[cut:]
@@ -70,7 +89,7 @@ def train_crossencoder(args) -> int:
     picked = choose(held, reads, tops=tops, mixes=tuple(sorted({0, 0.25, 0.5, 1, 2, 4, learned})), margins=MARGINS)
     confidence, short = _short_confidence(held, reads, picked["top"], picked["mix"], picked["margin"])
     settings = {k: picked[k] for k in ("top", "mix", "margin")} | {"floor": floor, "short_confidence": confidence}
-    _save(export(model, heads, settings), out)
+    _save(arrays | _settings(settings), out)
     figures = {k: v for k, v in picked.items() if k != "grid"} | {"learned_mix": learned} | short
     figures["margin"] = None if math.isinf(picked["margin"]) else picked["margin"]  # None: every candidate
     figures |= _floor_figures(held, reads, picked["top"], picked["margin"], floor)
