@@ -149,3 +149,15 @@ def soup(paths: list) -> dict:
             out[key] = np.mean([w[key] for w in loaded], axis=0)
     out["lora_scale"] = np.array([1.0], np.float32)
     return out
+
+
+def truncated(arrays: dict, rank: int) -> dict:
+    """The same weights with each delta B @ A cut to its best rank-`rank` approximation (SVD), to keep a soup
+    small; deltas already of that rank or less are unchanged."""
+    out = dict(arrays)
+    for key in arrays:
+        if key.endswith(".lora_A") and arrays[key].shape[0] > rank:
+            name = key[: -len(".lora_A")]
+            u, s, vt = np.linalg.svd(arrays[f"{name}.lora_B"] @ arrays[key], full_matrices=False)
+            out[f"{name}.lora_B"], out[key] = u[:, :rank] * s[:rank], vt[:rank]
+    return out

@@ -67,3 +67,16 @@ def test_a_soup_reads_like_the_mean_of_its_ingredients(tmp_path):
         with np.load(path) as w:
             heads.append(w["rank_w"])
     assert np.allclose(arrays["rank_w"], (heads[0] + heads[1]) / 2)
+
+
+def test_truncating_a_delta_keeps_its_best_low_rank_part():
+    from qa.crossencoder_train import truncated
+
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(8, 20)), rng.normal(size=(30, 8))
+    cut = truncated({"layer.lora_A": a, "layer.lora_B": b, "rank_w": np.ones(3)}, 4)
+    assert cut["layer.lora_A"].shape == (4, 20) and cut["layer.lora_B"].shape == (30, 4)
+    s = np.linalg.svd(b @ a, compute_uv=False)
+    error = np.linalg.norm(b @ a - cut["layer.lora_B"] @ cut["layer.lora_A"])
+    assert np.isclose(error, np.sqrt((s[4:] ** 2).sum()))  # Eckart-Young: the best rank-4 approximation
+    assert truncated(cut, 4)["layer.lora_A"] is cut["layer.lora_A"] and np.array_equal(cut["rank_w"], np.ones(3))

@@ -156,7 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--heads", action="store_true", help="train the old token-vector heads (reader.npz) instead")
     parser.add_argument("--steps", type=int, default=600, help="cross-encoder training steps (4 questions each)")
     parser.add_argument("--floor", type=float, default=None, help="cross-encoder decline floor (default: shipped)")
-    parser.add_argument("--rank", type=int, default=16, help="cross-encoder: LoRA rank of the adapters")
+    parser.add_argument("--rank", type=int, default=None, help="cross-encoder: LoRA rank of the adapters "
+                        "(default 16; with --soup: cut the averaged deltas to this rank, default exact)")  # fmt: skip
     parser.add_argument("--fit-share", type=float, default=1.0, help="cross-encoder: fit on this first share of "
                         "the fitting questions (for a learning curve)")  # fmt: skip
     parser.add_argument("--paraphrase", action="store_true", help="cross-encoder: also fit on the fitting "

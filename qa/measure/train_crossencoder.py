@@ -53,18 +53,19 @@ def _floor_figures(held: list, reads: list, top: int, margin: float, floor: floa
 def _fitted_arrays(args, records: list[dict], cut: int) -> dict:
     """The adapters and heads: fitted on the fitting questions, or (`--soup`) averaged from weight files."""
     from qa.crossencoder_data import paraphrased
-    from qa.crossencoder_train import export, fit, soup
+    from qa.crossencoder_train import export, fit, soup, truncated
 
     if getattr(args, "soup", None):
-        print(f"averaging {len(args.soup)} weight files", flush=True)
-        return soup(args.soup)
+        rank = getattr(args, "rank", None)
+        print(f"averaging {len(args.soup)} weight files" + (f", deltas cut to rank {rank}" if rank else ""), flush=True)
+        return truncated(soup(args.soup), rank) if rank else soup(args.soup)
     fitted = records[: int(cut * getattr(args, "fit_share", 1.0))]
     print(f"{len(records)} even questions: fitting on {len(fitted)}, holding out {len(records) - cut}", flush=True)
     if getattr(args, "paraphrase", False):
         extra = paraphrased(fitted)
         fitted = fitted + extra
         print(f"and {len(extra)} of them reworded (English-Spanish-English) as extra fitting questions", flush=True)
-    model, heads = fit(fitted, args.steps, args.seed, rank=getattr(args, "rank", 16))
+    model, heads = fit(fitted, args.steps, args.seed, rank=getattr(args, "rank", None) or 16)
     return export(model, heads, {})
 
 
