@@ -62,6 +62,10 @@ def _fitted_arrays(args, records: list[dict], cut: int) -> dict:
     fitted = records[: int(cut * getattr(args, "fit_share", 1.0))]
     print(f"{len(records)} even questions: fitting on {len(fitted)}, holding out {len(records) - cut}", flush=True)
     if getattr(args, "paraphrase", False):
+        from qa.translation import available, reason
+
+        if not (available("en", "es") and available("es", "en")):
+            raise SystemExit(f"qa: --paraphrase needs apertium: {reason()}")
         extra = paraphrased(fitted)
         fitted = fitted + extra
         print(f"and {len(extra)} of them reworded (English-Spanish-English) as extra fitting questions", flush=True)
