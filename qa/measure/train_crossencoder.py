@@ -1,10 +1,11 @@
 """`python -m qa.measure.train FILE`: fit the cross-encoder on SQuAD dev's even articles and print its figures.
 
 The even questions are mined once (qa.crossencoder_data, cached under .cache); the first 85% train the
-LoRA adapters and heads for a time budget, the last 15% (later articles) choose how many of the hand
-order's candidates it re-ranks (at most, and how close to the first's hand score), the mix with the hand
-score and the phrase confidence, and give the figures printed. The decline floor is passed in (`--floor`:
-chosen on the even slice and the seeds).
+LoRA adapters and heads for a fixed number of steps (`--paraphrase` adds them reworded by an apertium
+round trip; `--soup` averages finished weight files instead of fitting), the last 15% (later articles)
+choose how many of the hand order's candidates it re-ranks (at most, and how close to the first's hand
+score), the mix with the hand score and the phrase confidence, and give the figures printed. The decline
+floor is passed in (`--floor`: chosen on the even slice and the seeds).
 """
 
 from __future__ import annotations
