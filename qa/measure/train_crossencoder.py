@@ -57,6 +57,9 @@ def _fitted_arrays(args, records: list[dict], cut: int) -> dict:
     from qa.crossencoder_train import export, fit, soup, truncated
 
     if getattr(args, "soup", None):
+        missing = [str(path) for path in args.soup if not Path(path).is_file()]
+        if missing:
+            raise SystemExit(f"qa: --soup: no weight file at {', '.join(missing)}")
         rank = getattr(args, "rank", None)
         print(f"averaging {len(args.soup)} weight files" + (f", deltas cut to rank {rank}" if rank else ""), flush=True)
         return truncated(soup(args.soup), rank) if rank else soup(args.soup)
