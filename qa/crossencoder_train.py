@@ -16,6 +16,7 @@ import numpy as np
 
 from qa.crossencoder import encode_pairs
 
+SPAN_WEIGHT = 0.5  # the start/end loss's weight against the ranking losses
 START_MIX = 2.0  # the hand score's weight in the listwise loss at the start (learned from there)
 TARGETS = ["query", "key", "value", "attention.output.dense", "intermediate.dense", "output.dense"]
 
@@ -56,8 +57,8 @@ def _token_span(spans: list, start: int, end: int) -> tuple[int, int] | None:
     return (inside[0], inside[-1]) if inside else None
 
 
-def loss_of(model, heads, tokenizer, question: str, cands: list[dict]):
-    """Listwise + pointwise ranking loss and span loss of one question's group (gold first)."""
+def loss_of(model, heads, tokenizer, question: str, cands: list[dict], span_weight: float = SPAN_WEIGHT):
+    """Listwise + pointwise ranking loss and span loss (weighted) of one question's group (gold first)."""
     import torch
     import torch.nn.functional as F
 
@@ -71,13 +72,13 @@ def loss_of(model, heads, tokenizer, question: str, cands: list[dict]):
     if gold is not None:
         mask = torch.tensor([s is None for s in inside[0]])
         span = heads["span"](hidden[0]).masked_fill(mask[:, None], -1e4)
-        loss = loss + 0.5 * (F.cross_entropy(span[None, :, 0], torch.tensor([gold[0]]))
+        loss = loss + span_weight * (F.cross_entropy(span[None, :, 0], torch.tensor([gold[0]]))
                              + F.cross_entropy(span[None, :, 1], torch.tensor([gold[1]])))  # fmt: skip
     return loss
 
 
 def fit(records: list[dict], steps: int, seed: int = 0, rank: int = 16, negatives: int = 3, lr: float = 1e-3,
-        batch: int = 4, log=print):  # fmt: skip
+        batch: int = 4, span_weight: float = SPAN_WEIGHT, log=print):  # fmt: skip
     """`steps` optimizer steps of `batch` questions, learning rate decaying linearly; returns (model, heads)."""
     import torch
 
@@ -93,7 +94,7 @@ def fit(records: list[dict], steps: int, seed: int = 0, rank: int = 16, negative
             rng.shuffle(usable)
             at = 0
         chunk, at = usable[at : at + batch], at + batch
-        losses = [loss_of(model, heads, tokenizer, r["question"], group(r, negatives, rng)) for r in chunk]
+        losses = [loss_of(model, heads, tokenizer, r["question"], group(r, negatives, rng), span_weight) for r in chunk]
         loss = sum(losses) / len(chunk)
         optimizer.zero_grad()
         loss.backward()

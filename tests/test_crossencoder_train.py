@@ -3,6 +3,8 @@ give the inference model (qa.crossencoder) the trained model's logits."""
 
 from __future__ import annotations
 
+import random
+
 import numpy as np
 import pytest
 
@@ -80,3 +82,19 @@ def test_truncating_a_delta_keeps_its_best_low_rank_part():
     error = np.linalg.norm(b @ a - cut["layer.lora_B"] @ cut["layer.lora_A"])
     assert np.isclose(error, np.sqrt((s[4:] ** 2).sum()))  # Eckart-Young: the best rank-4 approximation
     assert truncated(cut, 4)["layer.lora_A"] is cut["layer.lora_A"] and np.array_equal(cut["rank_w"], np.ones(3))
+
+
+@pytest.mark.slow
+def test_the_span_weight_scales_only_the_phrase_loss():
+    """loss_of adds span_weight x the start/end loss to the ranking losses (dropout off: deterministic)."""
+    import torch
+
+    from qa.crossencoder_train import build, group, loss_of
+
+    model, tokenizer, heads = build(rank=4, seed=0)
+    model.eval()
+    cands = group(_records()[0], negatives=2, rng=random.Random(0))
+    with torch.no_grad():
+        losses = [float(loss_of(model, heads, tokenizer, QUESTION, cands, w)) for w in (0.0, 1.0, 2.0)]
+    phrase = losses[1] - losses[0]
+    assert phrase > 0.1 and losses[2] - losses[1] == pytest.approx(phrase, rel=1e-4)

@@ -164,6 +164,8 @@ def main(argv: list[str] | None = None) -> int:
                         "questions reworded by an English-Spanish-English round trip (apertium)")  # fmt: skip
     parser.add_argument("--soup", type=Path, nargs="+", default=None, help="cross-encoder: instead of fitting, "
                         "average these weight files of one recipe (then choose the settings as usual)")  # fmt: skip
+    parser.add_argument("--span-weight", type=float, default=None, help="cross-encoder: weight of the phrase "
+                        "(start/end) loss against the ranking losses (default 0.5)")  # fmt: skip
     parser.add_argument("--max-top", type=int, default=3, help="cross-encoder: re-read at most this many candidates")
     args = parser.parse_args(argv)
     single_thread()

@@ -54,7 +54,7 @@ def _floor_figures(held: list, reads: list, top: int, margin: float, floor: floa
 def _fitted_arrays(args, records: list[dict], cut: int) -> dict:
     """The adapters and heads: fitted on the fitting questions, or (`--soup`) averaged from weight files."""
     from qa.crossencoder_data import paraphrased
-    from qa.crossencoder_train import export, fit, soup, truncated
+    from qa.crossencoder_train import SPAN_WEIGHT, export, fit, soup, truncated
 
     if getattr(args, "soup", None):
         missing = [str(path) for path in args.soup if not Path(path).is_file()]
@@ -73,7 +73,8 @@ def _fitted_arrays(args, records: list[dict], cut: int) -> dict:
         extra = paraphrased(fitted)
         fitted = fitted + extra
         print(f"and {len(extra)} of them reworded (English-Spanish-English) as extra fitting questions", flush=True)
-    model, heads = fit(fitted, args.steps, args.seed, rank=getattr(args, "rank", None) or 16)
+    rank, span_weight = getattr(args, "rank", None) or 16, getattr(args, "span_weight", None) or SPAN_WEIGHT
+    model, heads = fit(fitted, args.steps, args.seed, rank=rank, span_weight=span_weight)
     return export(model, heads, {})
 
 
