@@ -73,7 +73,8 @@ def _fitted_arrays(args, records: list[dict], cut: int) -> dict:
         extra = paraphrased(fitted)
         fitted = fitted + extra
         print(f"and {len(extra)} of them reworded (English-Spanish-English) as extra fitting questions", flush=True)
-    rank, span_weight = getattr(args, "rank", None) or 16, getattr(args, "span_weight", None) or SPAN_WEIGHT
+    span_weight = getattr(args, "span_weight", None)
+    rank, span_weight = getattr(args, "rank", None) or 16, SPAN_WEIGHT if span_weight is None else span_weight
     model, heads = fit(fitted, args.steps, args.seed, rank=rank, span_weight=span_weight)
     return export(model, heads, {})
 
