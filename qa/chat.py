@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from qa.conversation import Turn
 from qa.engine import Engine
-from qa.options import DEFAULT_MODE, DEFAULT_TOP_K
 from qa.records import Answer
+from qa.search.followup import Turn
+from qa.search.options import DEFAULT_MODE, DEFAULT_TOP_K
 
 MAX_TURNS = 10  # earlier turns kept; a follow-up only ever looks at the last one or two
 
@@ -32,7 +32,7 @@ class Chat:
 
     def scope(self, patterns: Sequence[str]) -> None:
         """Limit later questions to documents matching these globs (checked now); none lifts the limit."""
-        from qa.retrieval import scope
+        from qa.search.retrieval import scope
 
         scope(self.engine.index, patterns)  # an unmatched pattern is an InputError here, not at the next question
         self.sources = list(patterns)

@@ -9,24 +9,23 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.answer import answer, decline
-from qa.answer_scoring import Weights, word_weight
-from qa.chunking import ChunkParams
-from qa.conversation import Resolved, Turn, resolve
-from qa.crosslingual import ENGLISH, Query, localize, plan, with_query
-from qa.embedding import Embedder, cache_name, model_name, variant
-from qa.embedding_cache import CachedEmbedder
-from qa.encoders import TORCH_FP32, built_encoder, encoder_name
-from qa.errors import IndexMismatch, ModelUnavailable, QAError
-from qa.index import Index
-from qa.index_load import load_index
-from qa.options import DEFAULT_MODE, DEFAULT_TOP_K, check_mode, check_top_k, clean_question
-from qa.reader import load_reader
-from qa.records import Answer, Document, Hit
-from qa.retrieval import prefer, rank, scope
-from qa.store import REBUILD_HINT, current_version
-from qa.sync import SyncReport, sync_folder, update_index
-from qa.watch import watch_folder
+from qa.answer.compose import answer, decline
+from qa.answer.features import Weights, word_weight
+from qa.answer.token_scorer import load_reader
+from qa.embed.cache import CachedEmbedder
+from qa.embed.embedder import Embedder, cache_name, model_name, variant
+from qa.embed.encoders import TORCH_FP32, built_encoder, encoder_name
+from qa.ingest.chunking import ChunkParams
+from qa.lang.crosslingual import ENGLISH, Query, localize, plan, with_query
+from qa.records import Answer, Document, Hit, IndexMismatch, ModelUnavailable, QAError
+from qa.search.followup import Resolved, Turn, resolve
+from qa.search.options import DEFAULT_MODE, DEFAULT_TOP_K, check_mode, check_top_k, clean_question
+from qa.search.retrieval import prefer, rank, scope
+from qa.store.files import REBUILD_HINT, current_version
+from qa.store.index import Index
+from qa.store.load import load_index
+from qa.sync.update import SyncReport, sync_folder, update_index
+from qa.sync.watch import watch_folder
 
 ANSWER_POOL = 12  # passages the answerer reads, even when fewer are shown (8 -> 12: SQuAD +0.15 points)
 PREFER_POOL = 20  # extra passages ranked for a follow-up, so the last turn's documents can move up
@@ -44,7 +43,7 @@ class Engine:
     def __init__(self, index_dir: Path, model: str | None = None, weights: Weights = Weights(), encoder=None):
         self.index_dir = Path(index_dir)
         self.model = model
-        self.encoder = encoder  # the encoder variant asked for (qa.encoders); None: the index's own
+        self.encoder = encoder  # the encoder variant asked for (qa.embed.encoders); None: the index's own
         self.weights = weights
         self.dense_warning: str | None = None
         self.translation_warning: str | None = None  # set when a question could not be translated

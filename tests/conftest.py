@@ -11,7 +11,7 @@ import pytest
 from hypothesis import settings
 
 from qa.cli import main
-from qa.embedding import DEFAULT_MODEL, Embedder
+from qa.embed.embedder import DEFAULT_MODEL, Embedder
 from qa.records import Document
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,7 +69,7 @@ def embedder() -> Embedder:
 @pytest.fixture()
 def one_model(monkeypatch, embedder):
     """Every Embedder the library makes is this one loaded model."""
-    monkeypatch.setattr("qa.sync.Embedder", lambda name: embedder)
+    monkeypatch.setattr("qa.sync.update.Embedder", lambda name: embedder)
     monkeypatch.setattr("qa.engine.Embedder", lambda name: embedder)
     return embedder
 
@@ -77,7 +77,7 @@ def one_model(monkeypatch, embedder):
 @pytest.fixture(scope="session")
 def seeds_index(tmp_path_factory) -> Path:
     """An index of seeds/ built once per test run with the real packaged model."""
-    from qa.sync import sync_folder
+    from qa.sync.update import sync_folder
 
     index_dir = tmp_path_factory.mktemp("seeds-index")
     report = sync_folder(SEEDS, index_dir)
@@ -124,7 +124,7 @@ class FakeEmbedder:
     def vector(self, text: str) -> np.ndarray:
         import zlib
 
-        from qa.lexical import tokenize
+        from qa.search.bm25 import tokenize
 
         vector = np.zeros(self.dimension, dtype=np.float32)
         vector[0] = 0.05  # so that an empty text is not a zero vector
@@ -150,7 +150,7 @@ class FakeEmbedder:
 def fake_model(monkeypatch) -> FakeEmbedder:
     """Every Embedder the library makes (sync, engine, evaluation) is one FakeEmbedder."""
     fake = FakeEmbedder()
-    for where in ("qa.sync.Embedder", "qa.engine.Embedder", "qa.measure.evaluate.Embedder"):
+    for where in ("qa.sync.update.Embedder", "qa.engine.Embedder", "qa.measure.evaluate.Embedder"):
         monkeypatch.setattr(where, lambda name=None: fake)
     return fake
 
@@ -165,11 +165,11 @@ def make_document(doc_id: str, text: str, title: str | None = None) -> Document:
 def tiny_index(texts: list[str], vectors: np.ndarray | None = None, doc_ids: list[str] | None = None):
     """An in-memory Index with one document and one chunk per text: BM25 over the texts, and
     (given `vectors`, one unit row per text) exact dense vectors; no model, nothing on disk."""
-    from qa.chunking import ChunkParams
-    from qa.index import DenseVectors, Index, Manifest
-    from qa.lexical import LexicalIndex
+    from qa.ingest.chunking import ChunkParams
+    from qa.ingest.sentences import split_sentences
     from qa.records import Chunk, Span
-    from qa.sentences import split_sentences
+    from qa.search.bm25 import LexicalIndex
+    from qa.store.index import DenseVectors, Index, Manifest
 
     doc_ids = doc_ids or [f"d{i}.txt" for i in range(len(texts))]
     documents = [make_document(d, t) for d, t in zip(doc_ids, texts)]

@@ -7,11 +7,11 @@ import dataclasses
 import pytest
 from conftest import tiny_index
 
-from qa.answer import NOT_FOUND, _select, answer, candidates, compose, supported, unknown_names
-from qa.answer_scoring import Candidate, Features, Weights
+from qa.answer.compose import NOT_FOUND, _select, answer, candidates, compose, supported, unknown_names
+from qa.answer.features import Candidate, Features, Weights
 from qa.engine import Engine
 from qa.records import Chunk, Hit, Span
-from qa.sync import sync_folder
+from qa.sync.update import sync_folder
 
 TEXTS = [
     "Water Projects\n\nThe committee dug forty wells in Ayacucho. The wells serve 300 families. Ok.",

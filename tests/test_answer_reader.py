@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from conftest import tiny_index
 
-from qa.answer import answer
-from qa.answer_scoring import Candidate
-from qa.embedding_cache import CachedEmbedder
-from qa.reader import WEIGHTS, load_reader
-from qa.reader_pick import list_items, wants_fact
+from qa.answer.compose import answer
+from qa.answer.features import Candidate
+from qa.answer.rerank import list_items, wants_fact
+from qa.answer.token_scorer import WEIGHTS, load_reader
+from qa.embed.cache import CachedEmbedder
 from qa.records import Answer, Hit, Short, Span
 
 FOUNDED = "Maria Lopez founded the Andean Seed Bank in Cusco in 1998."
@@ -77,6 +77,6 @@ def test_a_plain_sentence_brings_no_items():
 
 
 def _weights():
-    from qa.answer_scoring import Weights
+    from qa.answer.features import Weights
 
     return Weights()

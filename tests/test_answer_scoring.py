@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from conftest import FakeEmbedder, tiny_index
 
-from qa.answer import candidates
-from qa.answer_scoring import Candidate, Features, Weights, encode, featurize, ranked
-from qa.embedding_cache import CachedEmbedder
+from qa.answer.compose import candidates
+from qa.answer.features import Candidate, Features, Weights, encode, featurize, ranked
+from qa.embed.cache import CachedEmbedder
 from qa.records import Hit
 
 TEXTS = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answer_types import DATE, NUMBER, PERSON, PLACE, count_unit, holds_type, question_type, specific_form
+from qa.answer.types import DATE, NUMBER, PERSON, PLACE, count_unit, holds_type, question_type, specific_form
 
 
 @pytest.mark.parametrize(

@@ -12,13 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from qa import translation
 from qa.app import Handlers, build_app, check_access, checks, launch, render, render_sources, serve
 from qa.engine import Engine
-from qa.errors import InputError
-from qa.ingest import safe_name
-from qa.records import Answer, Chunk, Citation, Document, Hit
-from qa.store import current_version
+from qa.lang import translation
+from qa.records import Answer, Chunk, Citation, Document, Hit, InputError
+from qa.store.files import current_version
+from qa.sync.uploads import safe_name
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore:.*(no_silent_downcasting|copy keyword is deprecated)"

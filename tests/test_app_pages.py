@@ -13,9 +13,9 @@ from conftest import make_pdf
 from format_samples import SCAN_TEXT, make_pptx, make_xlsx, png, scanned_pdf
 
 from qa.app import Handlers, render, render_sources, viewer
-from qa.documents import parse_document
 from qa.engine import Engine
-from qa.formats.ocr import OcrStatus, ocr_status
+from qa.ingest.documents import parse_document
+from qa.ingest.ocr import OcrStatus, ocr_status
 from qa.records import Answer, Hit
 
 pytestmark = [

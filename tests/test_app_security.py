@@ -17,7 +17,7 @@ from qa.app.guard import HostRule, origin_problem
 from qa.app.server import auth_from
 from qa.cli import build_parser
 from qa.engine import Engine
-from qa.errors import InputError
+from qa.records import InputError
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*(no_silent_downcasting|copy keyword is deprecated)")
 slow = pytest.mark.slow

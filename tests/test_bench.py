@@ -73,7 +73,7 @@ def test_bench_synthetic(cli):
     assert any("vectors synthetic" in note for note in result["notes"])
     _check_common(result, ("records", "bm25", "faiss", "write"))
     assert result["startup"]["model_load_s"] is None
-    sync = result["sync_one_document"]  # below qa.sync_delta.DELTA_FROM: a whole version, one chunk embedded
+    sync = result["sync_one_document"]  # below qa.sync.delta.DELTA_FROM: a whole version, one chunk embedded
     assert sync["embedded"] == 1 and sync["delta_chunks"] is None and 0 < sync["version_written_mb"] < sync["index_mb"]
 
 
@@ -100,7 +100,7 @@ def test_bench_json_contract_with_exact_vectors(cli):
 
 
 def test_bench_json_contract_with_ivf_vectors(cli, monkeypatch):
-    monkeypatch.setattr("qa.dense.APPROXIMATE_FROM", 400)
+    monkeypatch.setattr("qa.search.dense.APPROXIMATE_FROM", 400)
     result = _bench(cli, "--chunks", "500", "--queries", "5")
     _contract(result)
     assert result["ann"]["index"]["type"] == "ivf_sq8" and result["ann"]["recall@10"] > 0.5

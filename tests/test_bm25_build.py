@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from qa.bm25_build import TermCounter
-from qa.lexical import LexicalIndex
+from qa.search.bm25 import LexicalIndex
+from qa.search.bm25_build import TermCounter
 
 TEXTS = [f"Well {i} pumped water; Perú {'Lima ' * (i % 4)} 22,295 people" for i in range(60)] + ["", "the of and"]
 LANGS = ["es" if i % 7 == 0 else "en" for i in range(len(TEXTS))]

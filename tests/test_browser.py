@@ -12,10 +12,10 @@ from conftest import make_pdf
 from format_samples import SCAN_TEXT, merge_pdfs, scanned_pdf
 
 from qa.app import build_app, launch
-from qa.documents import parse_document
 from qa.engine import Engine
-from qa.formats.ocr import ocr_status
-from qa.sync import update_index
+from qa.ingest.documents import parse_document
+from qa.ingest.ocr import ocr_status
+from qa.sync.update import update_index
 
 pytestmark = [
     pytest.mark.browser,

@@ -10,7 +10,7 @@ from conftest import SEEDS
 
 from qa.chat import Chat, Chats
 from qa.engine import Engine
-from qa.errors import InputError
+from qa.records import InputError
 
 COOPI = "Since when has COOPI been present in Peru?"
 

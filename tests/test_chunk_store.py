@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from conftest import tiny_index
 
-from qa.chunk_store import BLOCK, StoredChunks, StoredDocuments, tables
-from qa.errors import IndexCorrupt
-from qa.index_load import load_index
-from qa.index_save import save_index
-from qa.store import current_version
+from qa.records import IndexCorrupt
+from qa.store.chunk_store import BLOCK, StoredChunks, StoredDocuments, tables
+from qa.store.files import current_version
+from qa.store.load import load_index
+from qa.store.save import save_index
 
 TEXTS = [f"Report {i}: wells were dug in Ayacucho in 20{i:02d}; pumps café Perú.\n" * (i % 7 + 1) for i in range(40)]
 
@@ -47,11 +47,11 @@ def test_offsets_and_blocks_describe_the_rows(tmp_path):
 
 def _large(monkeypatch) -> None:
     """Treat every file as large: checked by block or in the background, not at load."""
-    monkeypatch.setattr("qa.index_load.VERIFY_AT_LOAD", -1)
+    monkeypatch.setattr("qa.store.load.VERIFY_AT_LOAD", -1)
 
 
 def test_a_damaged_block_is_refused_when_read_and_by_the_background_check(tmp_path, monkeypatch):
-    monkeypatch.setattr("qa.chunk_store.BLOCK", 256)  # many blocks in a small file
+    monkeypatch.setattr("qa.store.chunk_store.BLOCK", 256)  # many blocks in a small file
     folder, original = tmp_path, tiny_index(TEXTS, np.eye(40, 8, dtype=np.float32))
     save_index(folder, original)
     _large(monkeypatch)

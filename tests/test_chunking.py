@@ -8,11 +8,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_sentences import check_spans
 
-from qa.chunking import ChunkParams, chunk_document
-from qa.documents import parse_document
-from qa.errors import InputError
-from qa.records import Document
-from qa.sentences import split_sentences
+from qa.ingest.chunking import ChunkParams, chunk_document
+from qa.ingest.documents import parse_document
+from qa.ingest.sentences import split_sentences
+from qa.records import Document, InputError
 
 
 def _document(text: str, doc_id: str = "d.txt", title: str = "d.txt") -> Document:

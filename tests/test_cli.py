@@ -128,7 +128,7 @@ def test_seed_questions_are_answered_from_the_right_source(cli, tmp_path):
 def ask_batch(index: Path, questions: str) -> list[dict]:
     """`python -m qa ask - --json` with the questions on stdin; one reply per line."""
     result = subprocess.run(
-        [sys.executable, "-m", "qa", "ask", "-", "--json", "--index", str(index)],
+        [sys.executable, "-m", "qa.cli", "ask", "-", "--json", "--index", str(index)],
         input=questions,
         capture_output=True,
         text=True,

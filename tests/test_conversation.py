@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from qa.conversation import Turn, is_follow_up, names, resolve
 from qa.records import Answer, Citation
+from qa.search.followup import Turn, is_follow_up, names, resolve
 
 COOPI = "004_b3fbc4fefc858b64.txt"
 
@@ -113,7 +113,7 @@ def test_engine_answers_a_follow_up_and_declines_one_to_a_declined_answer(seeds_
 
 def test_engine_scopes_a_question_to_matching_sources(seeds_index):
     from qa.engine import Engine
-    from qa.errors import InputError
+    from qa.records import InputError
 
     engine = Engine(seeds_index)
     hits, _ = engine.search("Peru cooperation", top_k=8, sources=["004*"])

@@ -6,9 +6,9 @@ from __future__ import annotations
 import math
 import random
 
-from qa.crossencoder import Read, rereads
-from qa.crossencoder_data import ceiling, choose, locate, span_figures
-from qa.crossencoder_train import group
+from qa.answer.cross_scorer import Read, rereads
+from qa.measure.train.fit_cross import group
+from qa.measure.train.mine import ceiling, choose, locate, span_figures
 
 
 def _record(labels: list[bool], scores: list[float], answers=("1998",)) -> dict:
@@ -63,7 +63,7 @@ def test_a_training_group_puts_the_gold_first_with_hard_negatives():
 
 
 def test_paraphrased_questions_are_reworded_copies_with_the_same_candidates():
-    from qa.crossencoder_data import paraphrased
+    from qa.measure.train.mine import paraphrased
 
     reworded = _record([True], [1.0]) | {"question": "Which team won the match?"}
     same = _record([True], [1.0]) | {"question": "Who won?"}  # apertium gives it back unchanged

@@ -1,5 +1,5 @@
 """Cross-encoder training: a few steps on the real MiniLM move the weights, and the exported factors
-give the inference model (qa.crossencoder) the trained model's logits."""
+give the inference model (qa.answer.cross_scorer) the trained model's logits."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import random
 import numpy as np
 import pytest
 
-from qa.crossencoder import CrossEncoder
-from qa.crossencoder_train import START_MIX, export, fit
+from qa.answer.cross_scorer import CrossEncoder
+from qa.measure.train.fit_cross import START_MIX, export, fit
 
 QUESTION = "In what year was the Andean Seed Bank founded?"
 GOLD = "Maria Lopez founded the Andean Seed Bank in Cusco in 1998."
@@ -27,7 +27,7 @@ def _records() -> list[dict]:
 def test_trained_factors_exported_give_the_same_logits(tmp_path):
     import torch
 
-    from qa.crossencoder import encode_pairs
+    from qa.answer.cross_scorer import encode_pairs
 
     model, heads = fit(_records(), steps=3, seed=0, rank=4, batch=1)
     assert float(heads["mix"].weight.detach()[0, 0]) != START_MIX  # the hand score's weight is learned
@@ -47,7 +47,7 @@ def test_trained_factors_exported_give_the_same_logits(tmp_path):
 @pytest.mark.slow
 def test_a_soup_reads_like_the_mean_of_its_ingredients(tmp_path):
     """Averaging two weight files: each layer's delta is exactly the mean of theirs, the heads their mean."""
-    from qa.crossencoder_train import soup
+    from qa.measure.train.fit_cross import soup
 
     paths = []
     for seed in (0, 1):
@@ -72,7 +72,7 @@ def test_a_soup_reads_like_the_mean_of_its_ingredients(tmp_path):
 
 
 def test_truncating_a_delta_keeps_its_best_low_rank_part():
-    from qa.crossencoder_train import truncated
+    from qa.measure.train.fit_cross import truncated
 
     rng = np.random.default_rng(0)
     a, b = rng.normal(size=(8, 20)), rng.normal(size=(30, 8))
@@ -89,7 +89,7 @@ def test_the_span_weight_scales_only_the_phrase_loss():
     """loss_of adds span_weight x the start/end loss to the ranking losses (dropout off: deterministic)."""
     import torch
 
-    from qa.crossencoder_train import build, group, loss_of
+    from qa.measure.train.fit_cross import build, group, loss_of
 
     model, tokenizer, heads = build(rank=4, seed=0)
     model.eval()

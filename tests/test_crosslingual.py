@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from qa import translation
-from qa.crosslingual import plan
 from qa.engine import Engine
+from qa.lang import translation
+from qa.lang.crosslingual import plan
 
 RURAL_ES = "¿En qué porcentaje aumentaron los ingresos de las familias rurales?"
 

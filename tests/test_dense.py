@@ -7,9 +7,9 @@ import dataclasses
 import numpy as np
 from conftest import tiny_index
 
-from qa.dense import HNSW, DenseVectors, StoredVectors, ivf_params, scan
-from qa.index_load import load_index
-from qa.index_save import save_index
+from qa.search.dense import HNSW, DenseVectors, StoredVectors, ivf_params, scan
+from qa.store.load import load_index
+from qa.store.save import save_index
 
 
 def _clustered(n: int, seed: int = 0, dim: int = 32) -> np.ndarray:
@@ -39,7 +39,7 @@ def test_ivf_search_among_rows_is_exact_over_the_rows():
 
 
 def test_scan_is_exact_across_blocks(monkeypatch):
-    monkeypatch.setattr("qa.dense.SCAN_BLOCK", 7)
+    monkeypatch.setattr("qa.search.dense.SCAN_BLOCK", 7)
     vectors = _clustered(100, seed=2)
     scores = vectors @ vectors[5]
     best = np.argsort(-scores)[:4]

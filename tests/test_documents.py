@@ -11,7 +11,7 @@ import zipfile
 import pytest
 from conftest import make_pdf
 
-from qa.documents import (
+from qa.ingest.documents import (
     SUPPORTED,
     Skipped,
     find_files,
@@ -21,7 +21,7 @@ from qa.documents import (
     read_folder,
     source_name,
 )
-from qa.errors import DocumentError, FileUnreadable, InputError
+from qa.records import DocumentError, FileUnreadable, InputError
 
 
 @pytest.fixture()

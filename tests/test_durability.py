@@ -20,14 +20,13 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from qa.documents import read_folder
-from qa.embedding import Embedder
+from qa.embed.embedder import Embedder
 from qa.engine import Engine
-from qa.errors import IndexCorrupt, IndexLocked, IndexWriteError
-from qa.index_load import load_index
-from qa.records import Document
-from qa.store import IndexLock, current_version
-from qa.sync import sync_folder, update_index
+from qa.ingest.documents import read_folder
+from qa.records import Document, IndexCorrupt, IndexLocked, IndexWriteError
+from qa.store.files import IndexLock, current_version
+from qa.store.load import load_index
+from qa.sync.update import sync_folder, update_index
 
 pytestmark = pytest.mark.slow
 
@@ -144,11 +143,11 @@ def test_sync_adds_updates_removes_and_reuses_embeddings(tmp_path, seeds_copy, c
 
     # Nothing changed: nothing embedded, and the model is not even loaded.
     idle = Embedder()
-    monkeypatch.setattr("qa.sync.Embedder", lambda name: idle)
+    monkeypatch.setattr("qa.sync.update.Embedder", lambda name: idle)
     report = sync_folder(folder, index_dir)
     assert report.embedded == 0 and report.unchanged == 20 and not report.added + report.updated + report.removed
     assert idle._model is None
-    monkeypatch.setattr("qa.sync.Embedder", lambda name: one_model)
+    monkeypatch.setattr("qa.sync.update.Embedder", lambda name: one_model)
 
     # --rebuild starts from scratch.
     version = current_version(index_dir)
@@ -163,12 +162,12 @@ def test_sync_adds_updates_removes_and_reuses_embeddings(tmp_path, seeds_copy, c
 
 
 def test_watch_keeps_the_index_in_sync(tmp_path, cli, one_model, monkeypatch):
-    import qa.watch
+    import qa.sync.watch
 
     folder, index_dir = tmp_path / "docs", tmp_path / "index"
     _write_corpus(folder, 3)
     snapshots = threading.Semaphore(0)
-    real_snapshot, real_watch = qa.watch._snapshot, qa.watch.watch_folder
+    real_snapshot, real_watch = qa.sync.watch._snapshot, qa.sync.watch.watch_folder
 
     def counted_snapshot(path):
         state = real_snapshot(path)
@@ -178,7 +177,7 @@ def test_watch_keeps_the_index_in_sync(tmp_path, cli, one_model, monkeypatch):
     def one_round(folder, index_dir, model=None, interval=1.0, embedder_for=None):  # fast, stops after one sync
         return itertools.islice(real_watch(folder, index_dir, model, 0.05, 0.1, embedder_for), 1)
 
-    monkeypatch.setattr(qa.watch, "_snapshot", counted_snapshot)
+    monkeypatch.setattr(qa.sync.watch, "_snapshot", counted_snapshot)
     monkeypatch.setattr("qa.engine.watch_folder", one_round)
 
     watching = []
@@ -203,13 +202,13 @@ def test_watch_keeps_the_index_in_sync(tmp_path, cli, one_model, monkeypatch):
 WRITER = textwrap.dedent(
     """
     import sys, time
-    import qa.index_save
+    import qa.store.save
 
     def announce(step):  # each write step is printed, then a short pause widens the window to kill in
         print(step, flush=True)
         time.sleep(0.03)
 
-    qa.index_save._fault = announce
+    qa.store.save._fault = announce
     from qa.cli import main
     sys.exit(main(sys.argv[1:]))
     """
@@ -238,7 +237,7 @@ def _kill_after_delay(args: list[str], rng: random.Random) -> str:
     """`python -m qa index ...`, SIGKILLed after a random delay: 0-3 s (start-up, reading, model load)
     or 3-7 s (model load, embedding, writing; or it finished first)."""
     delay = rng.uniform(0, 3) if rng.random() < 0.5 else rng.uniform(3, 7)
-    proc = subprocess.Popen([sys.executable, "-m", "qa", *args], cwd=ROOT, stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen([sys.executable, "-m", "qa.cli", *args], cwd=ROOT, stdout=subprocess.DEVNULL)
     try:
         assert proc.wait(timeout=delay) == 0, "a writer that was not killed must succeed"
         return f"finished before the kill at {delay:.2f}s"
@@ -312,7 +311,7 @@ def test_a_second_writer_gets_a_clear_message(tmp_path):
     _write_corpus(folder, 1)
     with IndexLock(index_dir):
         result = subprocess.run(
-            [sys.executable, "-m", "qa", "index", str(folder), "--index", str(index_dir)],
+            [sys.executable, "-m", "qa.cli", "index", str(folder), "--index", str(index_dir)],
             cwd=ROOT,
             capture_output=True,
             text=True,
@@ -362,10 +361,10 @@ def _inject(monkeypatch, step: str) -> None:
     """Disk full at a write step (the seam), in the real switch call, or in real writes to /dev/full."""
     import faiss
 
-    import qa.index_save
+    import qa.store.save
 
     if step in STEPS:
-        monkeypatch.setattr("qa.index_save._fault", _disk_full(step))
+        monkeypatch.setattr("qa.store.save._fault", _disk_full(step))
     elif step == "os.replace":  # fails after the new version was renamed into place
         real_replace = os.replace
 
@@ -376,12 +375,12 @@ def _inject(monkeypatch, step: str) -> None:
 
         monkeypatch.setattr(os, "replace", failing_replace)
     elif step == "/dev/full chunks":
-        real_write = qa.index_save.write_jsonl
+        real_write = qa.store.save.write_jsonl
 
         def write_to_full_disk(path, rows):
             return real_write(Path("/dev/full") if path.name == "chunks.jsonl" else path, rows)
 
-        monkeypatch.setattr(qa.index_save, "write_jsonl", write_to_full_disk)
+        monkeypatch.setattr(qa.store.save, "write_jsonl", write_to_full_disk)
     else:
         real_write_index = faiss.write_index
         monkeypatch.setattr(faiss, "write_index", lambda index, path: real_write_index(index, "/dev/full"))
@@ -415,7 +414,7 @@ def test_the_cli_reports_a_failed_write_in_one_line(built, tmp_path, monkeypatch
     folder, index_dir = _copy(built, tmp_path)
     version = current_version(index_dir)
     (folder / "extra.txt").write_text("A new file about canals in Ica.", encoding="utf-8")
-    monkeypatch.setattr("qa.index_save._fault", _disk_full("vectors"))
+    monkeypatch.setattr("qa.store.save._fault", _disk_full("vectors"))
     code, out, err = cli("index", folder, "--index", index_dir, "--json")  # --json: no progress bar on stderr
     assert code == 2 and out == ""
     message = f"cannot write the index in {index_dir}: No space left on device; the previous index is unchanged"
@@ -509,11 +508,11 @@ def test_a_pickle_in_the_index_folder_is_refused_never_loaded(built, tmp_path, c
 
 
 def test_a_version_removed_while_it_is_read_is_retried(built, tmp_path, monkeypatch, embedder):
-    import qa.index_load
+    import qa.store.load
 
     folder, index_dir = _copy(built, tmp_path)
     documents, _ = read_folder(folder)
-    real_check, writes = qa.index_load.file_matches, []
+    real_check, writes = qa.store.load.file_matches, []
 
     def two_writes_mid_read(path, meta):
         """While the reader checks its first file, two syncs land: its version is deleted under it."""
@@ -524,7 +523,7 @@ def test_a_version_removed_while_it_is_read_is_retried(built, tmp_path, monkeypa
                 update_index(index_dir, [*documents, extra], lambda _: False, embedder_for=lambda _: embedder)
         return real_check(path, meta)
 
-    monkeypatch.setattr(qa.index_load, "file_matches", two_writes_mid_read)
+    monkeypatch.setattr(qa.store.load, "file_matches", two_writes_mid_read)
     index = load_index(index_dir)
     assert writes == [0, 1] and index.version == current_version(index_dir)
     assert "x1.txt" in index.documents

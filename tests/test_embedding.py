@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qa.embedding import (
+from qa.embed.embedder import (
     DEFAULT_MODEL,
     MODEL_ENV,
     Embedder,
@@ -15,7 +15,7 @@ from qa.embedding import (
     set_offline_env,
     text_key,
 )
-from qa.errors import ModelUnavailable
+from qa.records import ModelUnavailable
 
 FOUNDED = "Maria Lopez founded the Andean Seed Bank in Cusco in 1998."
 

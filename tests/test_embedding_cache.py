@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from conftest import FakeEmbedder
 
-from qa.embedding import TokenVectors, text_key
-from qa.embedding_cache import CachedEmbedder, Shards
+from qa.embed.cache import CachedEmbedder, Shards
+from qa.embed.embedder import TokenVectors, text_key
 
 FOUNDED = "Maria Lopez founded the Andean Seed Bank in Cusco in 1998."
 MOVED = "She later moved the collection to Urubamba, a town in the Sacred Valley."

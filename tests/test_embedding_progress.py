@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from conftest import FakeEmbedder, make_document
 
-from qa.embedding_cache import Shards
-from qa.embedding_progress import PROGRESS_FOLDER, embed_texts, progress_folder, resumable
-from qa.index_load import load_index
-from qa.sync import update_index
+from qa.embed.cache import Shards
+from qa.embed.progress import PROGRESS_FOLDER, embed_texts, progress_folder, resumable
+from qa.store.load import load_index
+from qa.sync.update import update_index
 
 WORDS = ["wells", "bridge", "clinic", "school", "river", "valley", "market", "harvest", "census", "budget"]
 DOCUMENTS = [
@@ -34,7 +34,7 @@ class Crashing(FakeEmbedder):
 
 @pytest.fixture()
 def small_slices(monkeypatch):
-    monkeypatch.setattr("qa.embedding_progress.SLICE", 4)
+    monkeypatch.setattr("qa.embed.progress.SLICE", 4)
 
 
 def _build(index_dir, embedder, documents=DOCUMENTS, **kwargs):

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from conftest import FakeEmbedder, make_document
 
-from qa.embedding import Embedder, text_key
-from qa.embedding_cache import CachedEmbedder
-from qa.encoders import (
+from qa.embed.cache import CachedEmbedder
+from qa.embed.embedder import Embedder, text_key
+from qa.embed.encoders import (
     DEFAULT_ENCODER,
     ENCODER_ENV,
     MODEL_CACHE_ENV,
@@ -22,9 +22,9 @@ from qa.encoders import (
     model_cache_dir,
 )
 from qa.engine import Engine
-from qa.errors import IndexMismatch, InputError
-from qa.index_load import load_index
-from qa.sync import update_index
+from qa.records import IndexMismatch, InputError
+from qa.store.load import load_index
+from qa.sync.update import update_index
 
 SENTENCES = [
     "Maria Lopez founded the Andean Seed Bank in Cusco in 1998.",
@@ -101,8 +101,8 @@ def test_int8_token_vectors_have_the_same_spans_and_close_vectors(int8, embedder
 def test_the_int8_copy_is_exported_once_into_the_model_cache_and_reused(int8, model_cache, monkeypatch):
     exported = list(model_cache.rglob("*.onnx"))
     assert len(exported) == 1 and exported[0].name == "model-int8.onnx"
-    monkeypatch.setattr("qa.encoders._export", lambda *a: pytest.fail("exported again"))
-    from qa.embedding import resolve_model_path
+    monkeypatch.setattr("qa.embed.encoders._export", lambda *a: pytest.fail("exported again"))
+    from qa.embed.embedder import resolve_model_path
 
     assert int8_model_file(int8.model, resolve_model_path(int8.name)) == exported[0]
 
@@ -163,7 +163,7 @@ def test_without_onnx_runtime_the_int8_encoder_says_how_to_install_it(monkeypatc
 def test_an_int8_index_of_the_seeds_answers_with_the_right_quote(tmp_path, int8):
     from conftest import SEEDS
 
-    from qa.sync import sync_folder
+    from qa.sync.update import sync_folder
 
     report = sync_folder(SEEDS, tmp_path, embedder_for=lambda _: int8)
     assert (report.mode, report.encoder) == ("hybrid", ONNX_INT8)

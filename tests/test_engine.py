@@ -8,8 +8,8 @@ import pytest
 from conftest import make_document
 
 from qa.engine import ANSWER_POOL, Engine
-from qa.errors import IndexMismatch, IndexMissing, InputError, ModelUnavailable
-from qa.sync import update_index
+from qa.records import IndexMismatch, IndexMissing, InputError, ModelUnavailable
+from qa.sync.update import update_index
 
 DOCS = {
     "wells.txt": "The committee dug forty wells in Ayacucho during 2020. Volunteers from Huanta helped them.",

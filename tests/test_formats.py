@@ -10,9 +10,8 @@ from conftest import make_docx, make_pdf, odd_texts
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qa.documents import parse_document
-from qa.errors import DocumentError
-from qa.formats import (
+from qa.ingest.documents import parse_document
+from qa.ingest.formats import (
     READERS,
     decode_text,
     read_docx,
@@ -21,6 +20,7 @@ from qa.formats import (
     read_pdf,
     read_plain,
 )
+from qa.records import DocumentError
 
 PROPERTY = settings(deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 

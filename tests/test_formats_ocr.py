@@ -20,13 +20,12 @@ from format_samples import (
     text_image,
 )
 
-from qa.documents import parse_document
-from qa.errors import DocumentError
-from qa.formats import ocr as formats_ocr
-from qa.formats.image import read_image
-from qa.formats.ocr import OcrStatus, ocr_status
-from qa.records import Citation, Document
-from qa.store import document_from_row, document_row
+from qa.ingest.documents import parse_document
+from qa.ingest import ocr as formats_ocr
+from qa.ingest.image import read_image
+from qa.ingest.ocr import OcrStatus, ocr_status
+from qa.records import Citation, Document, DocumentError
+from qa.store.files import document_from_row, document_row
 
 needs_tesseract = pytest.mark.skipif(not ocr_status().available, reason=ocr_status().reason)
 OFF = OcrStatus(False, "", f"OCR is off: Tesseract is not installed (install it with: {formats_ocr.INSTALL})")
@@ -102,7 +101,7 @@ def test_ocr_pages_are_capped_with_a_note_and_progress_is_shown_per_page(monkeyp
     monkeypatch.setattr(formats_ocr, "MAX_OCR_PAGES", 1)
     seen = []
     monkeypatch.setattr(formats_ocr, "progress", lambda source, done, total, s: seen.append((source, done, total)))
-    with caplog.at_level(logging.WARNING, logger="qa.documents"):
+    with caplog.at_level(logging.WARNING, logger="qa.ingest.documents"):
         document = parse_document(scanned_pdf(SCAN_TEXT), "long.pdf")
     assert document.ocr_pages == (1,) and "3,400" not in document.text
     assert seen == [("long.pdf", 1, 1)]
@@ -132,7 +131,7 @@ def test_without_tesseract_a_scanned_pdf_is_one_line_with_the_install_command(mo
 def test_without_tesseract_a_mixed_pdf_keeps_its_text_pages_with_a_note(monkeypatch, caplog):
     monkeypatch.setattr(formats_ocr, "ocr_status", lambda: OFF)
     data = merge_pdfs(make_pdf(["A typed cover page with a proper text layer."]), scanned_pdf(SCAN_TEXT[:1]))
-    with caplog.at_level(logging.WARNING, logger="qa.documents"):
+    with caplog.at_level(logging.WARNING, logger="qa.ingest.documents"):
         document = parse_document(data, "mixed.pdf")
     assert document.text.startswith("A typed cover page") and document.ocr_pages == ()
     assert "1 scanned pages were not read: OCR is off" in caplog.text
@@ -172,7 +171,7 @@ def test_every_citation_says_whether_it_was_read_by_ocr():
 
 
 def test_an_unchanged_file_is_not_parsed_again_when_its_document_is_known(tmp_path, monkeypatch):
-    from qa import documents
+    from qa.ingest import documents
 
     (tmp_path / "scan.png").write_bytes(png("Hello there, reader."))
     digest = documents.hashlib.sha256((tmp_path / "scan.png").read_bytes()).hexdigest()

@@ -7,11 +7,10 @@ import io
 import pytest
 from format_samples import SLIDES, make_pptx
 
-from qa.chunking import ChunkParams, chunk_document
-from qa.documents import parse_document
-from qa.errors import DocumentError
-from qa.formats import slides as formats_slides
-from qa.records import Citation
+from qa.ingest.chunking import ChunkParams, chunk_document
+from qa.ingest.documents import parse_document
+from qa.ingest import slides as formats_slides
+from qa.records import Citation, DocumentError
 
 
 def test_each_slide_is_a_page_opening_with_its_title():

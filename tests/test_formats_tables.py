@@ -8,13 +8,12 @@ import logging
 import pytest
 from format_samples import WELLS_CSV, make_xlsx
 
-from qa.chunking import ChunkParams, chunk_document
-from qa.documents import parse_document
-from qa.errors import DocumentError
-from qa.formats import tables as formats_tables
-from qa.formats.xlsx import cell_text
-from qa.records import Citation
-from qa.store import document_from_row, document_row
+from qa.ingest.chunking import ChunkParams, chunk_document
+from qa.ingest.documents import parse_document
+from qa.ingest import tables as formats_tables
+from qa.ingest.xlsx import cell_text
+from qa.records import Citation, DocumentError
+from qa.store.files import document_from_row, document_row
 
 
 def _row(document, needle: str) -> tuple[str | None, int]:
@@ -92,7 +91,7 @@ def test_cells_are_shown_as_formatted(value, fmt, shown):
 def test_huge_sheets_are_capped_with_a_note(monkeypatch, caplog):
     monkeypatch.setattr(formats_tables, "MAX_ROWS", 100)
     data = "id,value\n" + "".join(f"{i},{i * 2}\n" for i in range(1000))
-    with caplog.at_level(logging.WARNING, logger="qa.documents"):
+    with caplog.at_level(logging.WARNING, logger="qa.ingest.documents"):
         document = parse_document(data.encode(), "big.csv")
     assert document.text.count("\n") == 99
     assert caplog.messages == ["big.csv: the file: only the first 100 rows were read (the cap)"]

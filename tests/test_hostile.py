@@ -14,13 +14,12 @@ import zipfile
 import pytest
 from conftest import make_docx, make_pdf
 
-from qa.chunking import ChunkParams, chunk_document
-from qa.documents import read_folder
 from qa.engine import Engine
-from qa.errors import InputError
-from qa.index_load import load_index
-from qa.records import Answer, Document
-from qa.sync import sync_folder
+from qa.ingest.chunking import ChunkParams, chunk_document
+from qa.ingest.documents import read_folder
+from qa.records import Answer, Document, InputError
+from qa.store.load import load_index
+from qa.sync.update import sync_folder
 
 pytestmark = pytest.mark.slow
 
@@ -182,7 +181,7 @@ def test_each_hostile_file_gets_its_message_and_nothing_indexed_is_lost(tmp_path
     _check_consistent(index)
 
     monkeypatch.undo()  # the files behave again: a second sync via the CLI loses nothing
-    monkeypatch.setattr("qa.sync.Embedder", lambda name: one_model)
+    monkeypatch.setattr("qa.sync.update.Embedder", lambda name: one_model)
     code, out, err = cli("index", folder, "--index", index_dir)
     assert code == 0, err
     assert "added 1, updated 0, removed 0, unchanged 9, skipped 16" in out

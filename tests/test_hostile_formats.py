@@ -14,11 +14,11 @@ import zlib
 import pytest
 from format_samples import SCAN_TEXT, WELLS_CSV, make_pptx, make_xlsx, png
 
-from qa.documents import read_folder
 from qa.engine import Engine
-from qa.formats import tables as formats_tables
-from qa.formats.ocr import ocr_status
-from qa.sync import sync_folder
+from qa.ingest.documents import read_folder
+from qa.ingest import tables as formats_tables
+from qa.ingest.ocr import ocr_status
+from qa.sync.update import sync_folder
 
 pytestmark = pytest.mark.slow
 
@@ -98,7 +98,7 @@ def test_a_huge_sheet_is_capped_with_one_line_and_still_indexed(tmp_path, monkey
     folder = tmp_path / "docs"
     folder.mkdir()
     book.save(folder / "log.xlsx")
-    with caplog.at_level(logging.WARNING, logger="qa.documents"):
+    with caplog.at_level(logging.WARNING, logger="qa.ingest.documents"):
         documents, skipped = read_folder(folder)
     assert skipped == [] and documents[0].text.count("\n") == 1000  # the name line and 1,000 rows
     assert caplog.messages == ["log.xlsx: sheet Log: only the first 1,000 rows were read (the cap)"]
@@ -113,7 +113,7 @@ def test_a_sheet_whose_dimension_lies_is_read_only_as_far_as_the_cap(tmp_path, m
     book.active["A1048576"] = "far away"
     out = io.BytesIO()
     book.save(out)
-    from qa.documents import parse_document
+    from qa.ingest.documents import parse_document
 
     document = parse_document(out.getvalue(), "far.xlsx")
     assert "far away" not in document.text and document.text.startswith("## Sheet")

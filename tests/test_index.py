@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from conftest import make_document, tiny_index
 
-from qa.chunking import ChunkParams
-from qa.index import FORMAT_VERSION, DenseVectors, Manifest, top_scores
+from qa.ingest.chunking import ChunkParams
+from qa.store.index import FORMAT_VERSION, DenseVectors, Manifest, top_scores
 
 TEXTS = ["Wells were dug in Ayacucho.", "The bridge in Lima opened.", "Clinics were built in Cusco."]
 UNIT = np.eye(3, 4, dtype=np.float32)  # text i points along axis i

@@ -10,13 +10,12 @@ import numpy as np
 import pytest
 from conftest import FakeEmbedder, make_document, tiny_index
 
-from qa.chunking import ChunkParams
-from qa.errors import IndexCorrupt, IndexMismatch, IndexMissing
-from qa.index_load import load_index
-from qa.index_save import save_index
-from qa.records import Document
-from qa.store import current_version
-from qa.sync import update_index
+from qa.ingest.chunking import ChunkParams
+from qa.records import Document, IndexCorrupt, IndexMismatch, IndexMissing
+from qa.store.files import current_version
+from qa.store.load import load_index
+from qa.store.save import save_index
+from qa.sync.update import update_index
 
 
 def _docs(*texts: str) -> list[Document]:

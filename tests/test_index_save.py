@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from conftest import tiny_index
 
-from qa.errors import IndexWriteError
-from qa.index_save import save_index, versions
-from qa.store import current_version, sha256_file
+from qa.records import IndexWriteError
+from qa.store.files import current_version, sha256_file
+from qa.store.save import save_index, versions
 
 TEXTS = ["Wells were dug in Ayacucho.", "The bridge in Lima opened.", "Clinics were built in Cusco."]
 STEPS = ["documents", "chunks", "lexical", "vectors", "manifest", "rename", "switch"]
@@ -77,7 +77,7 @@ def test_a_full_disk_at_any_step_keeps_the_previous_version_and_leaves_no_debris
         if at == step:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr("qa.index_save._fault", fault)
+    monkeypatch.setattr("qa.store.save._fault", fault)
     with pytest.raises(IndexWriteError) as caught:
         save_index(tmp_path, tiny_index(TEXTS[:2], np.eye(2, 4, dtype=np.float32)))
     message = f"cannot write the index in {tmp_path}: No space left on device; the previous index is unchanged"

@@ -6,10 +6,10 @@ import pytest
 from conftest import make_document
 
 from qa.engine import Engine
-from qa.errors import DocumentError
-from qa.ingest import Upload, _unique, add_uploads, read_upload, safe_name
-from qa.store import IndexLock
-from qa.sync import update_index
+from qa.records import DocumentError
+from qa.store.files import IndexLock
+from qa.sync.update import update_index
+from qa.sync.uploads import Upload, _unique, add_uploads, read_upload, safe_name
 
 RIVER = "The Zorblat river is 321 kilometres long. It flows into the Glimmerfen lake.\n"
 

@@ -6,8 +6,8 @@ import hashlib
 
 import pytest
 
-from qa.errors import IndexCorrupt
-from qa.integrity import Integrity, file_matches
+from qa.records import IndexCorrupt
+from qa.store.integrity import Integrity, file_matches
 
 
 def test_the_background_check_reports_a_damaged_file(tmp_path):

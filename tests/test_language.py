@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.language import detect_language
-from qa.lexical import LexicalIndex, query_terms, tokenize
-from qa.sentences import split_sentences
+from qa.ingest.sentences import split_sentences
+from qa.lang.detect import detect_language
+from qa.search.bm25 import LexicalIndex, query_terms, tokenize
 
 DATA = Path(__file__).parent / "data"
 ES_QA = [json.loads(line) for line in (DATA / "seeds_qa_es.jsonl").read_text(encoding="utf-8").splitlines()]

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from conftest import FakeEmbedder, make_document
 
-import qa.sync_delta as sync_delta
-from qa.documents import Unchanged, read_folder
-from qa.errors import IndexCorrupt
-from qa.index_load import load_index
-from qa.sync import sync_folder, update_index
+import qa.sync.delta as sync_delta
+from qa.ingest.documents import Unchanged, read_folder
+from qa.records import IndexCorrupt
+from qa.store.load import load_index
+from qa.sync.update import sync_folder, update_index
 
 TOWNS = ["Ayacucho", "Huanta", "Cusco", "Puno", "Tacna", "Piura", "Junin", "Loreto", "Ica", "Tumbes", "Moquegua"]
 
@@ -197,7 +197,7 @@ def test_a_failed_delta_write_leaves_the_previous_index_and_its_base(tmp_path, l
     import errno
     import os
 
-    from qa.errors import IndexWriteError
+    from qa.records import IndexWriteError
 
     def disk_full(at: str) -> None:
         if at == step:
@@ -209,7 +209,7 @@ def test_a_failed_delta_write_leaves_the_previous_index_and_its_base(tmp_path, l
     before = load_index(tmp_path)
     docs = _changed(_documents())
     docs["puno.txt"] = "Puno opened a library."
-    monkeypatch.setattr("qa.index_save._fault", disk_full)
+    monkeypatch.setattr("qa.store.save._fault", disk_full)
     with pytest.raises(IndexWriteError, match="previous index is unchanged"):
         _update(tmp_path, docs, fake)
     after = load_index(tmp_path)

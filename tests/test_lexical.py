@@ -8,7 +8,7 @@ import numpy as np
 from rank_bm25 import BM25Okapi
 from scipy import sparse
 
-from qa.lexical import K1, B, LexicalIndex, fold, tokenize
+from qa.search.bm25 import K1, B, LexicalIndex, fold, tokenize
 
 
 class _PositiveIdfBM25(BM25Okapi):
@@ -121,7 +121,7 @@ def test_streaming_build_equals_the_rank_bm25_build_bit_for_bit():
 
 
 def test_streaming_build_across_blocks(monkeypatch):
-    monkeypatch.setattr("qa.bm25_build._BLOCK", 512)  # 2 chunks a counting block, many weighting blocks
+    monkeypatch.setattr("qa.search.bm25_build._BLOCK", 512)  # 2 chunks a counting block, many weighting blocks
     texts = [f"well {i} pump {'lima ' * (i % 5)}" for i in range(300)]
     vocab, weights, _ = _reference_matrix(texts, ["en"] * 300)
     index = LexicalIndex.build(texts)

@@ -6,9 +6,9 @@ Hand-made token vectors pin down the arithmetic; the real packaged model shows t
 import numpy as np
 import pytest
 
-from qa.embedding import TokenVectors
-from qa.embedding_cache import CachedEmbedder
-from qa.matching import CLOSE, coverage, matches, question_tokens, slot, uncovered
+from qa.answer.matching import CLOSE, coverage, matches, question_tokens, slot, uncovered
+from qa.embed.cache import CachedEmbedder
+from qa.embed.embedder import TokenVectors
 
 FOUNDED = "Maria Lopez founded the Andean Seed Bank in Cusco in 1998."
 MOVED = "She later moved the collection to Urubamba, a town in the Sacred Valley."

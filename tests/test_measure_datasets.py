@@ -8,8 +8,8 @@ import os
 
 import pytest
 
-from qa.errors import InputError
 from qa.measure.datasets import beir_document, beir_documents, beir_queries, file_key, read_qrels, read_squad
+from qa.records import InputError
 
 SQUAD = {
     "data": [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.encoders import MODEL_CACHE_ENV
+from qa.embed.encoders import MODEL_CACHE_ENV
 from qa.measure.encoding import compare_encoders, encoding_sample
 
 TEXTS = [

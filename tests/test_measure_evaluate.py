@@ -7,10 +7,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from qa.errors import InputError
 from qa.measure import evaluate
-from qa.records import Chunk, Citation, Hit
-from qa.store import current_version
+from qa.records import Chunk, Citation, Hit, InputError
+from qa.store.files import current_version
 
 DOCS = {
     "wells.txt": "The committee dug forty wells in Ayacucho during 2020. Volunteers from Huanta helped them.",

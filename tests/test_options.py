@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from qa.errors import InputError
-from qa.options import (
+from qa.records import InputError
+from qa.search.options import (
     DEFAULT_FUSION,
     DEFAULT_MODE,
     FUSIONS,

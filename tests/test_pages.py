@@ -10,12 +10,12 @@ import pytest
 from conftest import make_pdf
 from format_samples import SCAN_TEXT, merge_pdfs, png, scanned_pdf, write_corpus
 
-from qa.documents import parse_document
 from qa.engine import Engine
-from qa.errors import DocumentError, InputError
-from qa.formats.ocr import ocr_status
-from qa.pages import find_quote, merge_lines, page_text_range, render_page, render_page_boxes
-from qa.sync import sync_folder
+from qa.ingest.documents import parse_document
+from qa.ingest.ocr import ocr_status
+from qa.ingest.pages import find_quote, merge_lines, page_text_range, render_page, render_page_boxes
+from qa.records import DocumentError, InputError
+from qa.sync.update import sync_folder
 
 QUESTIONS = Path(__file__).parent / "data" / "formats_qa.jsonl"
 needs_tesseract = pytest.mark.skipif(not ocr_status().available, reason=ocr_status().reason)

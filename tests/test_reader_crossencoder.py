@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from conftest import tiny_index
 
-import qa.crossencoder as crossencoder
-from qa.answer import answer
-from qa.crossencoder import WEIGHTS, apply_deltas, best_phrase, encode_pairs, load_crossencoder
-from qa.embedding_cache import CachedEmbedder
-from qa.reader import load_reader
+import qa.answer.cross_scorer as crossencoder
+from qa.answer.compose import answer
+from qa.answer.cross_scorer import WEIGHTS, apply_deltas, best_phrase, encode_pairs, load_crossencoder
+from qa.answer.token_scorer import load_reader
+from qa.embed.cache import CachedEmbedder
 from qa.records import Hit
 
 FOUNDED = "Maria Lopez founded the Andean Seed Bank in Cusco in 1998."
@@ -92,7 +92,7 @@ def test_without_its_weights_the_answer_falls_back(tmp_path, embedder, monkeypat
 
 
 def test_a_fact_asked_for_late_in_the_question_still_counts():
-    from qa.reader_pick import wants_fact
+    from qa.answer.rerank import wants_fact
 
     assert wants_fact("Super Bowl 50 decided the NFL champion for what season?")
     assert not wants_fact("How did the volunteers help, and what did they teach?")
@@ -112,7 +112,7 @@ class _Recording:
 def test_only_candidates_near_the_first_hand_score_are_re_read():
     from types import SimpleNamespace
 
-    from qa.reader_pick import cross_rerank
+    from qa.answer.rerank import cross_rerank
 
     best_first = [SimpleNamespace(score=s, before="", text=t) for s, t in ((5.0, "a"), (4.5, "b"), (3.0, "c"))]
     near = _Recording(margin=1.0)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from conftest import tiny_index
 
-from qa.chunk_store import open_store
-from qa.record_writer import RecordWriter
+from qa.store.chunk_store import open_store
+from qa.store.record_writer import RecordWriter
 
 
 def test_rows_written_in_blocks_open_as_the_same_documents_and_chunks(tmp_path):

@@ -6,10 +6,9 @@ import numpy as np
 import pytest
 from conftest import tiny_index
 
-from qa.errors import InputError
-from qa.index import Index
-from qa.records import Hit
-from qa.retrieval import RRF_K, convex, rank, rrf
+from qa.records import Hit, InputError
+from qa.search.retrieval import RRF_K, convex, rank, rrf
+from qa.store.index import Index
 
 TEXTS = [
     "Wells were dug in Ayacucho by volunteers.",  # row 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from conftest import odd_texts
 from hypothesis import HealthCheck, example, given, settings
 
-from qa.sentences import split_sentences
+from qa.ingest.sentences import split_sentences
 
 
 def _texts(text: str) -> list[str]:

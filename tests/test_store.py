@@ -9,10 +9,9 @@ import re
 import pytest
 from conftest import make_document
 
-from qa.chunking import ChunkParams, chunk_document
-from qa.errors import IndexCorrupt, IndexLocked, IndexWriteError, InputError
-from qa.records import Document
-from qa.store import (
+from qa.ingest.chunking import ChunkParams, chunk_document
+from qa.records import Document, IndexCorrupt, IndexLocked, IndexWriteError, InputError
+from qa.store.files import (
     IndexLock,
     chunk_from_row,
     chunk_row,
@@ -25,7 +24,7 @@ from qa.store import (
     write_error,
     write_jsonl,
 )
-from qa.sync import update_index
+from qa.sync.update import update_index
 
 
 def test_documents_and_chunks_survive_their_rows(tmp_path):

@@ -8,12 +8,12 @@ import pathlib
 import pytest
 from conftest import FakeEmbedder, make_document
 
-from qa.chunking import ChunkParams
-from qa.embedding import DEFAULT_MODEL
-from qa.errors import IndexMismatch, ModelUnavailable
-from qa.index_load import load_index
-from qa.sync import UPLOADS, sync_folder, update_index
-from qa.watch import watch_folder
+from qa.embed.embedder import DEFAULT_MODEL
+from qa.ingest.chunking import ChunkParams
+from qa.records import IndexMismatch, ModelUnavailable
+from qa.store.load import load_index
+from qa.sync.update import UPLOADS, sync_folder, update_index
+from qa.sync.watch import watch_folder
 
 A = "Wells were dug in Ayacucho in 2020. The committee had forty volunteers."
 B = "The bridge in Lima opened in March. It took two years of work."
@@ -155,7 +155,7 @@ def test_watch_folder_syncs_after_a_change_settles(tmp_path, fake, monkeypatch):
         if len(sleeps) == 1:
             (docs / "b.txt").write_text(B, encoding="utf-8")
 
-    monkeypatch.setattr("qa.sync.time.sleep", sleep)
+    monkeypatch.setattr("qa.sync.update.time.sleep", sleep)
     report = next(watch_folder(docs, index_dir, interval=0.25, debounce=0.125, embedder_for=lambda _: fake))
     assert report.added == ["b.txt"] and report.unchanged == 1
     assert sleeps == [0.25, 0.125], "one poll, then one debounce wait that saw no further change"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from qa import translation
-from qa.translation import INSTALL, MAX_CHARS, Translator
+from qa.lang import translation
+from qa.lang.translation import INSTALL, MAX_CHARS, Translator
 
 
 def test_spanish_question_comes_out_in_english_and_back():

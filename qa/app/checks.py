@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 
-from qa.options import MAX_QUESTION_CHARS, MODES
+from qa.search.options import MAX_QUESTION_CHARS, MODES
 
 MAX_HISTORY = 1_000  # chat messages a conversation may carry back to the server
 MAX_TOP_K = 10

@@ -11,15 +11,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from qa import translation
 from qa.app import checks, render, render_sources, viewer
 from qa.app.choices import document_choices
 from qa.app.sessions import Sessions, session_of
-from qa.conversation import Turn
 from qa.engine import Engine
-from qa.errors import QAError
-from qa.formats.ocr import ocr_status
-from qa.ingest import MAX_UPLOAD_BYTES, Upload, add_uploads, safe_name
+from qa.ingest.ocr import ocr_status
+from qa.lang import translation
+from qa.records import QAError
+from qa.search.followup import Turn
+from qa.sync.uploads import MAX_UPLOAD_BYTES, Upload, add_uploads, safe_name
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # read when gradio is imported: no version checks, no telemetry
 import gradio as gr  # noqa: E402

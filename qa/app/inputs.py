@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from qa.app.checks import MAX_API_TURNS, MAX_PATTERN_CHARS, MAX_SOURCES
 from qa.app.handlers import gr
-from qa.options import MAX_QUESTION_CHARS
+from qa.search.options import MAX_QUESTION_CHARS
 
 Check = Callable[[object], "str | None"]
 MAX_TEXT = 100_000  # characters in a text box without its own limit

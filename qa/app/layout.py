@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from qa.app import render, render_sources
 from qa.app.handlers import EXAMPLES, PRIVATE, TITLE, Handlers, gr
-from qa.documents import SUPPORTED
 from qa.engine import Engine
-from qa.ingest import MAX_UPLOAD_BYTES
-from qa.options import MAX_QUESTION_CHARS, MODES
+from qa.ingest.documents import SUPPORTED
+from qa.search.options import MAX_QUESTION_CHARS, MODES
+from qa.sync.uploads import MAX_UPLOAD_BYTES
 
 
 def build_app(engine: Engine, max_upload_bytes: int = MAX_UPLOAD_BYTES) -> gr.Blocks:

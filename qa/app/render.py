@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from qa.crosslingual import message as say
+from qa.lang.crosslingual import message as say
 from qa.records import Answer, Citation
 
 NOT_FOUND_LABEL = "Closest matches (not an answer)"

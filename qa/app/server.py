@@ -17,8 +17,8 @@ from qa.app.handlers import gr
 from qa.app.inputs import PUBLIC_API, event_checks
 from qa.app.layout import build_app
 from qa.engine import Engine
-from qa.errors import InputError
-from qa.store import current_version
+from qa.records import InputError
+from qa.store.files import current_version
 
 MIN_PASSWORD_CHARS = 10
 LOGIN_DELAY = 1.0  # seconds added to a failed login; doubles with each failure in a row, up to MAX_LOGIN_DELAY

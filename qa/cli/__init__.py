@@ -7,8 +7,8 @@ import os
 import sys
 from pathlib import Path
 
-from qa.errors import QAError
-from qa.options import DEFAULT_MODE, DEFAULT_TOP_K, MODES
+from qa.records import QAError
+from qa.search.options import DEFAULT_MODE, DEFAULT_TOP_K, MODES
 
 DEFAULT_FOLDER = "seeds"
 DEFAULT_INDEX = "index"
@@ -33,7 +33,7 @@ def _common(parser: argparse.ArgumentParser, index: bool = True) -> None:
 def _encoder_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--encoder",
-        choices=("torch-fp32", "onnx-int8"),  # qa.encoders.ENCODERS, not imported: `qa --help` stays instant
+        choices=("torch-fp32", "onnx-int8"),  # qa.embed.encoders.ENCODERS, not imported: `qa --help` stays instant
         default=None,
         help="embedding encoder variant (default: the index's own, else $QA_ENCODER or torch-fp32)",
     )

@@ -7,7 +7,7 @@ import sys
 from dataclasses import asdict
 
 from qa.cli import text
-from qa.errors import InputError
+from qa.records import InputError
 
 
 def emit(obj) -> None:
@@ -16,7 +16,7 @@ def emit(obj) -> None:
 
 
 def _params(args):
-    from qa.chunking import ChunkParams
+    from qa.ingest.chunking import ChunkParams
 
     if args.chunk_size is None and args.chunk_overlap is None:
         return None
@@ -61,8 +61,8 @@ def _backend(args):
         raise InputError("--uri, --collection and --part go with --backend milvus")
     if args.backend is None:
         return None
-    from qa import milvus
-    from qa.milvus.sync import Backend, check_part
+    from qa.store import milvus
+    from qa.store.milvus.write import Backend, check_part
 
     if args.backend == "local":
         return Backend()

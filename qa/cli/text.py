@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from qa.crosslingual import message
+from qa.lang.crosslingual import message
 
 
 def summary(report, folder: Path) -> list[str]:

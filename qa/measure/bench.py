@@ -6,7 +6,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from qa.errors import InputError
 from qa.measure.encoding import compare_encoders, encoding_sample
 from qa.measure.timing import (
     import_seconds,
@@ -18,6 +17,7 @@ from qa.measure.timing import (
     time_answers,
     time_queries,
 )
+from qa.records import InputError
 
 BEIR_DOCS = 500  # a whole BEIR corpus embeds at ~15 documents/s on a laptop CPU
 MODEL_MODULES = ("torch", "sentence_transformers")
@@ -25,7 +25,7 @@ MODEL_MODULES = ("torch", "sentence_transformers")
 
 def _load_model(name: str | None) -> tuple[object, dict]:
     """The embedder, loaded and warmed, with import and load times."""
-    from qa.embedding import Embedder, set_offline_env
+    from qa.embed.embedder import Embedder, set_offline_env
 
     set_offline_env()  # as Embedder._load does, before anything imports the hub
     startup = import_seconds(MODEL_MODULES)
@@ -46,7 +46,7 @@ def _count_lines(path: Path) -> int:
 
 def _queries(target: Path, beir: bool, index, n: int, questions: Path | None) -> tuple[list[str], str]:
     """n query texts (cycled if fewer exist) and where they came from."""
-    from qa.store import read_jsonl
+    from qa.store.files import read_jsonl
 
     if beir:
         pool, origin = [q["text"] for q in read_jsonl(target / "queries.jsonl", limit=n)], "queries.jsonl"
@@ -76,9 +76,9 @@ def _encode_queries(embedder, queries: list[str]) -> tuple[list, list[float]]:
 
 def _build(documents: list, embedder, folder: Path, read_s: float) -> tuple[dict, object, dict]:
     """Index the documents through the real pipeline; stage times, raw encode time and the loaded index."""
-    from qa.index_load import load_index
-    from qa.lexical import LexicalIndex
-    from qa.sync import update_index
+    from qa.search.bm25 import LexicalIndex
+    from qa.store.load import load_index
+    from qa.sync.update import update_index
 
     report = update_index(folder, documents, lambda _: False, embedder.name, rebuild=True, progress=True,
                           embedder_for=lambda _: embedder)  # fmt: skip
@@ -122,7 +122,7 @@ def bench_corpus(target: Path, model: str | None = None, queries: int = 50, ques
 
         documents, skipped = beir_documents(target / "corpus.jsonl", BEIR_DOCS), []
     else:
-        from qa.documents import read_folder
+        from qa.ingest.documents import read_folder
 
         documents, skipped = read_folder(target)
     read_s = time.perf_counter() - start

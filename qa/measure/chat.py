@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from qa.conversation import Turn
 from qa.engine import Engine
-from qa.errors import InputError
 from qa.measure.metrics import contains_answer
-from qa.store import read_jsonl
+from qa.records import InputError
+from qa.search.followup import Turn
+from qa.store.files import read_jsonl
 
 FOLLOW_UP_KINDS = ("pronoun", "ellipsis", "short")
 

@@ -6,9 +6,8 @@ import hashlib
 import json
 from pathlib import Path
 
-from qa.errors import InputError
-from qa.records import Document
-from qa.store import read_jsonl
+from qa.records import Document, InputError
+from qa.store.files import read_jsonl
 
 
 def file_key(path: Path) -> str:

@@ -9,21 +9,20 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from qa.answer import answer
-from qa.chunking import ChunkParams
-from qa.embedding import Embedder, model_name, variant
-from qa.embedding_cache import CachedEmbedder
+from qa.answer.compose import answer
+from qa.embed.cache import CachedEmbedder
+from qa.embed.embedder import Embedder, model_name, variant
 from qa.engine import ANSWER_POOL, Engine
-from qa.errors import InputError
-from qa.index import Index
-from qa.index_load import load_index
+from qa.ingest.chunking import ChunkParams
 from qa.measure.datasets import beir_documents, beir_queries, file_key, read_qrels, read_squad
 from qa.measure.metrics import contains_answer, doc_ranking, ranking_metrics
-from qa.options import MODES, check_mode, check_top_k
-from qa.records import Document, Hit
-from qa.retrieval import rank
-from qa.store import current_version, read_jsonl
-from qa.sync import update_index
+from qa.records import Document, Hit, InputError
+from qa.search.options import MODES, check_mode, check_top_k
+from qa.search.retrieval import rank
+from qa.store.files import current_version, read_jsonl
+from qa.store.index import Index
+from qa.store.load import load_index
+from qa.sync.update import update_index
 
 BEIR_DEPTH = 1000  # chunks ranked per query: enough for 100 distinct documents
 
@@ -42,7 +41,7 @@ def corpus_index(
     digest = hashlib.sha256(f"{key}|{embedder.key}|{ChunkParams()}".encode()).hexdigest()[:16]
     folder, target = cache / "indexes" / digest, None
     if backend == "milvus":
-        from qa.milvus.sync import Backend
+        from qa.store.milvus.write import Backend
 
         folder, target = cache / "indexes" / f"{digest}-milvus", Backend("milvus", str(cache / f"{digest}.db"), "qa")
     if not current_version(folder):
@@ -103,7 +102,7 @@ def _warm(embedder: CachedEmbedder, questions: list[str], index: Index):
 
 def _squad_mode(index: Index, questions: list, vectors, mode: str, embedder, reader) -> dict:
     """Recall, answer accuracy and the short answer's exact match / F1 (a missing one scores 0) in one mode."""
-    from qa.measure.train import exact_f1
+    from qa.measure.train.run import exact_f1
 
     r1 = r5 = correct = given = 0
     em = f1 = 0.0
@@ -137,8 +136,8 @@ def eval_squad(
     encoder: str | None = None,
 ) -> dict:
     """Recall@1/@5, answer accuracy and short-answer EM/F1 per mode over SQuAD v1.1 `articles` (even|odd|all)."""
-    from qa.measure.train import in_half
-    from qa.reader import load_reader
+    from qa.answer.token_scorer import load_reader
+    from qa.measure.train.run import in_half
 
     embedder = cached_embedder(cache, model, encoder)
     documents, questions = read_squad(path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 
-from qa.lexical import THOUSANDS
+from qa.search.bm25 import THOUSANDS
 
 
 def normalize(text: str) -> str:

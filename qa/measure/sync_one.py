@@ -34,10 +34,10 @@ def _folder_mb(folder: Path) -> float:
 
 def sync_one(folder: Path, which: int = 5) -> dict:
     """Change the `which`-th document and sync; seconds, peak RSS, and what the new version holds."""
-    from qa.documents import Unchanged
-    from qa.index_load import load_index
+    from qa.ingest.documents import Unchanged
     from qa.measure.timing import peak_rss_mb
-    from qa.sync import update_index
+    from qa.store.load import load_index
+    from qa.sync.update import update_index
 
     start = time.perf_counter()
     index = load_index(folder)

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.errors import InputError
 from qa.measure.timing import (
     ann_recall,
     import_seconds,
@@ -22,6 +21,7 @@ from qa.measure.timing import (
     stored_size,
     time_queries,
 )
+from qa.records import InputError
 
 DIMENSION = 384  # the packaged all-MiniLM-L6-v2's
 CONTENT_WORDS = 100_000
@@ -45,7 +45,7 @@ def _made_up_word(k: int) -> str:
 
 def vocabulary() -> tuple[np.ndarray, int]:
     """Words by rank: the stop words first (as in real text), then made-up words; and the stop-word count."""
-    from qa.lexical import STOP_WORDS
+    from qa.search.bm25 import STOP_WORDS
 
     made_up = (w for w in map(_made_up_word, range(2 * CONTENT_WORDS)) if w not in STOP_WORDS)  # 'have', 'here'
     words = sorted(STOP_WORDS) + [next(made_up) for _ in range(CONTENT_WORDS)]
@@ -142,10 +142,10 @@ class _Stages:
 def _write(folder: Path, documents, chunks, lexical, dense, hashes: dict, backend=None) -> None:
     from dataclasses import replace
 
-    from qa.chunking import ChunkParams
-    from qa.index import Index, Manifest
-    from qa.index_save import save_index
-    from qa.store import IndexLock
+    from qa.ingest.chunking import ChunkParams
+    from qa.store.files import IndexLock
+    from qa.store.index import Index, Manifest
+    from qa.store.save import save_index
 
     manifest = Manifest.describe([], len(chunks), "synthetic", dense, ChunkParams())
     manifest = replace(manifest, documents=hashes, languages=("en",))
@@ -165,8 +165,8 @@ NOTES = [
 
 def _milvus_insert(backend, chunks, vectors: np.ndarray) -> None:
     """Upsert every chunk, its vector and terms into a new collection (Milvus computes the BM25 field)."""
-    from qa import milvus
-    from qa.embedding import text_key
+    from qa.embed.embedder import text_key
+    from qa.store import milvus
 
     client = milvus.connect(backend.uri)
     milvus.create_collection(client, backend.collection, DIMENSION)
@@ -179,10 +179,10 @@ def _milvus_insert(backend, chunks, vectors: np.ndarray) -> None:
 
 def _store(stages, tmp: Path, backend: str, chunks: int, rng: np.random.Generator):
     """Make the corpus and write the index (FAISS here, or Milvus Lite in `tmp`) a block at a time; load it back."""
-    from qa.chunk_store import open_store
-    from qa.index import DenseVectors
-    from qa.index_load import load_index
     from qa.measure.synthetic_stream import stream_records, stream_vectors
+    from qa.store.chunk_store import open_store
+    from qa.store.index import DenseVectors
+    from qa.store.load import load_index
 
     counter, hashes, seconds = stages.run("records", stream_records, chunks, tmp / "records", rng)
     lexical = stages.run("bm25", counter.finish)
@@ -191,7 +191,7 @@ def _store(stages, tmp: Path, backend: str, chunks: int, rng: np.random.Generato
     documents, records = open_store(tmp / "records")
     dense, target = None, None
     if backend == "milvus":
-        from qa.milvus.sync import Backend
+        from qa.store.milvus.write import Backend
 
         target = Backend("milvus", str(tmp / "milvus.db"), "bench")
         stages.run("milvus_insert", _milvus_insert, target, records, vectors)

@@ -64,8 +64,8 @@ def time_queries(index, queries: list[str], vectors: list, encode_ms: list[float
     """Warm p50/p95 per mode; dense and hybrid add the query's own encode time when there is one."""
     from tqdm import tqdm
 
-    from qa.options import MODES
-    from qa.retrieval import rank
+    from qa.search.options import MODES
+    from qa.search.retrieval import rank
 
     for mode in MODES:  # warm-up: caches, FAISS threads, first-call costs
         for query, vector in list(zip(queries, vectors))[:3]:
@@ -136,9 +136,9 @@ def stored_size(index, load_s: float) -> dict:
 _SERVE = """import json, sys, time
 import numpy as np
 from pathlib import Path
-from qa.index_load import load_index
+from qa.store.load import load_index
 from qa.measure.timing import rss_mb
-from qa.retrieval import rank
+from qa.search.retrieval import rank
 start = time.perf_counter()
 index = load_index(Path(sys.argv[1]))
 loaded = time.perf_counter() - start

@@ -1,0 +1,115 @@
+"""Ranking chunks for a query: dense (FAISS), lexical (BM25) and their fusion (hybrid).
+
+Retrieval reads the index only through `Searchable`, so another storage backend can serve it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from fnmatch import fnmatchcase
+from typing import Protocol
+
+import numpy as np
+
+from qa.records import Chunk, Document, Hit, InputError
+from qa.search.bm25 import LexicalIndex
+from qa.search.options import DEFAULT_FUSION, check_fusion, check_mode, check_top_k
+
+POOL = 100  # candidates taken from each side before fusion
+RRF_K = 60
+
+Ranking = list[tuple[int, float]]  # (row, score) pairs, best first
+Query = str | Sequence[tuple[str, str]]  # the text, or (text, language) pairs that BM25 scores together
+
+
+class Searchable(Protocol):
+    """What retrieval and the answerer need of an index; `rows` limits a search to those chunk rows."""
+
+    dense: object | None  # None when the index holds no vectors (BM25-only)
+    lexical: LexicalIndex  # the vocabulary and IDF the answerer reads
+
+    def dense_search(self, query_vector: np.ndarray, k: int, rows: np.ndarray | None = None) -> Ranking: ...
+
+    def lexical_search(self, query: Query, k: int, rows: np.ndarray | None = None) -> Ranking: ...
+
+    def chunk(self, row: int) -> Chunk: ...
+
+    def document(self, doc_id: str) -> Document: ...
+
+    def doc_ids(self) -> Iterable[str]: ...
+
+    def rows_of(self, doc_ids: set[str]) -> np.ndarray: ...
+
+
+def scope(index: Searchable, patterns: Sequence[str]) -> np.ndarray | None:
+    """The chunk rows of the documents whose source path matches any glob; None (everything) for no patterns."""
+    if not patterns:
+        return None
+    chosen: set[str] = set()
+    for pattern in patterns:
+        matched = {d for d in index.doc_ids() if fnmatchcase(d, pattern)}
+        if not matched:
+            raise InputError(f"no indexed document matches the source pattern {pattern!r}")
+        chosen |= matched
+    return index.rows_of(chosen)
+
+
+def prefer(hits: list[Hit], doc_ids: Iterable[str], bonus: float) -> list[Hit]:
+    """The hits re-ordered with the scores of chunks from `doc_ids` raised by a factor of (1 + bonus)."""
+    preferred = set(doc_ids)
+    if not preferred or not bonus:
+        return hits
+    raised = [Hit(h.chunk, h.score * (1 + bonus) if h.chunk.doc_id in preferred else h.score) for h in hits]
+    return sorted(raised, key=lambda h: -h.score)
+
+
+def rrf(dense: Ranking, lexical: Ranking) -> dict[int, float]:
+    """Reciprocal rank fusion: sum of 1 / (60 + rank) over the two rankings."""
+    fused: dict[int, float] = {}
+    for ranking in (dense, lexical):
+        for rank, (row, _) in enumerate(ranking, start=1):
+            fused[row] = fused.get(row, 0.0) + 1.0 / (RRF_K + rank)
+    return fused
+
+
+def _normalized(ranking: Ranking) -> dict[int, float]:
+    """Scores rescaled so the best is 1 and the pool's worst is 0; a lone or tied best counts as 1."""
+    if not ranking:
+        return {}
+    best, worst = ranking[0][1], ranking[-1][1]
+    if best == worst:
+        return {row: 1.0 for row, _ in ranking}
+    return {row: (score - worst) / (best - worst) for row, score in ranking}
+
+
+def convex(dense: Ranking, lexical: Ranking, weight: float = 0.5) -> dict[int, float]:
+    """Weighted sum of min-max normalized scores; a chunk missing from one side scores 0 there."""
+    d, b = _normalized(dense), _normalized(lexical)
+    return {row: weight * d.get(row, 0.0) + (1 - weight) * b.get(row, 0.0) for row in d.keys() | b.keys()}
+
+
+FUSIONS: dict[str, Callable[[Ranking, Ranking], dict[int, float]]] = {"rrf": rrf, "convex": convex}
+
+
+def rank(
+    index: Searchable,
+    query: Query,
+    query_vector: np.ndarray | None,
+    mode: str,
+    top_k: int,
+    fusion: str = DEFAULT_FUSION,
+    rows: np.ndarray | None = None,
+) -> list[Hit]:
+    """The top_k chunks for the query (among `rows` if given); `query_vector` is None when dense cannot serve."""
+    check_top_k(top_k), check_mode(mode), check_fusion(fusion)
+    if mode == "bm25" or query_vector is None or index.dense is None:
+        ranking = index.lexical_search(query, top_k, rows)
+    elif mode == "dense":
+        ranking = index.dense_search(query_vector, top_k, rows)
+    elif hasattr(index, "hybrid_search"):  # a backend that fuses itself (Milvus), with its own measured fusion
+        ranking = index.hybrid_search(query, query_vector, top_k, rows)
+    else:
+        pool = max(POOL, top_k)
+        dense, lexical = index.dense_search(query_vector, pool, rows), index.lexical_search(query, pool, rows)
+        ranking = sorted(FUSIONS[fusion](dense, lexical).items(), key=lambda item: -item[1])[:top_k]
+    return [Hit(index.chunk(row), score) for row, score in ranking]

@@ -1,0 +1,110 @@
+"""Adding uploaded files to the index: named safely, size-checked, parsed, de-duplicated by content, embedded."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from qa.engine import Engine
+from qa.ingest.documents import parse_document
+from qa.records import Document, DocumentError, QAError
+from qa.sync.update import UPLOADS
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Upload:
+    """What became of one uploaded file: `status` is added, updated, duplicate or rejected."""
+
+    name: str
+    status: str
+    note: str
+
+
+def safe_name(name: str) -> str:
+    """A file name reduced to letters, digits, '.', '-' and '_', keeping its suffix."""
+    base = Path(name.replace("\\", "/").rsplit("/", 1)[-1])
+    suffix = base.suffix.lower() if re.fullmatch(r"\.[A-Za-z0-9]{1,8}", base.suffix) else ""
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "_", base.name[: len(base.name) - len(suffix)]).strip("_")
+    return (stem[:100] or "document") + suffix
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    """`name`, or `name` with a number added when another file of the same upload already has it."""
+    stem, suffix = os.path.splitext(name)
+    number = 2
+    while name in taken:
+        name, number = f"{stem}-{number}{suffix}", number + 1
+    return name
+
+
+def read_upload(path: Path, source: str, max_bytes: int = MAX_UPLOAD_BYTES) -> Document:
+    """The uploaded file as a Document with id `source`; any failure is a DocumentError naming it."""
+    try:
+        size = os.path.getsize(path)
+        if size > max_bytes:
+            raise DocumentError(source, f"file is {size / 2**20:.1f} MB, over the {max_bytes / 2**20:.0f} MB limit")
+        with open(path, "rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except OSError:
+        raise DocumentError(source, "the upload could not be read; try again") from None
+    if len(data) > max_bytes:
+        raise DocumentError(source, f"file is over the {max_bytes / 2**20:.0f} MB limit")
+    try:
+        return parse_document(data, source)
+    except DocumentError:
+        raise
+    except Exception as exc:  # a damaged file of a supported type must not break the caller
+        raise DocumentError(source, f"cannot read the file ({type(exc).__name__})") from None
+
+
+def _read_all(engine: Engine, paths: list[Path], max_bytes: int, on_read: Callable[[int, str], None]):
+    """Parse each file: (rows so far, fresh documents with their row numbers)."""
+    known = {content_hash: doc_id for doc_id, content_hash in engine.index.manifest.documents.items()}  # no texts read
+    rows: list[Upload] = []
+    fresh: list[tuple[int, Document]] = []
+    for i, path in enumerate(paths):
+        name = _unique(safe_name(Path(path).name), {row.name for row in rows})
+        on_read(i, name)
+        try:
+            document = read_upload(Path(path), UPLOADS + name, max_bytes)
+        except DocumentError as exc:
+            rows.append(Upload(name, "rejected", exc.reason))
+            continue
+        if document.content_hash in known:
+            rows.append(Upload(name, "duplicate", f"already indexed ({known[document.content_hash]})"))
+            continue
+        known[document.content_hash] = document.doc_id
+        rows.append(Upload(name, "pending", ""))
+        fresh.append((len(rows) - 1, document))
+    return rows, fresh
+
+
+def add_uploads(
+    engine: Engine,
+    paths: list[Path],
+    max_bytes: int = MAX_UPLOAD_BYTES,
+    on_read: Callable[[int, str], None] = lambda i, name: None,
+) -> list[Upload]:
+    """Add the files under `uploads/` in one index update; one Upload per file, in order."""
+    rows, fresh = _read_all(engine, paths, max_bytes, on_read)
+    if not fresh:
+        return rows
+    try:
+        report = engine.add([d for _, d in fresh])
+    except QAError as exc:
+        for row, _ in fresh:
+            rows[row] = Upload(rows[row].name, "rejected", str(exc))
+        return rows
+    counts = {d.doc_id: len(engine.index.rows_of({d.doc_id})) for _, d in fresh}  # no walk over every chunk
+    for row, document in fresh:
+        status = "updated" if document.doc_id in report.updated else "added"
+        note = ("replaced the earlier upload; " if status == "updated" else "") + (
+            f"{counts.get(document.doc_id, 0)} passages; ask about it now"
+        )
+        rows[row] = Upload(rows[row].name, status, note)
+    return rows
