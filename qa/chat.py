@@ -6,8 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from qa.engine import Engine
-from qa.records import Answer
-from qa.search.followup import Turn
+from qa.records import Answer, Turn
 from qa.search.options import DEFAULT_MODE, DEFAULT_TOP_K
 
 MAX_TURNS = 10  # earlier turns kept; a follow-up only ever looks at the last one or two

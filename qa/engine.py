@@ -14,16 +14,17 @@ from qa.answer.features import Weights, word_weight
 from qa.answer.token_scorer import load_reader
 from qa.embed.cache import CachedEmbedder
 from qa.embed.embedder import Embedder, cache_name, model_name, variant
-from qa.embed.encoders import TORCH_FP32, built_encoder, encoder_name
+from qa.embed.encoders import TORCH_FP32, encoder_name
 from qa.ingest.chunking import ChunkParams
 from qa.lang.crosslingual import ENGLISH, Query, localize, plan, with_query
-from qa.records import Answer, Document, Hit, IndexMismatch, ModelUnavailable, QAError
-from qa.search.followup import Resolved, Turn, resolve
+from qa.records import Answer, Document, Hit, IndexMismatch, ModelUnavailable, QAError, Turn
+from qa.search.followup import Resolved, resolve
 from qa.search.options import DEFAULT_MODE, DEFAULT_TOP_K, check_mode, check_top_k, clean_question
 from qa.search.retrieval import prefer, rank, scope
 from qa.store.files import REBUILD_HINT, current_version
 from qa.store.index import Index
 from qa.store.load import load_index
+from qa.store.manifest import built_encoder
 from qa.sync.update import SyncReport, sync_folder, update_index
 from qa.sync.watch import watch_folder
 

@@ -1,4 +1,5 @@
-"""The typed records that flow between pipeline stages, each carrying its source offsets."""
+"""The vocabulary every stage shares: the typed records that flow between stages, each carrying its source
+offsets (Document -> Chunk -> Hit -> Answer with Citations), and the errors, each a one-line message for the user."""
 
 from __future__ import annotations
 
@@ -181,7 +182,15 @@ class Answer:
         }
 
 
-# ---- errors: every user-facing failure is one of these, with a one-line message ----
+@dataclass(frozen=True)
+class Turn:
+    """One exchange of a conversation: the question as typed and the answer given."""
+
+    question: str
+    answer: Answer
+
+
+# ---- errors: every failure a user sees is one of these ----
 
 
 class QAError(Exception):

@@ -124,7 +124,7 @@ class FakeEmbedder:
     def vector(self, text: str) -> np.ndarray:
         import zlib
 
-        from qa.search.bm25 import tokenize
+        from qa.search.tokens import tokenize
 
         vector = np.zeros(self.dimension, dtype=np.float32)
         vector[0] = 0.05  # so that an empty text is not a zero vector
@@ -168,8 +168,10 @@ def tiny_index(texts: list[str], vectors: np.ndarray | None = None, doc_ids: lis
     from qa.ingest.chunking import ChunkParams
     from qa.ingest.sentences import split_sentences
     from qa.records import Chunk, Span
-    from qa.search.bm25 import LexicalIndex
-    from qa.store.index import DenseVectors, Index, Manifest
+    from qa.search.bm25_build import build_bm25
+    from qa.search.dense import DenseVectors
+    from qa.store.index import Index
+    from qa.store.manifest import Manifest
 
     doc_ids = doc_ids or [f"d{i}.txt" for i in range(len(texts))]
     documents = [make_document(d, t) for d, t in zip(doc_ids, texts)]
@@ -177,7 +179,7 @@ def tiny_index(texts: list[str], vectors: np.ndarray | None = None, doc_ids: lis
         Chunk(i, d.doc_id, 0, len(d.text), d.text, tuple(split_sentences(d.text)) or (Span(0, len(d.text)),))
         for i, d in enumerate(documents)
     ]
-    lexical = LexicalIndex.build(texts)
+    lexical = build_bm25(texts)
     dense = DenseVectors.build(np.asarray(vectors, dtype=np.float32)) if vectors is not None else None
     model = DEFAULT_MODEL if dense is not None else None
     manifest = Manifest.describe(documents, len(chunks), model, dense, ChunkParams())

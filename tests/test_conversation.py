@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from qa.records import Answer, Citation
-from qa.search.followup import Turn, is_follow_up, names, resolve
+from qa.records import Answer, Citation, Turn
+from qa.search.followup import is_follow_up, names, resolve
 
 COOPI = "004_b3fbc4fefc858b64.txt"
 

@@ -16,7 +16,6 @@ from qa.embed.encoders import (
     MODEL_CACHE_ENV,
     ONNX_INT8,
     TORCH_FP32,
-    built_encoder,
     encoder_name,
     int8_model_file,
     model_cache_dir,
@@ -24,6 +23,7 @@ from qa.embed.encoders import (
 from qa.engine import Engine
 from qa.records import IndexMismatch, InputError
 from qa.store.load import load_index
+from qa.store.manifest import built_encoder
 from qa.sync.update import update_index
 
 SENTENCES = [

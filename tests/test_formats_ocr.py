@@ -20,8 +20,8 @@ from format_samples import (
     text_image,
 )
 
-from qa.ingest.documents import parse_document
 from qa.ingest import ocr as formats_ocr
+from qa.ingest.documents import parse_document
 from qa.ingest.image import read_image
 from qa.ingest.ocr import OcrStatus, ocr_status
 from qa.records import Citation, Document, DocumentError

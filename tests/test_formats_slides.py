@@ -7,9 +7,9 @@ import io
 import pytest
 from format_samples import SLIDES, make_pptx
 
+from qa.ingest import slides as formats_slides
 from qa.ingest.chunking import ChunkParams, chunk_document
 from qa.ingest.documents import parse_document
-from qa.ingest import slides as formats_slides
 from qa.records import Citation, DocumentError
 
 

@@ -8,9 +8,9 @@ import logging
 import pytest
 from format_samples import WELLS_CSV, make_xlsx
 
+from qa.ingest import tables as formats_tables
 from qa.ingest.chunking import ChunkParams, chunk_document
 from qa.ingest.documents import parse_document
-from qa.ingest import tables as formats_tables
 from qa.ingest.xlsx import cell_text
 from qa.records import Citation, DocumentError
 from qa.store.files import document_from_row, document_row

@@ -15,8 +15,8 @@ import pytest
 from format_samples import SCAN_TEXT, WELLS_CSV, make_pptx, make_xlsx, png
 
 from qa.engine import Engine
-from qa.ingest.documents import read_folder
 from qa.ingest import tables as formats_tables
+from qa.ingest.documents import read_folder
 from qa.ingest.ocr import ocr_status
 from qa.sync.update import sync_folder
 

@@ -9,7 +9,9 @@ import pytest
 from conftest import make_document, tiny_index
 
 from qa.ingest.chunking import ChunkParams
-from qa.store.index import FORMAT_VERSION, DenseVectors, Manifest, top_scores
+from qa.search.dense import DenseVectors
+from qa.store.index import top_scores
+from qa.store.manifest import FORMAT_VERSION, Manifest
 
 TEXTS = ["Wells were dug in Ayacucho.", "The bridge in Lima opened.", "Clinics were built in Cusco."]
 UNIT = np.eye(3, 4, dtype=np.float32)  # text i points along axis i

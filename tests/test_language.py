@@ -9,7 +9,9 @@ import numpy as np
 
 from qa.ingest.sentences import split_sentences
 from qa.lang.detect import detect_language
-from qa.search.bm25 import LexicalIndex, query_terms, tokenize
+from qa.search.bm25 import LexicalIndex
+from qa.search.bm25_build import build_bm25
+from qa.search.tokens import query_terms, tokenize
 
 DATA = Path(__file__).parent / "data"
 ES_QA = [json.loads(line) for line in (DATA / "seeds_qa_es.jsonl").read_text(encoding="utf-8").splitlines()]
@@ -74,7 +76,7 @@ def test_english_tokenize_is_unchanged():
 
 def test_mixed_index_scores_each_language_with_its_own_rules():
     texts = ["Las familias rurales aumentaron sus ingresos", "Rural families increased their income", "Lima water"]
-    index = LexicalIndex.build(texts, languages=["es", "en", "en"])
+    index = build_bm25(texts, languages=["es", "en", "en"])
     assert list(index.languages) == ["es", "en", "en"] and list(index.rows_in("es")) == [0]
     assert np.argmax(index.scores("ingreso de una familia", language="es")) == 0
     both = index.scores([("What income did the families get?", "en"), ("¿Qué ingresos tuvieron las familias?", "es")])
@@ -87,7 +89,7 @@ def test_query_terms_count_a_shared_term_once():
 
 
 def test_languages_survive_arrays_and_old_arrays_load_as_english():
-    index = LexicalIndex.build(["alpha beta", "gamma delta"], languages=["es", "en"])
+    index = build_bm25(["alpha beta", "gamma delta"], languages=["es", "en"])
     arrays = index.arrays()
     assert arrays["languages"].dtype.kind == "U"
     again = LexicalIndex.from_arrays(index.vocab, arrays, index.stem)

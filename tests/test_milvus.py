@@ -18,8 +18,8 @@ from qa.chat import Chat  # noqa: E402
 from qa.engine import Engine  # noqa: E402
 from qa.records import IndexMismatch, InputError  # noqa: E402
 from qa.store import milvus  # noqa: E402
+from qa.store.backend import Backend  # noqa: E402
 from qa.store.milvus.index import MilvusIndex  # noqa: E402
-from qa.store.milvus.write import Backend  # noqa: E402
 
 DOCS = {
     "wells.txt": "Water\n\nThe village dug 22,295 wells in 2020. Each well serves about forty families.\n",

@@ -5,10 +5,9 @@ from __future__ import annotations
 import pytest
 
 from qa.records import InputError
+from qa.search.fusion import DEFAULT_FUSION, FUSIONS
 from qa.search.options import (
-    DEFAULT_FUSION,
     DEFAULT_MODE,
-    FUSIONS,
     MAX_QUESTION_CHARS,
     MODES,
     check_fusion,
@@ -20,7 +19,7 @@ from qa.search.options import (
 
 def test_defaults_are_among_the_choices():
     assert MODES == ("hybrid", "dense", "bm25") and DEFAULT_MODE in MODES
-    assert FUSIONS == ("convex", "rrf") and DEFAULT_FUSION in FUSIONS
+    assert tuple(FUSIONS) == ("convex", "rrf") and DEFAULT_FUSION in FUSIONS
 
 
 @pytest.mark.parametrize("mode", MODES)

@@ -7,7 +7,8 @@ import pytest
 from conftest import tiny_index
 
 from qa.records import Hit, InputError
-from qa.search.retrieval import RRF_K, convex, rank, rrf
+from qa.search.fusion import RRF_K, convex, rrf
+from qa.search.retrieval import rank
 from qa.store.index import Index
 
 TEXTS = [

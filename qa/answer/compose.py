@@ -14,8 +14,8 @@ from dataclasses import replace
 from qa.answer.features import Candidate, Weights, encode, featurize, ranked
 from qa.answer.rerank import declines, list_items, rerank, short_answer
 from qa.records import Answer, Citation, Hit, Span
-from qa.search.bm25 import tokenize
 from qa.search.retrieval import Searchable
+from qa.search.tokens import tokenize
 
 NOT_FOUND = "The documents do not contain an answer to this question."
 

@@ -18,8 +18,8 @@ from qa.answer.matching import QuestionTokens, coverage, matches, question_token
 from qa.answer.types import count_unit, holds_type, question_type, specific_form
 from qa.embed.embedder import TokenVectors
 from qa.records import Hit, Span
-from qa.search.bm25 import tokenize
 from qa.search.retrieval import Searchable
+from qa.search.tokens import tokenize
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,7 @@ from qa.app.sessions import Sessions, session_of
 from qa.engine import Engine
 from qa.ingest.ocr import ocr_status
 from qa.lang import translation
-from qa.records import QAError
-from qa.search.followup import Turn
+from qa.records import QAError, Turn
 from qa.sync.uploads import MAX_UPLOAD_BYTES, Upload, add_uploads, safe_name
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # read when gradio is imported: no version checks, no telemetry

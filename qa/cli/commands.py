@@ -62,7 +62,8 @@ def _backend(args):
     if args.backend is None:
         return None
     from qa.store import milvus
-    from qa.store.milvus.write import Backend, check_part
+    from qa.store.backend import Backend
+    from qa.store.milvus.write import check_part
 
     if args.backend == "local":
         return Backend()

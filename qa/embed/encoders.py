@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.records import InputError, ModelUnavailable, QAError
+from qa.records import InputError, ModelUnavailable
 
 TORCH_FP32 = "torch-fp32"
 ONNX_INT8 = "onnx-int8"
@@ -152,17 +152,3 @@ def mean_pooled(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
     weights = mask[..., None].astype(np.float32)
     pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
     return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
-
-
-def built_encoder(index_dir: Path) -> str | None:
-    """The encoder variant the index in `index_dir` was built with, or None when there is no readable index."""
-    import json
-
-    from qa.store.files import current_version
-
-    try:
-        name = current_version(Path(index_dir))
-        data = json.loads((Path(index_dir) / name / "manifest.json").read_text(encoding="utf-8")) if name else {}
-    except (OSError, ValueError, QAError):
-        return None
-    return data.get("encoder", TORCH_FP32) if isinstance(data, dict) and data.get("mode") == "hybrid" else None

@@ -7,8 +7,8 @@ import math
 import time
 import warnings
 
-from qa.ingest.extracted import Extracted, join_pages
 from qa.ingest import ocr as formats_ocr
+from qa.ingest.extracted import Extracted, join_pages
 from qa.ingest.ocr import ocr_image
 from qa.records import DocumentError
 

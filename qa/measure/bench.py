@@ -76,7 +76,7 @@ def _encode_queries(embedder, queries: list[str]) -> tuple[list, list[float]]:
 
 def _build(documents: list, embedder, folder: Path, read_s: float) -> tuple[dict, object, dict]:
     """Index the documents through the real pipeline; stage times, raw encode time and the loaded index."""
-    from qa.search.bm25 import LexicalIndex
+    from qa.search.bm25_build import build_bm25
     from qa.store.load import load_index
     from qa.sync.update import update_index
 
@@ -94,7 +94,7 @@ def _build(documents: list, embedder, folder: Path, read_s: float) -> tuple[dict
     embedder.encode(texts, progress=True)
     encode_s = time.perf_counter() - start
     start = time.perf_counter()
-    LexicalIndex.build([c.embed_text() for c in index.chunks])
+    build_bm25([c.embed_text() for c in index.chunks])
     build["details_s"] = {"write: of which BM25 build": round(time.perf_counter() - start, 4)}
     build["encode_s"] = round(encode_s, 4)
     build["encode_chunks_per_s"] = round(len(texts) / encode_s, 2)

@@ -6,8 +6,7 @@ from pathlib import Path
 
 from qa.engine import Engine
 from qa.measure.metrics import contains_answer
-from qa.records import InputError
-from qa.search.followup import Turn
+from qa.records import InputError, Turn
 from qa.store.files import read_jsonl
 
 FOLLOW_UP_KINDS = ("pronoun", "ellipsis", "short")

@@ -41,7 +41,7 @@ def corpus_index(
     digest = hashlib.sha256(f"{key}|{embedder.key}|{ChunkParams()}".encode()).hexdigest()[:16]
     folder, target = cache / "indexes" / digest, None
     if backend == "milvus":
-        from qa.store.milvus.write import Backend
+        from qa.store.backend import Backend
 
         folder, target = cache / "indexes" / f"{digest}-milvus", Backend("milvus", str(cache / f"{digest}.db"), "qa")
     if not current_version(folder):
@@ -77,7 +77,9 @@ def eval_beir(root: Path, cache: Path, model: str | None = None, backend: str = 
     vectors = embedder.encode([queries[q] for q in ids], progress=False)
     results = {mode: _beir_mode(index, queries, ids, vectors, qrels, mode) for mode in MODES}
     if backend == "milvus":  # every fusion the Milvus backend offers, to choose between them
-        for fusion in ("rrf", "weighted", "convex"):
+        from qa.store.milvus.index import MILVUS_FUSIONS
+
+        for fusion in MILVUS_FUSIONS:
             results[f"hybrid_{fusion}"] = _beir_mode(index, queries, ids, vectors, qrels, "hybrid", fusion)
     sizes = {"queries": len(ids), "documents": len(index.documents), "chunks": len(index.chunks)}
     return {"backend": backend, **sizes, **results}

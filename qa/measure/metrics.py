@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 
-from qa.search.bm25 import THOUSANDS
+from qa.search.tokens import THOUSANDS
 
 
 def normalize(text: str) -> str:

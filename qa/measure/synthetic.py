@@ -45,7 +45,7 @@ def _made_up_word(k: int) -> str:
 
 def vocabulary() -> tuple[np.ndarray, int]:
     """Words by rank: the stop words first (as in real text), then made-up words; and the stop-word count."""
-    from qa.search.bm25 import STOP_WORDS
+    from qa.search.tokens import STOP_WORDS
 
     made_up = (w for w in map(_made_up_word, range(2 * CONTENT_WORDS)) if w not in STOP_WORDS)  # 'have', 'here'
     words = sorted(STOP_WORDS) + [next(made_up) for _ in range(CONTENT_WORDS)]
@@ -144,7 +144,8 @@ def _write(folder: Path, documents, chunks, lexical, dense, hashes: dict, backen
 
     from qa.ingest.chunking import ChunkParams
     from qa.store.files import IndexLock
-    from qa.store.index import Index, Manifest
+    from qa.store.index import Index
+    from qa.store.manifest import Manifest
     from qa.store.save import save_index
 
     manifest = Manifest.describe([], len(chunks), "synthetic", dense, ChunkParams())
@@ -180,8 +181,8 @@ def _milvus_insert(backend, chunks, vectors: np.ndarray) -> None:
 def _store(stages, tmp: Path, backend: str, chunks: int, rng: np.random.Generator):
     """Make the corpus and write the index (FAISS here, or Milvus Lite in `tmp`) a block at a time; load it back."""
     from qa.measure.synthetic_stream import stream_records, stream_vectors
+    from qa.search.dense import DenseVectors
     from qa.store.chunk_store import open_store
-    from qa.store.index import DenseVectors
     from qa.store.load import load_index
 
     counter, hashes, seconds = stages.run("records", stream_records, chunks, tmp / "records", rng)
@@ -191,7 +192,7 @@ def _store(stages, tmp: Path, backend: str, chunks: int, rng: np.random.Generato
     documents, records = open_store(tmp / "records")
     dense, target = None, None
     if backend == "milvus":
-        from qa.store.milvus.write import Backend
+        from qa.store.backend import Backend
 
         target = Backend("milvus", str(tmp / "milvus.db"), "bench")
         stages.run("milvus_insert", _milvus_insert, target, records, vectors)

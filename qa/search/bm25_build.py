@@ -8,14 +8,30 @@ from __future__ import annotations
 
 import math
 from array import array
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 from scipy import sparse
 
-from qa.search.bm25 import _TOKEN, K1, B, LexicalIndex, fold, tokenize
+from qa.search.bm25 import K1, B, LexicalIndex
+from qa.search.tokens import TOKEN, fold, tokenize
 
 _BLOCK = 1 << 20  # matrix entries weighted a block at a time; chunks are counted _BLOCK // 256 at a time
+
+
+def build_bm25(
+    texts: list[str], stem: bool = True, languages: Sequence[str] | None = None, reference: LexicalIndex | None = None
+) -> LexicalIndex:
+    """The BM25 index of `texts`, each tokenized in its language from `languages` (default: all English);
+    weighted with a `reference` index's statistics when given (see TermCounter.finish)."""
+    langs = list(languages) if languages is not None else ["en"] * len(texts)
+    if len(langs) != len(texts):
+        raise ValueError(f"{len(langs)} languages for {len(texts)} texts")
+    if not texts:
+        return LexicalIndex({}, sparse.csc_matrix((0, 0), dtype=np.float32), np.zeros(0, np.float32), stem)
+    counter = TermCounter(stem)
+    counter.add(texts, langs)
+    return counter.finish(reference)
 
 
 class TermCounter:
@@ -50,7 +66,7 @@ class TermCounter:
             return [vocab.setdefault(t, len(vocab)) for t in tokens]
         ids: list[int] = []
         known = self._word_ids  # a folded English word -> the ids of its tokens: words repeat, so most are known
-        for raw in _TOKEN.findall(fold(text)):
+        for raw in TOKEN.findall(fold(text)):
             found = known.get(raw)
             if found is None:
                 found = known[raw] = [vocab.setdefault(t, len(vocab)) for t in tokenize(raw, self.stem)]

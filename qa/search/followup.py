@@ -16,8 +16,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from qa.records import Answer
-from qa.search.bm25 import STOP_WORDS, tokenize
+from qa.records import Answer, Turn
+from qa.search.tokens import STOP_WORDS, tokenize
 
 REFERRING = re.compile(
     r"\b(it|its|he|him|his|she|her|hers|they|them|their|theirs|then|the same)\b"
@@ -41,14 +41,6 @@ _CALENDAR = frozenset(  # months and days are capitalized but name no subject
 _YEAR_OR_NUMBER = re.compile(r"\b\d[\d,.]*\b")
 SUBJECT_WORDS = 3  # rare words carried over from the previous question when it names nothing rare
 ANSWER_NAMES = 1  # names carried over from the last answer
-
-
-@dataclass(frozen=True)
-class Turn:
-    """One exchange of a conversation: the question as typed and the answer given."""
-
-    question: str
-    answer: Answer
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,10 @@ from __future__ import annotations
 import unicodedata
 
 from qa.records import InputError
+from qa.search.fusion import FUSIONS
 
 MODES = ("hybrid", "dense", "bm25")
-FUSIONS = ("convex", "rrf")
 DEFAULT_MODE = "hybrid"
-DEFAULT_FUSION = "convex"
 DEFAULT_TOP_K = 5
 MAX_QUESTION_CHARS = 2_000
 

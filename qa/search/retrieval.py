@@ -5,7 +5,7 @@ Retrieval reads the index only through `Searchable`, so another storage backend 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from fnmatch import fnmatchcase
 from typing import Protocol
 
@@ -13,13 +13,10 @@ import numpy as np
 
 from qa.records import Chunk, Document, Hit, InputError
 from qa.search.bm25 import LexicalIndex
-from qa.search.options import DEFAULT_FUSION, check_fusion, check_mode, check_top_k
+from qa.search.fusion import DEFAULT_FUSION, FUSIONS, POOL, Ranking
+from qa.search.options import check_fusion, check_mode, check_top_k
 
-POOL = 100  # candidates taken from each side before fusion
-RRF_K = 60
-
-Ranking = list[tuple[int, float]]  # (row, score) pairs, best first
-Query = str | Sequence[tuple[str, str]]  # the text, or (text, language) pairs that BM25 scores together
+LexicalQuery = str | Sequence[tuple[str, str]]  # the text, or (text, language) pairs that BM25 scores together
 
 
 class Searchable(Protocol):
@@ -30,7 +27,7 @@ class Searchable(Protocol):
 
     def dense_search(self, query_vector: np.ndarray, k: int, rows: np.ndarray | None = None) -> Ranking: ...
 
-    def lexical_search(self, query: Query, k: int, rows: np.ndarray | None = None) -> Ranking: ...
+    def lexical_search(self, query: LexicalQuery, k: int, rows: np.ndarray | None = None) -> Ranking: ...
 
     def chunk(self, row: int) -> Chunk: ...
 
@@ -63,37 +60,9 @@ def prefer(hits: list[Hit], doc_ids: Iterable[str], bonus: float) -> list[Hit]:
     return sorted(raised, key=lambda h: -h.score)
 
 
-def rrf(dense: Ranking, lexical: Ranking) -> dict[int, float]:
-    """Reciprocal rank fusion: sum of 1 / (60 + rank) over the two rankings."""
-    fused: dict[int, float] = {}
-    for ranking in (dense, lexical):
-        for rank, (row, _) in enumerate(ranking, start=1):
-            fused[row] = fused.get(row, 0.0) + 1.0 / (RRF_K + rank)
-    return fused
-
-
-def _normalized(ranking: Ranking) -> dict[int, float]:
-    """Scores rescaled so the best is 1 and the pool's worst is 0; a lone or tied best counts as 1."""
-    if not ranking:
-        return {}
-    best, worst = ranking[0][1], ranking[-1][1]
-    if best == worst:
-        return {row: 1.0 for row, _ in ranking}
-    return {row: (score - worst) / (best - worst) for row, score in ranking}
-
-
-def convex(dense: Ranking, lexical: Ranking, weight: float = 0.5) -> dict[int, float]:
-    """Weighted sum of min-max normalized scores; a chunk missing from one side scores 0 there."""
-    d, b = _normalized(dense), _normalized(lexical)
-    return {row: weight * d.get(row, 0.0) + (1 - weight) * b.get(row, 0.0) for row in d.keys() | b.keys()}
-
-
-FUSIONS: dict[str, Callable[[Ranking, Ranking], dict[int, float]]] = {"rrf": rrf, "convex": convex}
-
-
 def rank(
     index: Searchable,
-    query: Query,
+    query: LexicalQuery,
     query_vector: np.ndarray | None,
     mode: str,
     top_k: int,

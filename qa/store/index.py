@@ -10,70 +10,15 @@ approximate, the exact `vectors.npy` (qa.search.dense). Large files are checked 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from qa.ingest.chunking import ChunkParams
 from qa.records import Chunk, Document
 from qa.search.bm25 import LexicalIndex
-from qa.search.dense import APPROXIMATE_FROM, HNSW, DenseVectors  # noqa: F401 - re-exported
+from qa.search.dense import DenseVectors
 from qa.store.integrity import Integrity
-
-FORMAT_VERSION = 1
-
-
-@dataclass(frozen=True)
-class Manifest:
-    """How an index was built, what it holds, and (once written) the sha256 and size of each of its files."""
-
-    mode: str
-    model: str | None
-    dimension: int | None
-    chunking: ChunkParams
-    documents: dict[str, str]  # doc_id -> content hash
-    chunks: int
-    stem: bool = True
-    languages: tuple[str, ...] = ("en",)  # the languages of the documents it holds
-    format_version: int = FORMAT_VERSION
-    qa_version: str | None = None
-    created: str | None = None
-    files: dict[str, dict] = field(default_factory=dict)  # name -> {"sha256": str, "bytes": int}
-    backend: str = "local"  # "local" (FAISS and BM25 files here) or "milvus" (chunks and ranking in Milvus)
-    uri: str | None = None  # the Milvus URI, without secrets
-    collection: str | None = None  # the Milvus collection
-    part: str | None = None  # the subfolder ("2019/") whose documents this index owns in a shared collection
-    folder: str | None = None  # the folder the documents were read from (absolute), for showing original pages
-    dense_index: dict = field(default_factory=dict)  # the FAISS index type and its parameters; {} is exact (flat)
-    encoder: str = "torch-fp32"  # the model's encoder variant (qa.embed.encoders); vectors of two variants never mix
-    base: str | None = None  # a delta (qa.store.layered): the version it layers over; its files hold only the changes
-
-    @classmethod
-    def describe(
-        cls, documents: list[Document], chunks: int, model: str | None, dense: DenseVectors | None, params: ChunkParams
-    ) -> Manifest:
-        """The manifest of an index about to be written: hybrid with vectors, else BM25-only."""
-        return cls(
-            mode="hybrid" if dense is not None else "bm25",
-            model=model if dense is not None else None,
-            dimension=dense.dimension if dense is not None else None,
-            chunking=params,
-            documents={d.doc_id: d.content_hash for d in documents},
-            chunks=chunks,
-            languages=tuple(sorted({d.language for d in documents})) or ("en",),
-            dense_index=dict(dense.params) if dense is not None else {},
-        )
-
-    def to_json(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict) -> Manifest:
-        """A manifest from its JSON; raises KeyError/TypeError when fields are missing or mistyped."""
-        fields = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
-        fields["chunking"] = ChunkParams(**data["chunking"])
-        fields["languages"] = tuple(data.get("languages", ("en",)))
-        return cls(**fields)
+from qa.store.manifest import Manifest
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.records import IndexCorrupt, IndexMismatch, IndexMissing, InputError, QAError
+from qa.records import IndexCorrupt, IndexMissing, InputError
 from qa.search.bm25 import LexicalIndex
-from qa.search.dense import StoredVectors
+from qa.search.dense import DenseVectors, StoredVectors
 from qa.store.chunk_store import open_store
 from qa.store.files import (
     CURRENT,
@@ -22,30 +22,12 @@ from qa.store.files import (
     document_from_row,
     read_jsonl,
 )
-from qa.store.index import FORMAT_VERSION, DenseVectors, Index, Manifest
+from qa.store.index import Index
 from qa.store.integrity import VERIFY_AT_LOAD, Integrity, file_matches
+from qa.store.manifest import Manifest, read_manifest
 
 BM25_ARRAYS = ("data", "indices", "indptr", "shape", "idf", "languages", "avgdl")  # the last two: not in old indexes
 OPTIONAL_BM25 = ("languages", "avgdl")
-
-
-def _read_manifest(version: Path) -> Manifest:
-    path = version / "manifest.json"
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise IndexCorrupt(f"{path}: unreadable manifest ({type(exc).__name__}); {REBUILD_HINT}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("files"), dict):
-        raise IndexCorrupt(f"{path}: unreadable manifest (not an index manifest); {REBUILD_HINT}")
-    if data.get("format_version") != FORMAT_VERSION:
-        found = data.get("format_version")
-        raise IndexMismatch(
-            f"{path}: index format {found} is not the supported format {FORMAT_VERSION}; {REBUILD_HINT}"
-        )
-    try:
-        return Manifest.from_json(data)
-    except (KeyError, TypeError, InputError) as exc:
-        raise IndexCorrupt(f"{path}: unreadable manifest ({type(exc).__name__}); {REBUILD_HINT}") from None
 
 
 ON_DEMAND = (
@@ -156,7 +138,7 @@ def _load_files(version: Path, manifest: Manifest) -> Index:
 
 
 def _load_version(version: Path) -> Index:
-    manifest = _read_manifest(version)
+    manifest = read_manifest(version)
     if manifest.base:
         return _load_layered(version, manifest)
     index = _load_files(version, manifest)
@@ -174,7 +156,7 @@ def _load_layered(version: Path, manifest: Manifest) -> Index:
     base_dir = version.parent / manifest.base
     if not VERSION_NAME.match(manifest.base) or not base_dir.is_dir():
         raise IndexCorrupt(f"{version}: its base version {manifest.base!r} is missing; {REBUILD_HINT}")
-    base = _load_files(base_dir, _read_manifest(base_dir))
+    base = _load_files(base_dir, read_manifest(base_dir))
     if base.manifest.base or base.manifest.backend != "local":
         raise IndexCorrupt(f"{version}: its base {manifest.base} is not a whole local version; {REBUILD_HINT}")
     delta = _load_files(version, manifest)
@@ -187,15 +169,6 @@ def _load_layered(version: Path, manifest: Manifest) -> Index:
     if (base.dense is None) != (delta.dense is None):
         raise IndexCorrupt(f"{version}: the delta and its base disagree on meaning search; {REBUILD_HINT}")
     return layer(manifest, base, delta, frozenset(hidden), version.name)
-
-
-def known_hashes(folder: Path) -> dict[str, str]:
-    """doc_id -> content hash of the current version's documents, or none when there is no readable index:
-    a hint for a sync, which does not parse a file whose hash is unchanged (see qa.ingest.documents.Unchanged)."""
-    try:
-        return dict(_read_manifest(folder / (current_version(folder) or "")).documents)
-    except (QAError, OSError, ValueError, KeyError, TypeError):
-        return {}
 
 
 def load_index(folder: Path) -> Index:

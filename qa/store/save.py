@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from qa import __version__
+from qa.records import QAError
 from qa.search.dense import save_vectors
 from qa.store.chunk_store import StoredChunks, StoredDocuments, write_tables
 from qa.store.files import (
@@ -35,6 +36,7 @@ from qa.store.files import (
     write_jsonl,
 )
 from qa.store.index import Index
+from qa.store.manifest import read_manifest
 from qa.store.record_writer import copy_records
 
 
@@ -115,8 +117,8 @@ def _with_bases(folder: Path, names: set[str]) -> set[str]:
     """These versions and the bases the deltas among them layer over (qa.store.layered)."""
     kept = set(names)
     for name in names:
-        with contextlib.suppress(OSError, ValueError, AttributeError):
-            base = json.loads((folder / name / "manifest.json").read_text(encoding="utf-8")).get("base")
+        with contextlib.suppress(QAError, OSError):
+            base = read_manifest(folder / name).base
             if isinstance(base, str) and VERSION_NAME.match(base):
                 kept.add(base)
     return kept

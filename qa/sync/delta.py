@@ -16,10 +16,11 @@ from qa.embed.progress import embed_texts
 from qa.ingest.chunking import ChunkParams, chunk_document
 from qa.ingest.documents import Unchanged
 from qa.records import Chunk, Document
-from qa.search.bm25 import LexicalIndex
+from qa.search.bm25_build import build_bm25
 from qa.search.dense import DenseVectors
-from qa.store.index import Index, Manifest
+from qa.store.index import Index
 from qa.store.layered import LayeredChunks, rows_of
+from qa.store.manifest import Manifest
 
 DELTA_FROM = 10_000  # base chunks from which a sync writes a delta (a whole version of 20k chunks took 5.5 s)
 MERGE_SHARE = 0.1  # a delta whose chunks and hidden base chunks pass this share of the base is merged instead
@@ -97,7 +98,7 @@ def delta_index(delta: Delta, previous: Index, vectors: np.ndarray, hashes: dict
     """The delta version to write: its own BM25 (weighted with the base's statistics) and exact vectors."""
     base_lexical = getattr(previous.lexical, "base", previous.lexical)
     languages = [delta.documents[c.doc_id].language for c in delta.chunks]
-    lexical = LexicalIndex.build([c.embed_text() for c in delta.chunks], languages=languages, reference=base_lexical)
+    lexical = build_bm25([c.embed_text() for c in delta.chunks], languages=languages, reference=base_lexical)
     dense = DenseVectors.build(vectors, approximate_from=len(vectors) + 1)
     built = previous.manifest
     live = len(previous.chunks) - len(previous.rows_of(set(delta.documents) | (set(built.documents) - set(hashes))))

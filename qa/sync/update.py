@@ -15,11 +15,14 @@ from qa.embed.progress import embed_texts, finished, resumable
 from qa.ingest.chunking import ChunkParams, chunk_document
 from qa.ingest.documents import Skipped, Unchanged, read_folder
 from qa.records import Chunk, Document, IndexMismatch, IndexMissing, ModelUnavailable, QAError
-from qa.search.bm25 import LexicalIndex
+from qa.search.bm25_build import build_bm25
+from qa.search.dense import DenseVectors
+from qa.store.backend import Backend
 from qa.store.files import REBUILD_HINT, IndexLock
-from qa.store.index import DenseVectors, Index, Manifest
-from qa.store.load import known_hashes, load_index
-from qa.store.milvus.write import Backend, write_milvus
+from qa.store.index import Index
+from qa.store.load import load_index
+from qa.store.manifest import Manifest, known_hashes
+from qa.store.milvus.write import write_milvus
 from qa.store.save import save_index
 from qa.sync.delta import plan, write_delta
 
@@ -213,7 +216,7 @@ def _write_whole(index_dir, documents, previous, name, params, embedder_for, rep
     report.seconds["embed"] = time.perf_counter() - start
     start = time.perf_counter()
     by_id = {d.doc_id: d for d in documents}
-    lexical = LexicalIndex.build([c.embed_text() for c in chunks], languages=[by_id[c.doc_id].language for c in chunks])
+    lexical = build_bm25([c.embed_text() for c in chunks], languages=[by_id[c.doc_id].language for c in chunks])
     manifest = Manifest.describe(documents, len(chunks), name, dense, params)
     manifest = replace(manifest, folder=report.folder or (previous.manifest.folder if previous else None))
     manifest = replace(manifest, encoder=report.encoder)

@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from qa.records import Chunk, IndexError_, IndexMismatch, InputError
-from qa.search.bm25 import query_terms, tokenize
+from qa.search.tokens import query_terms, tokenize
 
 TOKEN_ENV = "QA_MILVUS_TOKEN"
 DEFAULT_COLLECTION = "qa_chunks"

@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from qa.search.retrieval import POOL, convex
+from qa.search.fusion import POOL, convex
 from qa.store import milvus
 from qa.store.index import Index
 
-FUSIONS = ("rrf", "weighted", "convex")  # in Milvus, in Milvus, in qa over two Milvus searches
-DEFAULT_FUSION = "weighted"  # SciFact nDCG@10: weighted 0.7269, rrf 0.7192 (README "Scaling out")
+MILVUS_FUSIONS = ("rrf", "weighted", "convex")  # in Milvus, in Milvus, in qa over two Milvus searches
+MILVUS_FUSION = "weighted"  # SciFact nDCG@10: weighted 0.7269, rrf 0.7192 (README "Scaling out")
 RRF_K = 60
 BATCH = 1000  # primary keys per query when reading vectors back
 
@@ -86,7 +86,7 @@ class MilvusIndex(Index):
                              output_fields=["pk"])  # fmt: skip
         return self._hits(results)
 
-    def hybrid_search(self, query, query_vector: np.ndarray, k: int, rows=None, fusion: str = DEFAULT_FUSION):
+    def hybrid_search(self, query, query_vector: np.ndarray, k: int, rows=None, fusion: str = MILVUS_FUSION):
         """Dense and BM25 candidates fused inside Milvus (RRF, or weighted with Milvus's score normalization),
         or ("convex") ranked by Milvus twice and fused here as the local index does."""
         terms = milvus.query_text(query, self.manifest.stem)

@@ -9,48 +9,18 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from qa.embed.embedder import text_key
-from qa.records import Chunk, Document, IndexMismatch, InputError, QAError
+from qa.records import Chunk, Document, IndexMismatch, InputError
 from qa.store import milvus
-from qa.store.files import current_version
-from qa.store.index import Index, Manifest
+from qa.store.backend import Backend
+from qa.store.index import Index
 
 INSERT_BATCH = 500  # entities per upsert call
 QUERY_BATCH = 1000  # rows per page when reading what a collection holds
-
-
-@dataclass(frozen=True)
-class Backend:
-    """Where an index's chunks live: "local" (files in the index folder) or "milvus" (a URI and a collection)."""
-
-    kind: str = "local"
-    uri: str | None = None
-    collection: str | None = None
-    part: str | None = None  # a subfolder ("2019/"): this index writes only its documents into a shared collection
-
-    @classmethod
-    def of(cls, manifest: Manifest) -> Backend:
-        return cls(manifest.backend, manifest.uri, manifest.collection, manifest.part)
-
-    @classmethod
-    def stored(cls, index_dir: Path) -> Backend:
-        """The backend the current index in `index_dir` names (for a rebuild, which loads nothing); else local."""
-        try:
-            name = current_version(index_dir)
-            data = json.loads((index_dir / str(name) / "manifest.json").read_text(encoding="utf-8")) if name else {}
-            return cls(data.get("backend", "local"), data.get("uri"), data.get("collection"), data.get("part"))
-        except (OSError, ValueError, QAError, AttributeError):
-            return cls()
-
-    def describe(self, manifest: Manifest, model: str, dimension: int) -> Manifest:
-        """The manifest of a Milvus-backed index: hybrid, with the URI stripped of secrets."""
-        return replace(manifest, mode="hybrid", model=model, dimension=dimension, backend="milvus",
-                       uri=milvus.public_uri(self.uri), collection=self.collection, part=self.part)  # fmt: skip
 
 
 def check_part(folder: Path, part: str) -> str:
