@@ -3,34 +3,40 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-from qa.answer.compose import answer, decline
-from qa.answer.features import Weights, word_weight
-from qa.answer.token_scorer import load_reader
+from qa.answer.candidates import Passages
+from qa.answer.compose import decline
+from qa.answer.extract import answer
+from qa.answer.features import word_weight
+from qa.answer.scorer import shipped_scorer
+from qa.answer.scoring import Weights
+from qa.answer.token_scorer import load_token_scorer
 from qa.embed.cache import CachedEmbedder
 from qa.embed.embedder import Embedder, cache_name, model_name, variant
 from qa.embed.encoders import TORCH_FP32, encoder_name
 from qa.ingest.chunking import ChunkParams
-from qa.lang.crosslingual import ENGLISH, Query, localize, plan, with_query
+from qa.lang.crosslingual import ENGLISH, localize, read_question, with_query
 from qa.records import Answer, Document, Hit, IndexMismatch, ModelUnavailable, QAError, Turn
-from qa.search.followup import Resolved, resolve
+from qa.search.followup import resolve
 from qa.search.options import DEFAULT_MODE, DEFAULT_TOP_K, check_mode, check_top_k, clean_question
-from qa.search.retrieval import prefer, rank, scope
+from qa.search.retrieval import ANSWER_POOL, Lookup, answer_passages, rank, scope
+from qa.store.backend import Backend
+from qa.store.build import Build
 from qa.store.files import REBUILD_HINT, current_version
 from qa.store.index import Index
 from qa.store.load import load_index
 from qa.store.manifest import built_encoder
-from qa.sync.update import SyncReport, sync_folder, update_index
+from qa.sync.folder import sync_folder
+from qa.sync.report import SyncReport
+from qa.sync.update import update_index
+from qa.sync.uploads import MAX_UPLOAD_BYTES, Upload, read_uploads
 from qa.sync.watch import watch_folder
 
-ANSWER_POOL = 12  # passages the answerer reads, even when fewer are shown (8 -> 12: SQuAD +0.15 points)
-PREFER_POOL = 20  # extra passages ranked for a follow-up, so the last turn's documents can move up
-PREFER_BONUS = 0.2  # score factor for passages from documents cited in the last turn (tuned on seeds_chat.jsonl)
 CACHE_ITEMS = 50_000  # embeddings kept in memory by a long-running engine (~75 MB)
 
 
@@ -38,16 +44,18 @@ class Engine:
     """Answers questions from the index in `index_dir`, reloading it when a writer replaces it.
 
     Its writes (`sync`, `add`, `remove`) embed with the model it already holds, so a long-running app
-    never loads a second copy.
+    never loads a second copy. `embedder` (any object with Embedder's methods) replaces the model it would load.
     """
 
-    def __init__(self, index_dir: Path, model: str | None = None, weights: Weights = Weights(), encoder=None):
+    def __init__(self, index_dir: Path, model: str | None = None, weights: Weights = Weights(), encoder=None,
+                 embedder=None):  # fmt: skip
         self.index_dir = Path(index_dir)
         self.model = model
         self.encoder = encoder  # the encoder variant asked for (qa.embed.encoders); None: the index's own
         self.weights = weights
         self.dense_warning: str | None = None
         self.translation_warning: str | None = None  # set when a question could not be translated
+        self._given = embedder
         self._index: Index | None = None
         self._embedder: CachedEmbedder | None = None
         self._lock = threading.Lock()
@@ -67,8 +75,11 @@ class Engine:
 
     def _cached_embedder(self, name: str, encoder: str | None = None) -> CachedEmbedder:
         with self._lock:
-            if self._embedder is None or self._embedder.key != cache_name(name, encoder or TORCH_FP32):
-                self._embedder = CachedEmbedder(Embedder(name, **variant(encoder)), max_items=CACHE_ITEMS)
+            if self._embedder is None or (
+                self._given is None and self._embedder.key != cache_name(name, encoder or TORCH_FP32)
+            ):
+                made = self._given if self._given is not None else Embedder(name, **variant(encoder))
+                self._embedder = CachedEmbedder(made, max_items=CACHE_ITEMS)
             return self._embedder
 
     def embedder(self, index: Index) -> CachedEmbedder | None:
@@ -100,7 +111,7 @@ class Engine:
             embedder = self.embedder(self.index)
             if embedder is not None:
                 embedder.encode(["warm up"])
-                load_reader()
+                load_token_scorer()
         except ModelUnavailable as exc:
             self.dense_warning = f"{exc}; answering in BM25-only mode"
         except QAError:
@@ -137,7 +148,7 @@ class Engine:
         index = self.index
         vector, _ = self._query_vector(index, query, mode)
         served = mode if vector is not None or mode == "bm25" else "bm25"
-        return rank(index, query, vector, served, top_k, rows=scope(index, sources)), served
+        return rank(index, Lookup(query, vector, served, scope(index, sources)), top_k), served
 
     def ask(
         self,
@@ -154,30 +165,24 @@ class Engine:
         """
         question, mode, top_k = clean_question(question), check_mode(mode), check_top_k(top_k)
         index = self.index
-        query = plan(question, index.manifest.languages)
-        if query.warning:
-            self.translation_warning = f"{query.warning}; questions not in English are answered from BM25"
-        resolved = resolve(query.text, history, word_weight(index))
-        query = with_query(query, resolved.query)
-        if query.language != ENGLISH and ENGLISH not in query.by_language:
+        asked = read_question(question, index.manifest.languages)
+        if asked.warning:
+            self.translation_warning = f"{asked.warning}; questions not in English are answered from BM25"
+        resolved = resolve(asked.text, history, word_weight(index))
+        asked = with_query(asked, resolved.query)
+        if asked.language != ENGLISH and ENGLISH not in asked.by_language:
             mode = "bm25"  # the embedding model reads English only
-        vector, embedder = self._query_vector(index, query.text, mode)
+        vector, embedder = self._query_vector(index, asked.text, mode)
         served = mode if vector is not None or mode == "bm25" else "bm25"
-        hits = self._hits(index, query, resolved, vector, served, max(top_k, ANSWER_POOL), scope(index, sources))
-        reader = load_reader() if embedder is not None else None  # loaded once, thread-safe; None if unavailable
-        reply = answer(query.text, hits, index, served, embedder, self.weights, query.by_language, reader)
+        lexical = asked.lexical if len(asked.lexical) > 1 else asked.text
+        lookup = Lookup(lexical, vector, served, scope(index, sources), resolved.prefer)
+        passages = Passages(tuple(answer_passages(index, lookup, max(top_k, ANSWER_POOL))), index, served)
+        reply = answer(asked.text, passages, shipped_scorer(embedder, self.weights), asked.by_language)
         if resolved.unresolvable:
             reply = decline(reply)
-        reply = localize(reply, query.language, {c.source: index.document(c.source).language for c in reply.citations})
-        searched = query.text if query.text != question else None
+        reply = localize(reply, asked.language, {c.source: index.document(c.source).language for c in reply.citations})
+        searched = asked.text if asked.text != question else None
         return replace(reply, question=question, searched=searched, passages=reply.passages[:top_k])
-
-    def _hits(self, index: Index, query: Query, resolved: Resolved, vector, mode: str, pool: int, rows) -> list[Hit]:
-        """The passages the answerer reads: the last turn's documents preferred for a follow-up."""
-        lexical = query.lexical if len(query.lexical) > 1 else query.text
-        extra = PREFER_POOL if resolved.prefer else 0
-        hits = rank(index, lexical, vector, mode, pool + extra, rows=rows)
-        return prefer(hits, resolved.prefer, PREFER_BONUS)[:pool]
 
     # ---- writing ----------------------------------------------------------------------------
 
@@ -186,26 +191,39 @@ class Engine:
         encoder = self.encoder or built_encoder(self.index_dir) or encoder_name()  # asked, else as built, else new
         return self._cached_embedder(name, encoder).embedder
 
-    def sync(
-        self,
-        folder: Path,
-        params: ChunkParams | None = None,
-        rebuild: bool = False,
-        progress: bool = False,
-        backend=None,
-    ) -> SyncReport:
-        """Bring the index in line with `folder`; uploads added through `add` are kept. `backend`: see update_index."""
-        options = {"params": params, "rebuild": rebuild, "progress": progress, "backend": backend}
-        return sync_folder(Path(folder), self.index_dir, model=self.model, embedder_for=self._embedder_for, **options)
+    def build(self, **choices) -> Build:
+        """A Build of this engine's index with its model (see qa.store.build.Build for the `choices`)."""
+        return Build(self.index_dir, model=self.model, embedder_for=self._embedder_for, **choices)
+
+    def sync(self, folder: Path, params: ChunkParams | None = None, rebuild: bool = False, progress: bool = False,
+             backend: Backend | None = None) -> SyncReport:  # fmt: skip
+        """Bring the index in line with `folder`; uploads added through `add` are kept. `backend`: where the
+        chunks live (qa.store.backend; default: where they are)."""
+        choices = {"params": params, "rebuild": rebuild, "progress": progress, "backend": backend}
+        return sync_folder(self.build(folder=Path(folder), **choices))
 
     def watch(self, folder: Path, interval: float = 1.0) -> Iterator[SyncReport]:
         """A SyncReport after each burst of changes in `folder`; runs until interrupted."""
-        return watch_folder(Path(folder), self.index_dir, self.model, interval, embedder_for=self._embedder_for)
+        return watch_folder(self.build(folder=Path(folder)), interval)
 
     def add(self, documents: list[Document]) -> SyncReport:
         """Add (or replace, by doc_id) these documents and keep every other one."""
-        return update_index(self.index_dir, documents, lambda _: True, self.model, embedder_for=self._embedder_for)
+        return update_index(self.build(), documents, lambda _: True)
 
     def remove(self, doc_ids: set[str]) -> SyncReport:
         """Drop these documents from the index and keep every other one."""
-        return update_index(self.index_dir, [], lambda d: d not in doc_ids, self.model, embedder_for=self._embedder_for)
+        return update_index(self.build(), [], lambda d: d not in doc_ids)
+
+    def upload(self, paths: list[Path], max_bytes: int = MAX_UPLOAD_BYTES,
+               on_read: Callable[[int, str], None] = lambda i, name: None) -> list[Upload]:  # fmt: skip
+        """Add the files as `uploads/NAME` in one index update; one Upload per file, in order."""
+        known = {content_hash: doc_id for doc_id, content_hash in self.index.manifest.documents.items()}
+        read = read_uploads(paths, known, max_bytes, on_read)
+        if not read.fresh:
+            return read.rows
+        try:
+            report = self.add([d for _, d in read.fresh])
+        except QAError as exc:
+            return read.rejected(str(exc))
+        index = self.index
+        return read.added(report.updated, lambda doc_id: len(index.rows_of({doc_id})))  # no walk over every chunk

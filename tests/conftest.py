@@ -62,25 +62,18 @@ def make_docx(paragraphs: list[tuple[str, str | None]]) -> bytes:
 
 @pytest.fixture(scope="module")
 def embedder() -> Embedder:
-    """One real packaged model for the module (loading it per sync would dominate the run time)."""
+    """The real packaged model (loaded once a process: every Embedder of it shares the loaded model)."""
     return Embedder()
-
-
-@pytest.fixture()
-def one_model(monkeypatch, embedder):
-    """Every Embedder the library makes is this one loaded model."""
-    monkeypatch.setattr("qa.sync.update.Embedder", lambda name: embedder)
-    monkeypatch.setattr("qa.engine.Embedder", lambda name: embedder)
-    return embedder
 
 
 @pytest.fixture(scope="session")
 def seeds_index(tmp_path_factory) -> Path:
     """An index of seeds/ built once per test run with the real packaged model."""
-    from qa.sync.update import sync_folder
+    from qa.store.build import Build
+    from qa.sync.folder import sync_folder
 
     index_dir = tmp_path_factory.mktemp("seeds-index")
-    report = sync_folder(SEEDS, index_dir)
+    report = sync_folder(Build(index_dir, folder=SEEDS))
     assert report.mode == "hybrid" and report.documents == 5
     return index_dir
 
@@ -119,7 +112,6 @@ class FakeEmbedder:
         self.name = name
         self.dimension = dimension
         self.calls: list[list[str]] = []
-        self._model = "fake"
 
     def vector(self, text: str) -> np.ndarray:
         import zlib
@@ -147,12 +139,9 @@ class FakeEmbedder:
 
 
 @pytest.fixture()
-def fake_model(monkeypatch) -> FakeEmbedder:
-    """Every Embedder the library makes (sync, engine, evaluation) is one FakeEmbedder."""
-    fake = FakeEmbedder()
-    for where in ("qa.sync.update.Embedder", "qa.engine.Embedder", "qa.measure.evaluate.Embedder"):
-        monkeypatch.setattr(where, lambda name=None: fake)
-    return fake
+def fake_model() -> FakeEmbedder:
+    """A model-free embedder to pass to the library (Engine(embedder=...), Build(embedder_for=...))."""
+    return FakeEmbedder()
 
 
 def make_document(doc_id: str, text: str, title: str | None = None) -> Document:

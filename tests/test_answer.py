@@ -7,11 +7,16 @@ import dataclasses
 import pytest
 from conftest import tiny_index
 
-from qa.answer.compose import NOT_FOUND, _select, answer, candidates, compose, supported, unknown_names
-from qa.answer.features import Candidate, Features, Weights
+from qa.answer.candidates import Candidate, Passages, candidates
+from qa.answer.compose import NOT_FOUND, compose, not_found, select
+from qa.answer.extract import answer
+from qa.answer.scorer import Scorer
+from qa.answer.scoring import Features, Weights
+from qa.answer.support import supported, unknown_names
 from qa.engine import Engine
 from qa.records import Chunk, Hit, Span
-from qa.sync.update import sync_folder
+from qa.store.build import Build
+from qa.sync.folder import sync_folder
 
 TEXTS = [
     "Water Projects\n\nThe committee dug forty wells in Ayacucho. The wells serve 300 families. Ok.",
@@ -86,11 +91,11 @@ def test_select_adds_nearly_as_good_sentences_that_hold_the_asked_type(index):
     near_untyped = _candidate(index, "It spans the Rimac river.", 9.2, typed=0)
     near_wrong = _candidate(index, "The Chacas bridge in Lima opened in March 2019.", 9.1, typed=-1)
     far = _candidate(index, "The Chacas bridge in Lima opened in March 2019.", 8.0, typed=1)
-    chosen = _select([best, near_typed, near_wrong, near_untyped, far], weights)
+    chosen = select([best, near_typed, near_wrong, near_untyped, far], weights)
     assert [c.score for c in chosen] == [10.0, 9.5, 9.2], "the mistyped one is skipped, the far one cut off"
-    assert _select([best, far], weights) == [best], "below extra_ratio of the best"
-    assert len(_select([best, near_typed, near_typed, near_typed], weights)) == weights.max_sentences
-    assert _select([], weights) == []
+    assert select([best, far], weights) == [best], "below extra_ratio of the best"
+    assert len(select([best, near_typed, near_typed, near_typed], weights)) == weights.max_sentences
+    assert select([], weights) == []
 
 
 def test_supported_declines_low_scores(index):
@@ -139,9 +144,9 @@ def test_compose_quotes_and_cites_the_chosen_sentences(index):
     weights = Weights()
     best = _candidate(index, "The wells serve 300 families.", 10.0)
     second = _candidate(index, "The committee dug forty wells in Ayacucho.", 9.5, typed=1)
-    hits = [best.hit]
-    reply = compose("How many families do the wells serve?", [best, second], hits, index, "hybrid", weights)
-    assert reply.found and reply.mode == "hybrid" and reply.passages == tuple(hits)
+    hits = (best.hit,)
+    reply = compose("How many families do the wells serve?", [best, second], Passages(hits, index, "hybrid"), weights)
+    assert reply.found and reply.mode == "hybrid" and reply.passages == hits
     assert reply.answer == "The wells serve 300 families. [1] The committee dug forty wells in Ayacucho. [2]"
     first = reply.citations[0]
     text = index.document("d0.txt").text
@@ -150,19 +155,19 @@ def test_compose_quotes_and_cites_the_chosen_sentences(index):
     assert (first.line_start, first.line_end, first.page) == (3, 3, None)
 
 
-def test_compose_declines_with_the_passages_still_listed(index):
+def test_not_found_says_so_with_the_passages_still_listed(index):
     weak = _candidate(index, "The wells serve 300 families.", 0.5)
-    reply = compose("Who won the cup?", [weak], [weak.hit], index, "bm25", Weights())
+    reply = not_found("Who won the cup?", Passages((weak.hit,), index, "bm25"))
     assert not reply.found and reply.answer == NOT_FOUND and reply.citations == () and reply.passages == (weak.hit,)
 
 
 def test_answer_without_a_model_answers_from_words(index):
-    hits = [Hit(index.chunk(1), 3.0), Hit(index.chunk(0), 1.0)]
-    reply = answer("When did the Chacas bridge in Lima open?", hits, index, "bm25")
+    hits = (Hit(index.chunk(1), 3.0), Hit(index.chunk(0), 1.0))
+    reply = answer("When did the Chacas bridge in Lima open?", Passages(hits, index, "bm25"), Scorer())
     assert reply.found and reply.citations[0].quote == "The Chacas bridge in Lima opened in March 2019."
-    declined = answer("Who won the 2018 FIFA World Cup?", hits, index, "bm25")
-    assert not declined.found and declined.passages == tuple(hits)
-    empty = answer("When did the bridge open?", [], index, "bm25")
+    declined = answer("Who won the 2018 FIFA World Cup?", Passages(hits, index, "bm25"), Scorer())
+    assert not declined.found and declined.passages == hits
+    empty = answer("When did the bridge open?", Passages((), index, "bm25"), Scorer())
     assert not empty.found and empty.passages == ()
 
 
@@ -176,11 +181,11 @@ def seed_bank_index(tmp_path_factory, embedder):
     docs.mkdir()
     (docs / "seedbank.txt").write_text(f"{FOUNDED} {MOVED} {STORES}\n", encoding="utf-8")
     (docs / "other.txt").write_text("The river floods every March. Farmers plant potatoes in October.\n")
-    sync_folder(docs, folder / "index", embedder_for=lambda _: embedder)
+    sync_folder(Build(folder / "index", folder=docs, embedder_for=lambda _: embedder))
     return folder / "index"
 
 
-def test_the_answer_is_the_sentence_that_answers_not_the_one_that_restates(seed_bank_index, one_model):
+def test_the_answer_is_the_sentence_that_answers_not_the_one_that_restates(seed_bank_index):
     reply = Engine(seed_bank_index).ask("Where did Maria Lopez move the seed bank's collection?")
     assert reply.found
     assert reply.citations[0].quote == MOVED

@@ -1,13 +1,16 @@
-"""The learned reader: the shipped weights load, pick a sentence and read its exact phrase; lists are kept whole."""
+"""The token scorer: the shipped weights load, pick a sentence and read its exact phrase; lists are kept whole."""
 
 from __future__ import annotations
 
 from conftest import tiny_index
 
-from qa.answer.compose import answer
-from qa.answer.features import Candidate
-from qa.answer.rerank import list_items, wants_fact
-from qa.answer.token_scorer import WEIGHTS, load_reader
+from qa.answer.candidates import Candidate, Passages
+from qa.answer.extract import answer
+from qa.answer.lists import list_items
+from qa.answer.scorer import shipped_scorer
+from qa.answer.scoring import Weights
+from qa.answer.short import wants_fact
+from qa.answer.token_scorer import WEIGHTS, load_token_scorer
 from qa.embed.cache import CachedEmbedder
 from qa.records import Answer, Hit, Short, Span
 
@@ -18,21 +21,18 @@ STORES = "The bank now stores more than 3,000 varieties of native potato."
 
 def test_the_shipped_weights_load_and_are_small():
     assert WEIGHTS.is_file() and WEIGHTS.stat().st_size < 3_000_000
-    reader = load_reader()
-    assert reader is not None and {"P", "P2", "w", "W1", "Us", "Ve"} <= set(reader.p)
+    scorer = load_token_scorer()
+    assert scorer is not None and {"P", "P2", "w", "W1", "Us", "Ve"} <= set(scorer.p)
 
 
-def test_without_weights_the_feature_scorer_answers_alone(tmp_path):
-    assert load_reader(tmp_path / "missing.npz") is None
+def test_without_weights_the_hand_features_answer_alone(tmp_path):
+    assert load_token_scorer(tmp_path / "missing.npz") is None
 
 
 def test_a_learned_pick_carries_the_exact_phrase(embedder):
     index = tiny_index([MOVED, STORES, FOUNDED])
-    hits = [Hit(index.chunk(i), 1.0) for i in range(3)]
-    reply = answer(
-        "In what year was the Andean Seed Bank founded?", hits, index, "hybrid", CachedEmbedder(embedder),
-        reader=load_reader(),
-    )  # fmt: skip
+    passages = Passages(tuple(Hit(index.chunk(i), 1.0) for i in range(3)), index, "hybrid")
+    reply = answer("In what year was the Andean Seed Bank founded?", passages, shipped_scorer(CachedEmbedder(embedder)))
     assert reply.found and reply.citations[0].quote == FOUNDED
     text = index.document(reply.citations[0].source).text
     assert reply.short is not None and "1998" in reply.short.text
@@ -60,23 +60,17 @@ def _chosen(text: str, sentence: str) -> Candidate:
 
 def test_a_sentence_that_introduces_a_list_brings_its_items():
     text = "COOPI works in Peru.\nIts work is currently funded by:\nWASH • UNHCR\nAPCI • CENEPRED\n\nOther news."
-    items = list_items(_chosen(text, "Its work is currently funded by:"), text, _weights())
+    items = list_items(_chosen(text, "Its work is currently funded by:"), text, Weights())
     assert [text[a:b] for a, b in items] == ["WASH • UNHCR", "APCI • CENEPRED"]
 
 
 def test_a_bullet_brings_its_sibling_bullets_verbatim():
     text = "Crime\n\n  • We fight it together.\n  • Three lines of effort: eradication and interdiction.\n"
     text += "  • Training.\n\nEnd."
-    items = list_items(_chosen(text, "We fight it together."), text, _weights())
+    items = list_items(_chosen(text, "We fight it together."), text, Weights())
     assert [text[a:b] for a, b in items] == ["Three lines of effort: eradication and interdiction.", "Training."]
 
 
 def test_a_plain_sentence_brings_no_items():
     text = "One sentence here. Another one there."
-    assert list_items(_chosen(text, "One sentence here."), text, _weights()) == []
-
-
-def _weights():
-    from qa.answer.features import Weights
-
-    return Weights()
+    assert list_items(_chosen(text, "One sentence here."), text, Weights()) == []

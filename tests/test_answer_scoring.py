@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 from conftest import FakeEmbedder, tiny_index
 
-from qa.answer.compose import candidates
-from qa.answer.features import Candidate, Features, Weights, encode, featurize, ranked
+from qa.answer.candidates import Candidate, candidates
+from qa.answer.features import encode, featurize, ranked
+from qa.answer.scoring import Features, Weights
 from qa.embed.cache import CachedEmbedder
 from qa.records import Hit
 

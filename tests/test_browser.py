@@ -15,6 +15,7 @@ from qa.app import build_app, launch
 from qa.engine import Engine
 from qa.ingest.documents import parse_document
 from qa.ingest.ocr import ocr_status
+from qa.store.build import Build
 from qa.sync.update import update_index
 
 pytestmark = [
@@ -58,7 +59,7 @@ def app_url(seeds_index, tmp_path_factory):
     """The app on a free loopback port over the seeds plus a hostile document."""
     index_dir = tmp_path_factory.mktemp("browser") / "index"
     shutil.copytree(seeds_index, index_dir)
-    update_index(index_dir, [parse_document(HOSTILE_TEXT.encode(), HOSTILE_NAME)], keep=lambda doc_id: True)
+    update_index(Build(index_dir), [parse_document(HOSTILE_TEXT.encode(), HOSTILE_NAME)], lambda doc_id: True)
     demo = build_app(Engine(index_dir))
     port = free_port()
     launch(demo, "127.0.0.1", port, block=False, quiet=True)

@@ -180,7 +180,7 @@ def test_search_json_and_modes(cli, seeds_index):
         (["eval", "questions", "{tmp}/nope.jsonl", "--corpus", "{tmp}/docs", "--cache", "{tmp}/cache"], "no such file"),
     ],
 )
-def test_user_mistakes_get_one_line_and_nonzero_exit(cli, seeds_index, tmp_path, one_model, args, message):
+def test_user_mistakes_get_one_line_and_nonzero_exit(cli, seeds_index, tmp_path, args, message):
     _tiny_corpus(tmp_path)
     code, out, err = cli(*[a.replace("{index}", str(seeds_index)).replace("{tmp}", str(tmp_path)) for a in args])
     assert code == 2 and message in err
@@ -251,14 +251,14 @@ def _tiny_corpus(tmp_path: Path) -> Path:
     return folder
 
 
-def test_a_malformed_question_file_is_named_with_its_line(cli, tmp_path, one_model):
+def test_a_malformed_question_file_is_named_with_its_line(cli, tmp_path):
     bad = tmp_path / "q.jsonl"
     bad.write_text('{"question": "ok?", "answers": []}\n{not json\n', encoding="utf-8")
     code, _, err = cli("eval", "questions", bad, "--corpus", _tiny_corpus(tmp_path), "--cache", tmp_path / "cache")
     assert code == 2 and f"{bad}:2: not valid JSON" in err and "Traceback" not in err
 
 
-def test_a_missing_question_file_is_reported_before_any_indexing(cli, tmp_path, one_model):
+def test_a_missing_question_file_is_reported_before_any_indexing(cli, tmp_path):
     code, _, err = cli("eval", "questions", tmp_path / "nope.jsonl", "--corpus", _tiny_corpus(tmp_path),
                        "--cache", tmp_path / "cache")  # fmt: skip
     assert code == 2 and "no such file" in err

@@ -6,9 +6,11 @@ from __future__ import annotations
 import math
 import random
 
-from qa.answer.cross_scorer import Read, rereads
+from qa.answer.cross_encoder import rereads
+from qa.answer.scoring import Reading
+from qa.measure.metrics import locate
 from qa.measure.train.fit_cross import group
-from qa.measure.train.mine import ceiling, choose, locate, span_figures
+from qa.measure.train.mine import ceiling, choose, span_figures
 
 
 def _record(labels: list[bool], scores: list[float], answers=("1998",)) -> dict:
@@ -30,14 +32,14 @@ def test_the_ceiling_counts_gold_within_the_top_k():
 
 def test_the_mix_that_reorders_right_wins():
     records = [_record([False, True], [2.0, 1.9]), _record([True, False], [2.0, 1.0])]
-    reads = [[Read(-1.0), Read(1.0)], [Read(0.5), Read(0.0)]]
+    reads = [[Reading(-1.0), Reading(1.0)], [Reading(0.5), Reading(0.0)]]
     picked = choose(records, reads, tops=(1, 2), mixes=(0, 100))
     assert picked["hand_top1"] == 0.5 and picked["top1"] == 1.0 and (picked["top"], picked["mix"]) == (2, 0)
 
 
 def test_a_margin_re_reads_only_candidates_close_to_the_first():
     records = [_record([False, True], [2.0, 1.9]), _record([True, False], [2.0, 0.5])]
-    reads = [[Read(-1.0), Read(1.0)], [Read(0.0), Read(5.0)]]  # the second record's runner-up reads well
+    reads = [[Reading(-1.0), Reading(1.0)], [Reading(0.0), Reading(5.0)]]  # the second record's runner-up reads well
     everything = choose(records, reads, tops=(2,), mixes=(1,))
     assert everything["top1"] == 0.5 and everything["reads"] == 2.0
     picked = choose(records, reads, tops=(2,), mixes=(1,), margins=(math.inf, 1.0))
@@ -51,8 +53,8 @@ def test_rereads_stop_at_the_first_candidate_far_from_the_first():
 
 def test_span_figures_score_the_phrase_of_the_pick():
     records = [_record([True], [1.0])]
-    assert span_figures(records, [[Read(1.0, 13, 17, 0.9)]], 1, 0.0, 0.5)["short_em"] == 1.0
-    assert span_figures(records, [[Read(1.0, 13, 17, 0.1)]], 1, 0.0, 0.5) == {
+    assert span_figures(records, [[Reading(1.0, 13, 17, 0.9)]], 1, 0.0, 0.5)["short_em"] == 1.0
+    assert span_figures(records, [[Reading(1.0, 13, 17, 0.1)]], 1, 0.0, 0.5) == {
         "short_em": 0.0, "short_f1": 0.0, "short_given": 0.0}  # fmt: skip
 
 

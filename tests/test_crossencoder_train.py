@@ -1,5 +1,5 @@
 """Cross-encoder training: a few steps on the real MiniLM move the weights, and the exported factors
-give the inference model (qa.answer.cross_scorer) the trained model's logits."""
+give the inference model (qa.answer.cross_encoder) the trained model's logits."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import random
 import numpy as np
 import pytest
 
-from qa.answer.cross_scorer import CrossEncoder
+from qa.answer.cross_encoder import CrossEncoder
 from qa.measure.train.fit_cross import START_MIX, export, fit
 
 QUESTION = "In what year was the Andean Seed Bank founded?"
@@ -27,7 +27,7 @@ def _records() -> list[dict]:
 def test_trained_factors_exported_give_the_same_logits(tmp_path):
     import torch
 
-    from qa.answer.cross_scorer import encode_pairs
+    from qa.answer.cross_encoder import encode_pairs
 
     model, heads = fit(_records(), steps=3, seed=0, rank=4, batch=1)
     assert float(heads["mix"].weight.detach()[0, 0]) != START_MIX  # the hand score's weight is learned

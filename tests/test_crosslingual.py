@@ -6,7 +6,7 @@ import pytest
 
 from qa.engine import Engine
 from qa.lang import translation
-from qa.lang.crosslingual import plan
+from qa.lang.crosslingual import read_question
 
 RURAL_ES = "¿En qué porcentaje aumentaron los ingresos de las familias rurales?"
 
@@ -17,12 +17,12 @@ def engine(seeds_index):
 
 
 def test_an_english_question_over_english_documents_is_not_translated():
-    query = plan("By what percentage did rural incomes rise?", ("en",))
+    query = read_question("By what percentage did rural incomes rise?", ("en",))
     assert query.language == "en" and query.lexical == (("By what percentage did rural incomes rise?", "en"),)
 
 
 def test_a_spanish_question_is_searched_in_english_and_in_its_own_words():
-    query = plan(RURAL_ES, ("en",))
+    query = read_question(RURAL_ES, ("en",))
     assert query.language == "es" and query.text != RURAL_ES and "income" in query.text.lower()
     assert (RURAL_ES, "es") in query.lexical and (query.text, "en") in query.lexical
 

@@ -24,9 +24,11 @@ from qa.embed.embedder import Embedder
 from qa.engine import Engine
 from qa.ingest.documents import read_folder
 from qa.records import Document, IndexCorrupt, IndexLocked, IndexWriteError
+from qa.store.build import Build
 from qa.store.files import IndexLock, current_version
 from qa.store.load import load_index
-from qa.sync.update import sync_folder, update_index
+from qa.sync.folder import sync_folder
+from qa.sync.update import update_index
 
 pytestmark = pytest.mark.slow
 
@@ -98,7 +100,7 @@ def note(request, capsys):
 # 1. Incremental sync ------------------------------------------------------------------------------
 
 
-def test_sync_adds_updates_removes_and_reuses_embeddings(tmp_path, seeds_copy, cli, one_model, note, monkeypatch):
+def test_sync_adds_updates_removes_and_reuses_embeddings(tmp_path, seeds_copy, cli, note, monkeypatch):
     folder, index_dir = seeds_copy, tmp_path / "index"
     _write_corpus(folder, 15)
     code, out, err = cli("index", folder, "--index", index_dir)
@@ -109,7 +111,7 @@ def test_sync_adds_updates_removes_and_reuses_embeddings(tmp_path, seeds_copy, c
 
     # One file rewritten among twenty: only its chunks are embedded again.
     (folder / "doc07.txt").write_text(_prose(107), encoding="utf-8")
-    report = sync_folder(folder, index_dir)
+    report = sync_folder(Build(index_dir, folder=folder))
     changed = len(chunks_of(load_index(index_dir), "doc07.txt"))
     assert report.updated == ["doc07.txt"] and report.unchanged == 19 and not report.added + report.removed
     assert report.embedded == changed and report.reused == report.chunks - changed
@@ -120,7 +122,7 @@ def test_sync_adds_updates_removes_and_reuses_embeddings(tmp_path, seeds_copy, c
     before = chunks_of(load_index(index_dir), seed_doc)
     with (folder / seed_doc).open("a", encoding="utf-8") as handle:
         handle.write("\nA closing sentence was added about the new wells in Ayacucho.\n")
-    report = sync_folder(folder, index_dir)
+    report = sync_folder(Build(index_dir, folder=folder))
     after = chunks_of(load_index(index_dir), seed_doc)
     fresh = {c.embed_text() for c in after} - {c.embed_text() for c in before}
     assert report.updated == [seed_doc] and report.embedded == len(fresh) < len(after)
@@ -143,11 +145,9 @@ def test_sync_adds_updates_removes_and_reuses_embeddings(tmp_path, seeds_copy, c
 
     # Nothing changed: nothing embedded, and the model is not even loaded.
     idle = Embedder()
-    monkeypatch.setattr("qa.sync.update.Embedder", lambda name: idle)
-    report = sync_folder(folder, index_dir)
+    report = sync_folder(Build(index_dir, folder=folder))
     assert report.embedded == 0 and report.unchanged == 20 and not report.added + report.updated + report.removed
-    assert idle._model is None
-    monkeypatch.setattr("qa.sync.update.Embedder", lambda name: one_model)
+    assert idle._loaded is None
 
     # --rebuild starts from scratch.
     version = current_version(index_dir)
@@ -161,7 +161,7 @@ def test_sync_adds_updates_removes_and_reuses_embeddings(tmp_path, seeds_copy, c
     check_consistent(rebuilt)
 
 
-def test_watch_keeps_the_index_in_sync(tmp_path, cli, one_model, monkeypatch):
+def test_watch_keeps_the_index_in_sync(tmp_path, cli, monkeypatch):
     import qa.sync.watch
 
     folder, index_dir = tmp_path / "docs", tmp_path / "index"
@@ -263,10 +263,10 @@ def _kill_at_step(args: list[str], rng: random.Random, target: str) -> str:
     return f"killed at step {target}" if proc.returncode == -9 else f"finished before the kill at step {target}"
 
 
-def test_sigkill_at_random_points_leaves_the_old_or_the_new_index(tmp_path, one_model, note):
+def test_sigkill_at_random_points_leaves_the_old_or_the_new_index(tmp_path, note):
     folder, index_dir = tmp_path / "docs", tmp_path / "index"
     _write_corpus(folder, 6)
-    sync_folder(folder, index_dir)
+    sync_folder(Build(index_dir, folder=folder))
     engine = Engine(index_dir)
     rng = random.Random(int(os.environ.get("QA_CRASH_SEED", "20240")))
     # (kill mode, change needs embedding): delayed kills land in start-up, reading, model load and
@@ -300,7 +300,7 @@ def test_sigkill_at_random_points_leaves_the_old_or_the_new_index(tmp_path, one_
     for line in log:
         note("  " + line)
     assert kills >= 20, log
-    sync_folder(folder, index_dir)  # a clean run afterwards tidies what the kills left behind
+    sync_folder(Build(index_dir, folder=folder))  # a clean run afterwards tidies what the kills left behind
     assert state_of(load_index(index_dir)) == folder_state(folder)
     leftovers = sorted(p.name for p in index_dir.iterdir() if p.name not in ("CURRENT", ".lock"))
     assert len(leftovers) <= 2 and all(name.startswith("v") for name in leftovers), leftovers
@@ -318,7 +318,7 @@ def test_a_second_writer_gets_a_clear_message(tmp_path):
             timeout=120,
         )
         with pytest.raises(IndexLocked):
-            update_index(index_dir, [], lambda _: True)
+            update_index(Build(index_dir), [], lambda _: True)
     assert result.returncode == 2
     message = f"qa: error: {index_dir}: another qa process is updating this index; wait for it to finish"
     assert result.stderr.strip() == message
@@ -333,7 +333,7 @@ def built(tmp_path_factory, embedder) -> tuple[Path, Path]:
     _write_corpus(folder, 3)
     index_dir = tmp_path_factory.mktemp("built") / "index"
     documents, _ = read_folder(folder)
-    update_index(index_dir, documents, lambda _: False, embedder_for=lambda _: embedder)
+    update_index(Build(index_dir, embedder_for=lambda _: embedder), documents, lambda _: False)
     return folder, index_dir
 
 
@@ -397,7 +397,7 @@ def test_disk_full_at_any_step_keeps_the_old_index(built, tmp_path, monkeypatch,
     _inject(monkeypatch, step)
     message = f"cannot write the index in {index_dir}: No space left on device; the previous index is unchanged"
     with pytest.raises(IndexWriteError) as caught:
-        update_index(index_dir, documents + [extra], lambda _: False, embedder_for=lambda _: embedder)
+        update_index(Build(index_dir, embedder_for=lambda _: embedder), documents + [extra], lambda _: False)
     assert str(caught.value) == message
     monkeypatch.undo()
     assert current_version(index_dir) == version
@@ -406,11 +406,11 @@ def test_disk_full_at_any_step_keeps_the_old_index(built, tmp_path, monkeypatch,
     assert state_of(index) == state_of(old)
     check_consistent(index)
     # and the next write, with space again, works
-    update_index(index_dir, documents + [extra], lambda _: False, embedder_for=lambda _: embedder)
+    update_index(Build(index_dir, embedder_for=lambda _: embedder), documents + [extra], lambda _: False)
     assert "extra.txt" in load_index(index_dir).documents
 
 
-def test_the_cli_reports_a_failed_write_in_one_line(built, tmp_path, monkeypatch, cli, one_model):
+def test_the_cli_reports_a_failed_write_in_one_line(built, tmp_path, monkeypatch, cli):
     folder, index_dir = _copy(built, tmp_path)
     version = current_version(index_dir)
     (folder / "extra.txt").write_text("A new file about canals in Ica.", encoding="utf-8")
@@ -441,7 +441,7 @@ def test_the_cli_reports_a_failed_write_in_one_line(built, tmp_path, monkeypatch
         (b"\xff\xfe\x00\x81garbage\n\x00", "not a version name (binary data)"),
     ],
 )
-def test_current_pointing_to_garbage_is_named_and_rebuild_recovers(built, tmp_path, cli, one_model, pointer, reason):
+def test_current_pointing_to_garbage_is_named_and_rebuild_recovers(built, tmp_path, cli, pointer, reason):
     folder, index_dir = _copy(built, tmp_path)
     (index_dir / "CURRENT").write_bytes(pointer)
     with pytest.raises(IndexCorrupt, match="CURRENT: " + re.escape(reason)):
@@ -520,7 +520,7 @@ def test_a_version_removed_while_it_is_read_is_retried(built, tmp_path, monkeypa
             for n in range(2):
                 writes.append(n)
                 extra = Document(f"x{n}.txt", f"x{n}.txt", f"Extra file {n} about roads.", f"hash-x{n}")
-                update_index(index_dir, [*documents, extra], lambda _: False, embedder_for=lambda _: embedder)
+                update_index(Build(index_dir, embedder_for=lambda _: embedder), [*documents, extra], lambda _: False)
         return real_check(path, meta)
 
     monkeypatch.setattr(qa.store.load, "file_matches", two_writes_mid_read)
@@ -530,13 +530,13 @@ def test_a_version_removed_while_it_is_read_is_retried(built, tmp_path, monkeypa
     check_consistent(index)
 
 
-def test_queries_keep_working_while_a_sync_runs(tmp_path, monkeypatch, one_model, embedder, note):
+def test_queries_keep_working_while_a_sync_runs(tmp_path, monkeypatch, embedder, note):
     import qa.engine
 
     index_dir = tmp_path / "index"
     texts = [_prose(2000 + i, paragraphs=2) for i in range(8)]
     documents = [Document(f"d{i}.txt", f"d{i}.txt", t, f"hash-{i}") for i, t in enumerate(texts)]
-    update_index(index_dir, documents[:2], lambda _: False, embedder_for=lambda _: embedder)
+    update_index(Build(index_dir, embedder_for=lambda _: embedder), documents[:2], lambda _: False)
     engine = Engine(index_dir)
     real_answer, seen, errors = qa.engine.answer, set(), []
     lock = threading.Lock()
@@ -576,7 +576,7 @@ def test_queries_keep_working_while_a_sync_runs(tmp_path, monkeypatch, one_model
     try:
         for n in range(3, len(documents) + 1):  # each sync adds a document and changes d0.txt
             d0 = Document("d0.txt", "d0.txt", texts[0] + f"\nUpdate number {n} was made.", f"h0-{n}")
-            update_index(index_dir, [d0, *documents[1:n]], lambda _: False, embedder_for=lambda _: embedder)
+            update_index(Build(index_dir, embedder_for=lambda _: embedder), [d0, *documents[1:n]], lambda _: False)
             time.sleep(0.1)
     finally:
         done.set()

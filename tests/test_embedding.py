@@ -50,7 +50,7 @@ def test_text_key_depends_on_model_and_text():
 
 def test_the_model_loads_lazily():
     lazy = Embedder()
-    assert lazy._model is None and lazy.name == DEFAULT_MODEL
+    assert lazy._loaded is None and lazy.name == DEFAULT_MODEL
 
 
 def test_an_unloadable_model_is_model_unavailable_in_one_line(tmp_path):

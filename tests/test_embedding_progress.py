@@ -10,6 +10,7 @@ from conftest import FakeEmbedder, make_document
 
 from qa.embed.cache import Shards
 from qa.embed.progress import PROGRESS_FOLDER, embed_texts, progress_folder, resumable
+from qa.store.build import Build
 from qa.store.load import load_index
 from qa.sync.update import update_index
 
@@ -38,7 +39,7 @@ def small_slices(monkeypatch):
 
 
 def _build(index_dir, embedder, documents=DOCUMENTS, **kwargs):
-    return update_index(index_dir, documents, lambda _: False, embedder_for=lambda _: embedder, **kwargs)
+    return update_index(Build(index_dir, embedder_for=lambda _: embedder, **kwargs), documents, lambda _: False)
 
 
 def _texts(index_dir) -> list[str]:
@@ -98,7 +99,7 @@ def test_a_resumed_build_counts_saved_chunks_as_done(tmp_path, small_slices, cap
     assert progress_folder(tmp_path).is_dir()
 
 
-def test_json_output_has_no_progress(tmp_path, cli, one_model):
+def test_json_output_has_no_progress(tmp_path, cli):
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "a.txt").write_text("The bridge in Lima opened in March. It took two years of work.", encoding="utf-8")

@@ -22,6 +22,7 @@ from qa.embed.encoders import (
 )
 from qa.engine import Engine
 from qa.records import IndexMismatch, InputError
+from qa.store.build import Build
 from qa.store.load import load_index
 from qa.store.manifest import built_encoder
 from qa.sync.update import update_index
@@ -116,7 +117,9 @@ def test_cached_vectors_are_keyed_by_variant(tmp_path):
 
 
 def test_the_variant_is_recorded_in_the_manifest(tmp_path):
-    update_index(tmp_path, [make_document("a.txt", SENTENCES[0])], lambda _: False, embedder_for=lambda _: FakeInt8())
+    update_index(
+        Build(tmp_path, embedder_for=lambda _: FakeInt8()), [make_document("a.txt", SENTENCES[0])], lambda _: False
+    )
     assert load_index(tmp_path).manifest.encoder == ONNX_INT8 == built_encoder(tmp_path)
     manifest = json.loads(next(tmp_path.glob("v*/manifest.json")).read_text())
     assert manifest["encoder"] == ONNX_INT8
@@ -124,11 +127,11 @@ def test_the_variant_is_recorded_in_the_manifest(tmp_path):
 
 def test_an_index_of_one_variant_refuses_the_other_with_the_rebuild_hint(tmp_path):
     documents = [make_document("a.txt", SENTENCES[0])]
-    update_index(tmp_path, documents, lambda _: False, embedder_for=lambda _: FakeEmbedder())
+    update_index(Build(tmp_path, embedder_for=lambda _: FakeEmbedder()), documents, lambda _: False)
     assert built_encoder(tmp_path) == TORCH_FP32
     with pytest.raises(IndexMismatch, match="built with encoder 'torch-fp32', not 'onnx-int8'; run `qa index --reb"):
-        update_index(tmp_path, documents, lambda _: False, embedder_for=lambda _: FakeInt8())
-    report = update_index(tmp_path, documents, lambda _: False, rebuild=True, embedder_for=lambda _: FakeInt8())
+        update_index(Build(tmp_path, embedder_for=lambda _: FakeInt8()), documents, lambda _: False)
+    report = update_index(Build(tmp_path, rebuild=True, embedder_for=lambda _: FakeInt8()), documents, lambda _: False)
     assert report.encoder == ONNX_INT8 and built_encoder(tmp_path) == ONNX_INT8
 
 
@@ -136,7 +139,9 @@ def test_an_engine_asked_for_the_other_variant_refuses_the_index_in_one_line(tmp
     docs, index_dir = tmp_path / "docs", tmp_path / "index"
     docs.mkdir()
     (docs / "a.txt").write_text(SENTENCES[0], encoding="utf-8")
-    update_index(index_dir, [make_document("a.txt", SENTENCES[0])], lambda _: False, embedder_for=lambda _: FakeInt8())
+    update_index(
+        Build(index_dir, embedder_for=lambda _: FakeInt8()), [make_document("a.txt", SENTENCES[0])], lambda _: False
+    )
     with pytest.raises(IndexMismatch, match="built with encoder 'onnx-int8', not 'torch-fp32'"):
         Engine(index_dir, encoder=TORCH_FP32).embedder(load_index(index_dir))
     code, out, err = cli("index", docs, "--index", index_dir, "--encoder", TORCH_FP32)
@@ -145,7 +150,9 @@ def test_an_engine_asked_for_the_other_variant_refuses_the_index_in_one_line(tmp
 
 
 def test_an_engine_follows_the_index_variant_when_not_told(tmp_path):
-    update_index(tmp_path, [make_document("a.txt", SENTENCES[0])], lambda _: False, embedder_for=lambda _: FakeInt8())
+    update_index(
+        Build(tmp_path, embedder_for=lambda _: FakeInt8()), [make_document("a.txt", SENTENCES[0])], lambda _: False
+    )
     engine = Engine(tmp_path)
     assert engine._embedder_for("m").encoder == ONNX_INT8
 
@@ -163,9 +170,9 @@ def test_without_onnx_runtime_the_int8_encoder_says_how_to_install_it(monkeypatc
 def test_an_int8_index_of_the_seeds_answers_with_the_right_quote(tmp_path, int8):
     from conftest import SEEDS
 
-    from qa.sync.update import sync_folder
+    from qa.sync.folder import sync_folder
 
-    report = sync_folder(SEEDS, tmp_path, embedder_for=lambda _: int8)
+    report = sync_folder(Build(tmp_path, folder=SEEDS, embedder_for=lambda _: int8))
     assert (report.mode, report.encoder) == ("hybrid", ONNX_INT8)
     engine = Engine(tmp_path)
     reply = engine.ask("How many people went missing during the period of violence?")

@@ -7,8 +7,10 @@ import threading
 import pytest
 from conftest import make_document
 
-from qa.engine import ANSWER_POOL, Engine
+from qa.engine import Engine
 from qa.records import IndexMismatch, IndexMissing, InputError, ModelUnavailable
+from qa.search.retrieval import ANSWER_POOL
+from qa.store.build import Build
 from qa.sync.update import update_index
 
 DOCS = {
@@ -21,8 +23,8 @@ DOCS = {
 @pytest.fixture()
 def engine(tmp_path, fake_model) -> Engine:
     documents = [make_document(name, text) for name, text in DOCS.items()]
-    update_index(tmp_path / "index", documents, lambda _: False, embedder_for=lambda _: fake_model)
-    return Engine(tmp_path / "index")
+    update_index(Build(tmp_path / "index", embedder_for=lambda _: fake_model), documents, lambda _: False)
+    return Engine(tmp_path / "index", embedder=fake_model)
 
 
 @pytest.mark.parametrize("mode", ["hybrid", "dense", "bm25"])
@@ -38,9 +40,9 @@ def test_ask_answers_with_a_citation_and_trims_the_passages_to_top_k(engine, mon
     read = []
     real_answer = qa.engine.answer
 
-    def counting_answer(question, hits, *args, **kwargs):
-        read.append(len(hits))
-        return real_answer(question, hits, *args, **kwargs)
+    def counting_answer(question, passages, *args, **kwargs):
+        read.append(len(passages.hits))
+        return real_answer(question, passages, *args, **kwargs)
 
     monkeypatch.setattr(qa.engine, "answer", counting_answer)
     reply = engine.ask("How many wells did the committee dig in Ayacucho?", top_k=1)
@@ -109,7 +111,7 @@ def test_a_bm25_only_index_is_served_in_bm25_mode(tmp_path):
         raise ModelUnavailable("no model")
 
     documents = [make_document(name, text) for name, text in DOCS.items()]
-    update_index(tmp_path / "index", documents, lambda _: False, embedder_for=unavailable)
+    update_index(Build(tmp_path / "index", embedder_for=unavailable), documents, lambda _: False)
     engine = Engine(tmp_path / "index")
     assert engine.search("Chacas bridge")[1] == "bm25" and engine.ask("When did the Chacas bridge open?").mode == "bm25"
     assert engine.embedder(engine.index) is None
@@ -118,8 +120,8 @@ def test_a_bm25_only_index_is_served_in_bm25_mode(tmp_path):
 def test_the_index_is_reloaded_only_when_a_writer_replaced_it(engine, fake_model):
     first = engine.index
     assert engine.index is first
-    update_index(engine.index_dir, [make_document("roads.txt", "A road to Puno was paved.")], lambda _: True,
-                 embedder_for=lambda _: fake_model)  # fmt: skip
+    roads = make_document("roads.txt", "A road to Puno was paved.")
+    update_index(Build(engine.index_dir, embedder_for=lambda _: fake_model), [roads], lambda _: True)
     assert engine.index is not first and "roads.txt" in engine.index.documents
     assert engine.search("road Puno", mode="bm25")[0][0].chunk.doc_id == "roads.txt"
 

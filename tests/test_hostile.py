@@ -18,8 +18,9 @@ from qa.engine import Engine
 from qa.ingest.chunking import ChunkParams, chunk_document
 from qa.ingest.documents import read_folder
 from qa.records import Answer, Document, InputError
+from qa.store.build import Build
 from qa.store.load import load_index
-from qa.sync.update import sync_folder
+from qa.sync.folder import sync_folder
 
 pytestmark = pytest.mark.slow
 
@@ -143,12 +144,12 @@ def _check_consistent(index) -> None:
         assert chunk.text == index.documents[chunk.doc_id].text[chunk.start : chunk.end]
 
 
-def test_each_hostile_file_gets_its_message_and_nothing_indexed_is_lost(tmp_path, one_model, monkeypatch, cli, note):
+def test_each_hostile_file_gets_its_message_and_nothing_indexed_is_lost(tmp_path, monkeypatch, cli, note):
     folder, index_dir = tmp_path / "docs", tmp_path / "index"
     folder.mkdir()
     for name, data in GOOD.items():
         (folder / name).write_bytes(data)
-    first = sync_folder(folder, index_dir)
+    first = sync_folder(Build(index_dir, folder=folder))
     assert sorted(first.added) == sorted(GOOD) and not first.skipped
 
     expected = _write_hostile(folder)
@@ -169,7 +170,7 @@ def test_each_hostile_file_gets_its_message_and_nothing_indexed_is_lost(tmp_path
     assert read_seconds < 60 and peak < 200 * 2**20
 
     start = time.perf_counter()
-    second = sync_folder(folder, index_dir)
+    second = sync_folder(Build(index_dir, folder=folder))
     seconds = time.perf_counter() - start
     note(f"sync with hostile files: {seconds:.1f}s, {second.chunks} chunks, {second.embedded} embedded")
     assert sorted(second.added) == sorted(NEW_GOOD) and second.removed == [] and seconds < 120
@@ -181,7 +182,6 @@ def test_each_hostile_file_gets_its_message_and_nothing_indexed_is_lost(tmp_path
     _check_consistent(index)
 
     monkeypatch.undo()  # the files behave again: a second sync via the CLI loses nothing
-    monkeypatch.setattr("qa.sync.update.Embedder", lambda name: one_model)
     code, out, err = cli("index", folder, "--index", index_dir)
     assert code == 0, err
     assert "added 1, updated 0, removed 0, unchanged 9, skipped 16" in out
@@ -193,13 +193,13 @@ def test_each_hostile_file_gets_its_message_and_nothing_indexed_is_lost(tmp_path
     _check_consistent(index)
 
 
-def test_odd_but_good_files_keep_true_offsets(tmp_path, one_model):
+def test_odd_but_good_files_keep_true_offsets(tmp_path):
     folder, index_dir = tmp_path / "docs", tmp_path / "index"
     folder.mkdir()
     (folder / "crlf.txt").write_bytes(b"Canals.\r\n\r\nThe canal in Ica is 12 km long.\r\nIt was dug in 1990.\r\n")
     (folder / "utf16.txt").write_bytes("Les puits de Huánuco.\r\nIls furent creusés en 2021.\n".encode("utf-16"))
     (folder / "oneline.txt").write_bytes(_one_mb_line())
-    sync_folder(folder, index_dir)
+    sync_folder(Build(index_dir, folder=folder))
     index = load_index(index_dir)
     for name, encoding in (("crlf.txt", "utf-8"), ("utf16.txt", "utf-16"), ("oneline.txt", "utf-8")):
         with open(folder / name, encoding=encoding, newline=None) as handle:  # universal newlines
@@ -237,7 +237,7 @@ QUESTIONS = {
 
 
 @pytest.mark.parametrize("kind", sorted(QUESTIONS))
-def test_odd_questions_get_an_answer_not_a_crash(seeds_index, one_model, kind):
+def test_odd_questions_get_an_answer_not_a_crash(seeds_index, kind):
     answer = Engine(seeds_index).ask(QUESTIONS[kind])
     assert isinstance(answer, Answer) and answer.answer
     assert len(answer.question) <= 2_000 and "\x00" not in answer.question
@@ -251,7 +251,7 @@ def test_empty_questions_are_an_input_error(seeds_index, question):
         Engine(seeds_index).ask(question)
 
 
-def test_odd_questions_through_the_cli(cli, seeds_index, one_model):
+def test_odd_questions_through_the_cli(cli, seeds_index):
     import json
 
     for kind in ("long", "control", "chinese", "arabic"):

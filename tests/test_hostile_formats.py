@@ -18,7 +18,8 @@ from qa.engine import Engine
 from qa.ingest import tables as formats_tables
 from qa.ingest.documents import read_folder
 from qa.ingest.ocr import ocr_status
-from qa.sync.update import sync_folder
+from qa.store.build import Build
+from qa.sync.folder import sync_folder
 
 pytestmark = pytest.mark.slow
 
@@ -75,9 +76,9 @@ def test_each_hostile_file_is_one_line_and_the_good_ones_are_indexed(tmp_path, f
     folder = tmp_path / "docs"
     folder.mkdir()
     _good(folder)
-    sync_folder(folder, tmp_path / "index")
+    sync_folder(Build(tmp_path / "index", folder=folder))
     expected = _hostile(folder)
-    report = sync_folder(folder, tmp_path / "index")
+    report = sync_folder(Build(tmp_path / "index", folder=folder))
     reasons = {s.source: s.reason for s in report.skipped}
     good = {"wells.csv", "budget.xlsx", "review.pptx"} | ({"scan.png"} if ocr_status().available else set())
     assert set(reasons) == set(expected) | ({"scan.png"} - good)

@@ -12,6 +12,7 @@ from conftest import FakeEmbedder, make_document, tiny_index
 
 from qa.ingest.chunking import ChunkParams
 from qa.records import Document, IndexCorrupt, IndexMismatch, IndexMissing
+from qa.store.build import Build
 from qa.store.files import current_version
 from qa.store.load import load_index
 from qa.store.save import save_index
@@ -27,7 +28,7 @@ def built(tmp_path_factory) -> Path:
     """An index written by update_index, with vectors from a model-free FakeEmbedder."""
     folder = tmp_path_factory.mktemp("index")
     documents = _docs("Wells were dug in Ayacucho in 2020.", "The bridge in Lima opened.")
-    update_index(folder, documents, lambda _: False, embedder_for=lambda _: FakeEmbedder())
+    update_index(Build(folder, embedder_for=lambda _: FakeEmbedder()), documents, lambda _: False)
     return folder
 
 

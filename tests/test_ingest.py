@@ -7,9 +7,10 @@ from conftest import make_document
 
 from qa.engine import Engine
 from qa.records import DocumentError
+from qa.store.build import Build
 from qa.store.files import IndexLock
 from qa.sync.update import update_index
-from qa.sync.uploads import Upload, _unique, add_uploads, read_upload, safe_name
+from qa.sync.uploads import Upload, read_upload, safe_name, unique_name
 
 RIVER = "The Zorblat river is 321 kilometres long. It flows into the Glimmerfen lake.\n"
 
@@ -17,8 +18,8 @@ RIVER = "The Zorblat river is 321 kilometres long. It flows into the Glimmerfen 
 @pytest.fixture()
 def engine(tmp_path, fake_model) -> Engine:
     documents = [make_document("wells.txt", "The committee dug forty wells in Ayacucho during 2020.")]
-    update_index(tmp_path / "index", documents, lambda _: False, embedder_for=lambda _: fake_model)
-    return Engine(tmp_path / "index")
+    update_index(Build(tmp_path / "index", embedder_for=lambda _: fake_model), documents, lambda _: False)
+    return Engine(tmp_path / "index", embedder=fake_model)
 
 
 @pytest.fixture()
@@ -46,8 +47,8 @@ def test_safe_name_keeps_letters_digits_and_the_suffix(name, safe):
 
 
 def test_unique_numbers_a_repeated_name():
-    assert _unique("a.txt", set()) == "a.txt"
-    assert _unique("a.txt", {"a.txt", "a-2.txt"}) == "a-3.txt"
+    assert unique_name("a.txt", set()) == "a.txt"
+    assert unique_name("a.txt", {"a.txt", "a-2.txt"}) == "a-3.txt"
 
 
 def test_read_upload_parses_the_file_under_its_id(uploads):
@@ -72,7 +73,7 @@ def test_uploads_are_added_in_one_update_and_each_gets_a_row(engine, uploads, fa
     (uploads / "lake.md").write_text("# Lake\n\nThe Glimmerfen lake is shallow.\n", encoding="utf-8")
     (uploads / "bad.xyz").write_text("text", encoding="utf-8")
     read = []
-    rows = add_uploads(engine, sorted(uploads.iterdir()), on_read=lambda i, name: read.append((i, name)))
+    rows = engine.upload(sorted(uploads.iterdir()), on_read=lambda i, name: read.append((i, name)))
     assert [(r.name, r.status) for r in rows] == [
         ("bad.xyz", "rejected"),
         ("lake.md", "added"),
@@ -87,11 +88,11 @@ def test_uploads_are_added_in_one_update_and_each_gets_a_row(engine, uploads, fa
 
 def test_a_file_already_indexed_is_a_duplicate_and_a_changed_one_replaces_its_upload(engine, uploads):
     (uploads / "river.txt").write_text(RIVER, encoding="utf-8")
-    assert add_uploads(engine, [uploads / "river.txt"])[0].status == "added"
-    again = add_uploads(engine, [uploads / "river.txt"])
+    assert engine.upload([uploads / "river.txt"])[0].status == "added"
+    again = engine.upload([uploads / "river.txt"])
     assert again == [Upload("river.txt", "duplicate", "already indexed (uploads/river.txt)")]
     (uploads / "river.txt").write_text(RIVER.replace("321", "654"), encoding="utf-8")
-    [row] = add_uploads(engine, [uploads / "river.txt"])
+    [row] = engine.upload([uploads / "river.txt"])
     assert row.status == "updated" and row.note.startswith("replaced the earlier upload; ")
     assert "654" in engine.index.documents["uploads/river.txt"].text
 
@@ -99,7 +100,7 @@ def test_a_file_already_indexed_is_a_duplicate_and_a_changed_one_replaces_its_up
 def test_two_identical_files_in_one_batch_are_added_once(engine, uploads):
     (uploads / "a.txt").write_text(RIVER, encoding="utf-8")
     (uploads / "b.txt").write_text(RIVER, encoding="utf-8")
-    rows = add_uploads(engine, [uploads / "a.txt", uploads / "b.txt"])
+    rows = engine.upload([uploads / "a.txt", uploads / "b.txt"])
     assert [(r.name, r.status) for r in rows] == [("a.txt", "added"), ("b.txt", "duplicate")]
 
 
@@ -110,13 +111,13 @@ def test_same_named_files_in_one_batch_get_distinct_names(engine, tmp_path):
         path = tmp_path / folder / "notes.txt"
         path.write_text(f"Notes from folder {folder} about wells.", encoding="utf-8")
         paths.append(path)
-    rows = add_uploads(engine, paths)
+    rows = engine.upload(paths)
     assert [(r.name, r.status) for r in rows] == [("notes.txt", "added"), ("notes-2.txt", "added")]
 
 
 def test_a_failed_index_write_rejects_the_batch_with_the_reason(engine, uploads):
     (uploads / "river.txt").write_text(RIVER, encoding="utf-8")
     with IndexLock(engine.index_dir):
-        [row] = add_uploads(engine, [uploads / "river.txt"])
+        [row] = engine.upload([uploads / "river.txt"])
     assert row.status == "rejected" and "another qa process is updating this index" in row.note
     assert "uploads/river.txt" not in engine.index.documents  # the lock error went to the row, not the caller

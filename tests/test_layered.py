@@ -12,8 +12,10 @@ from conftest import FakeEmbedder, make_document
 import qa.sync.delta as sync_delta
 from qa.ingest.documents import Unchanged, read_folder
 from qa.records import IndexCorrupt
+from qa.store.build import Build
 from qa.store.load import load_index
-from qa.sync.update import sync_folder, update_index
+from qa.sync.folder import sync_folder
+from qa.sync.update import update_index
 
 TOWNS = ["Ayacucho", "Huanta", "Cusco", "Puno", "Tacna", "Piura", "Junin", "Loreto", "Ica", "Tumbes", "Moquegua"]
 
@@ -36,7 +38,7 @@ def _changed(docs: dict[str, str]) -> dict[str, str]:
 
 def _update(folder, docs: dict[str, str], fake):
     documents = [make_document(name, text) for name, text in docs.items()]
-    return update_index(folder, documents, lambda _: False, embedder_for=lambda _: fake)
+    return update_index(Build(folder, embedder_for=lambda _: fake), documents, lambda _: False)
 
 
 def _files(folder) -> dict[str, str]:
@@ -172,15 +174,14 @@ def test_unchanged_files_are_not_parsed_and_come_back_as_unchanged(tmp_path):
     assert found[0] == Unchanged("a.txt", digest) and found[1].text == "A bridge in Lima." and not skipped
 
 
-def test_a_folder_sync_answers_from_the_delta_with_exact_quotes(seeds_index, seeds_copy, tmp_path, layered,
-                                                                 one_model):  # fmt: skip
+def test_a_folder_sync_answers_from_the_delta_with_exact_quotes(seeds_index, seeds_copy, tmp_path, layered):
     from qa.engine import Engine
 
     index_dir = tmp_path / "index"
     shutil.copytree(seeds_index, index_dir)
     target = sorted(seeds_copy.iterdir())[2]
     target.write_text(target.read_text() + "\nThe new water clinic in Puno opened in 2024 with twelve beds.\n")
-    report = sync_folder(seeds_copy, index_dir)
+    report = sync_folder(Build(index_dir, folder=seeds_copy))
     assert report.updated == [target.name] and report.delta and report.embedded <= 2 and report.unchanged == 4
     engine = Engine(index_dir)
     reply = engine.ask("When did the new water clinic in Puno open?")

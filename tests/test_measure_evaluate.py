@@ -8,6 +8,8 @@ from types import SimpleNamespace
 import pytest
 
 from qa.measure import evaluate
+from qa.measure.corpora import Setup, folder_engine
+from qa.measure.squad import eval_squad
 from qa.records import Chunk, Citation, Hit, InputError
 from qa.store.files import current_version
 
@@ -80,17 +82,19 @@ def test_tally_counts_answers_citations_hits_and_declines():
 
 
 def test_folder_engine_keeps_a_synced_index_in_the_cache(tmp_path, corpus, fake_model):
-    engine = evaluate.folder_engine(corpus, tmp_path / "cache", None)
+    engine = folder_engine(corpus, Setup(tmp_path / "cache", embedder=fake_model))
     assert engine.index_dir.parent == tmp_path / "cache" / "indexes"
     assert sorted(engine.index.documents) == sorted(DOCS)
     (corpus / "wells.txt").unlink()
-    assert sorted(evaluate.folder_engine(corpus, tmp_path / "cache", None).index.documents) == ["bridge.txt"]
+    assert sorted(folder_engine(corpus, Setup(tmp_path / "cache", embedder=fake_model)).index.documents) == [
+        "bridge.txt"
+    ]
 
 
 def test_eval_questions_over_a_folder(tmp_path, corpus, fake_model):
     path = tmp_path / "q.jsonl"
     _jsonl(path, CASES)
-    engine = evaluate.folder_engine(corpus, tmp_path / "cache", None)
+    engine = folder_engine(corpus, Setup(tmp_path / "cache", embedder=fake_model))
     result = evaluate.eval_questions(evaluate.read_cases(path), engine, mode="hybrid", top_k=2)
     assert result["questions"] == 3 and result["mode"] == "hybrid"
     assert result["answer_accuracy"] == 1.0 and result["citation_accuracy"] == 1.0 and result["hit@2"] == 1.0
@@ -101,7 +105,7 @@ def test_eval_questions_over_a_folder(tmp_path, corpus, fake_model):
 def test_eval_questions_lists_each_failure(tmp_path, corpus, fake_model):
     path = tmp_path / "q.jsonl"
     _jsonl(path, [dict(CASES[0], answers=["fifty"])])
-    engine = evaluate.folder_engine(corpus, tmp_path / "cache", None)
+    engine = folder_engine(corpus, Setup(tmp_path / "cache", embedder=fake_model))
     result = evaluate.eval_questions(evaluate.read_cases(path), engine, mode="bm25")
     assert result["answer_accuracy"] == 0.0 and result["citation_accuracy"] == 1.0
     assert result["declined_correctly"] == "0/0" and result["declined_rate"] == 0.0
@@ -111,7 +115,7 @@ def test_eval_questions_lists_each_failure(tmp_path, corpus, fake_model):
 
 
 def test_eval_questions_refuses_a_bad_mode_or_a_missing_file_before_asking(tmp_path, corpus, fake_model):
-    engine = evaluate.folder_engine(corpus, tmp_path / "cache", None)
+    engine = folder_engine(corpus, Setup(tmp_path / "cache", embedder=fake_model))
     asked = []
     engine.ask = lambda *args: asked.append(args)
     path = tmp_path / "q.jsonl"
@@ -139,7 +143,7 @@ def test_eval_beir_scores_every_mode_and_reuses_its_index(tmp_path, fake_model):
     root, cache = tmp_path / "beir", tmp_path / "cache"
     root.mkdir()
     _beir(root)
-    result = evaluate.eval_beir(root, cache)
+    result = evaluate.eval_beir(root, Setup(cache, embedder=fake_model))
     assert (result["queries"], result["documents"], result["chunks"]) == (2, 3, 3)
     perfect = {"ndcg@10": 1.0, "recall@10": 1.0, "recall@100": 1.0, "mrr@10": 1.0}
     assert result["bm25"] == perfect
@@ -148,7 +152,7 @@ def test_eval_beir_scores_every_mode_and_reuses_its_index(tmp_path, fake_model):
     [index_dir] = (cache / "indexes").iterdir()
     version = current_version(index_dir)
     fake_model.calls.clear()
-    assert evaluate.eval_beir(root, cache) == result
+    assert evaluate.eval_beir(root, Setup(cache, embedder=fake_model)) == result
     assert current_version(index_dir) == version, "the corpus index is built once"
     assert all(len(call) <= 2 for call in fake_model.calls), "only the queries are embedded again"
 
@@ -159,7 +163,7 @@ def test_eval_beir_without_a_corpus_is_an_input_error(tmp_path, fake_model):
     _beir(root)
     (root / "corpus.jsonl").unlink()
     with pytest.raises(InputError, match="corpus.jsonl: no such file"):
-        evaluate.eval_beir(root, tmp_path / "cache")
+        evaluate.eval_beir(root, Setup(tmp_path / "cache", embedder=fake_model))
 
 
 def test_eval_squad_reports_recall_and_answer_accuracy_per_mode(tmp_path, fake_model):
@@ -182,8 +186,8 @@ def test_eval_squad_reports_recall_and_answer_accuracy_per_mode(tmp_path, fake_m
     }
     path = tmp_path / "dev.json"
     path.write_text(json.dumps(squad), encoding="utf-8")
-    result = evaluate.eval_squad(path, tmp_path / "cache")
+    result = eval_squad(path, Setup(tmp_path / "cache", embedder=fake_model))
     assert result["questions"] == 2 and result["paragraphs"] == 2
     assert result["bm25"] == {"recall@1": 1.0, "recall@5": 1.0, "answer_accuracy": 1.0}
     assert result["hybrid"]["recall@5"] == result["dense"]["recall@5"] == 1.0
-    assert evaluate.eval_squad(path, tmp_path / "cache", limit=1)["questions"] == 1
+    assert eval_squad(path, Setup(tmp_path / "cache", embedder=fake_model), limit=1)["questions"] == 1

@@ -51,7 +51,7 @@ def _check_citations(index, answer) -> None:
 
 
 def test_index_search_ask_exact_offsets(tmp_path, fake_model):
-    engine = Engine(tmp_path / "index")
+    engine = Engine(tmp_path / "index", embedder=fake_model)
     report = engine.sync(_folder(tmp_path), backend=_backend(tmp_path))
     assert (report.documents, report.mode, report.embedded) == (3, "hybrid", report.chunks)
     index = engine.index
@@ -71,7 +71,7 @@ def test_index_search_ask_exact_offsets(tmp_path, fake_model):
 
 
 def test_sync_add_change_delete_rename(tmp_path, fake_model):
-    folder, engine = _folder(tmp_path), Engine(tmp_path / "index")
+    folder, engine = _folder(tmp_path), Engine(tmp_path / "index", embedder=fake_model)
     engine.sync(folder, backend=_backend(tmp_path))
     (folder / "roads.txt").write_text("Roads\n\nThe highway to the coast was paved in 2021.\n")
     (folder / "school.txt").write_text("Schools\n\nThe new school teaches 610 pupils since the extension.\n")
@@ -104,7 +104,7 @@ def test_sync_add_change_delete_rename(tmp_path, fake_model):
 
 
 def test_switch_from_local_reuses_vectors(tmp_path, fake_model):
-    folder, engine = _folder(tmp_path), Engine(tmp_path / "index")
+    folder, engine = _folder(tmp_path), Engine(tmp_path / "index", embedder=fake_model)
     engine.sync(folder)
     assert engine.index.manifest.backend == "local"
     fake_model.calls.clear()
@@ -119,7 +119,7 @@ def test_unreachable_server_is_one_line(tmp_path, fake_model):
     backend = Backend("milvus", "http://admin:s3cret@127.0.0.1:9/", "qa")
     start = time.perf_counter()
     with pytest.raises(milvus.BackendUnavailable) as caught:
-        Engine(tmp_path / "index").sync(_folder(tmp_path), backend=backend)
+        Engine(tmp_path / "index", embedder=fake_model).sync(_folder(tmp_path), backend=backend)
     message = str(caught.value)
     assert "http://127.0.0.1:9/" in message and "s3cret" not in message and "\n" not in message
     assert time.perf_counter() - start < 30
@@ -129,14 +129,14 @@ def test_wrong_collection_and_rebuild(tmp_path, fake_model):
     client = milvus.connect(str(tmp_path / "milvus.db"))
     client.create_collection("other", dimension=8)
     client.insert("other", [{"id": 1, "vector": [0.1] * 8}])
-    folder, engine = _folder(tmp_path), Engine(tmp_path / "index")
+    folder, engine = _folder(tmp_path), Engine(tmp_path / "index", embedder=fake_model)
     with pytest.raises(IndexMismatch, match="'other' .* is not a qa collection"):
         engine.sync(folder, backend=_backend(tmp_path, "other"))
     engine.sync(folder, backend=_backend(tmp_path, "other"), rebuild=True)
     assert engine.index.collection == "other"
     client.drop_collection("other")
     with pytest.raises(IndexMismatch, match="no collection 'other'"):
-        Engine(tmp_path / "index").index  # noqa: B018
+        Engine(tmp_path / "index", embedder=fake_model).index  # noqa: B018
 
 
 PARTS = {
@@ -155,22 +155,22 @@ def _tree(tmp_path, docs=PARTS):
     return root
 
 
-def _worker(tmp_path, part: str):
-    return replace(_backend(tmp_path), part=part), Engine(tmp_path / f"index-{part.strip('/')}")
+def _worker(tmp_path, part: str, embedder):
+    return replace(_backend(tmp_path), part=part), Engine(tmp_path / f"index-{part.strip('/')}", embedder=embedder)
 
 
 def test_workers_over_parts_share_one_collection(tmp_path, fake_model):
     root = _tree(tmp_path)
     for part in ("north/", "south/", "north_east/"):
-        backend, worker = _worker(tmp_path, part)
+        backend, worker = _worker(tmp_path, part, fake_model)
         report = worker.sync(root, backend=backend)
         assert {d for d in worker.index.documents} == {d for d in PARTS if d.startswith(part)}
         assert report.embedded == report.chunks  # nothing of its part was there yet
     (root / "north" / "wells.txt").unlink()  # a worker's sync deletes only its own part's rows
-    north = Engine(tmp_path / "index-north")
+    north = Engine(tmp_path / "index-north", embedder=fake_model)
     assert north.sync(root).removed == ["north/wells.txt"]
     fake_model.calls.clear()
-    serving = Engine(tmp_path / "index")  # the serving index over the whole folder adopts what the workers wrote
+    serving = Engine(tmp_path / "index", embedder=fake_model)  # the index of the whole folder adopts the workers' rows
     report = serving.sync(root, backend=_backend(tmp_path))
     assert (report.documents, report.embedded, fake_model.embedded) == (3, 0, 0)
     assert _count(serving.index) == len(serving.index.chunks)
@@ -184,14 +184,14 @@ def test_workers_over_parts_share_one_collection(tmp_path, fake_model):
 def test_adopting_refuses_foreign_rows_and_part_rebuild_keeps_others(tmp_path, fake_model):
     root = _tree(tmp_path)
     for part in ("north/", "south/"):
-        backend, worker = _worker(tmp_path, part)
+        backend, worker = _worker(tmp_path, part, fake_model)
         worker.sync(root, backend=backend)
     other = _tree(tmp_path / "other", {"south/school.txt": DOCS["school.txt"]})
     with pytest.raises(IndexMismatch, match="2 documents that this folder does not have"):
-        Engine(tmp_path / "index").sync(other, backend=_backend(tmp_path))
-    backend, worker = _worker(tmp_path, "south/")
+        Engine(tmp_path / "index", embedder=fake_model).sync(other, backend=_backend(tmp_path))
+    backend, worker = _worker(tmp_path, "south/", fake_model)
     (root / "south" / "bridge.txt").write_text("Bridges\n\nThe old bridge closed in 1990.\n", encoding="utf-8")
-    report = Engine(tmp_path / "fresh-south").sync(root, backend=backend, rebuild=True)
+    report = Engine(tmp_path / "fresh-south", embedder=fake_model).sync(root, backend=backend, rebuild=True)
     assert report.embedded == report.chunks
     rows = worker.index.client.query("qa_test", filter="pk >= 0", output_fields=["source"])
     assert {r["source"] for r in rows} == {"north/wells.txt", "south/bridge.txt", "south/school.txt"}
@@ -199,9 +199,11 @@ def test_adopting_refuses_foreign_rows_and_part_rebuild_keeps_others(tmp_path, f
 
 def test_interrupted_build_is_adopted_not_embedded_again(tmp_path, fake_model):
     folder = _folder(tmp_path)
-    Engine(tmp_path / "lost").sync(folder, backend=_backend(tmp_path))  # as if the index folder were lost
+    Engine(tmp_path / "lost", embedder=fake_model).sync(
+        folder, backend=_backend(tmp_path)
+    )  # as if the index folder were lost
     fake_model.calls.clear()
-    report = Engine(tmp_path / "index").sync(folder, backend=_backend(tmp_path))
+    report = Engine(tmp_path / "index", embedder=fake_model).sync(folder, backend=_backend(tmp_path))
     assert (report.embedded, fake_model.embedded, report.reused) == (0, 0, report.chunks)
 
 
@@ -216,7 +218,7 @@ def test_cli_part_checks(tmp_path, cli):
 
 
 def test_chat_over_milvus(tmp_path, fake_model):
-    engine = Engine(tmp_path / "index")
+    engine = Engine(tmp_path / "index", embedder=fake_model)
     engine.sync(_folder(tmp_path), backend=_backend(tmp_path))
     chat = Chat(engine)
     first = chat.ask("When did the river bridge open?")
@@ -226,7 +228,7 @@ def test_chat_over_milvus(tmp_path, fake_model):
     _check_citations(engine.index, follow)
 
 
-def test_cli_index_then_search_without_flags(tmp_path, fake_model, cli, monkeypatch):
+def test_cli_index_then_search_without_flags(tmp_path, cli, monkeypatch):
     monkeypatch.setenv(milvus.TOKEN_ENV, "root:Milvus-secret")  # Lite ignores it; it must never reach the disk
     folder, index_dir = _folder(tmp_path), tmp_path / "index"
     code, _, err = cli("index", folder, "--index", index_dir, "--backend", "milvus", "--uri", tmp_path / "m.db")
@@ -273,7 +275,7 @@ def test_without_pymilvus_says_how_to_install(tmp_path, cli, monkeypatch):
 
 
 @pytest.mark.slow
-def test_seeds_with_the_real_model_match_the_local_index(tmp_path, seeds_index, one_model):
+def test_seeds_with_the_real_model_match_the_local_index(tmp_path, seeds_index):
     """The packaged model over seeds/: Milvus answers as the local index does, with exact offsets."""
     from conftest import SEEDS
 

@@ -15,7 +15,8 @@ from qa.ingest.documents import parse_document
 from qa.ingest.ocr import ocr_status
 from qa.ingest.pages import find_quote, merge_lines, page_text_range, render_page, render_page_boxes
 from qa.records import DocumentError, InputError
-from qa.sync.update import sync_folder
+from qa.store.build import Build
+from qa.sync.folder import sync_folder
 
 QUESTIONS = Path(__file__).parent / "data" / "formats_qa.jsonl"
 needs_tesseract = pytest.mark.skipif(not ocr_status().available, reason=ocr_status().reason)
@@ -86,7 +87,7 @@ def test_a_citation_gives_the_page_holding_the_quote_even_when_its_chunk_starts_
     first = "The district council met in April. It discussed the budget for roads and schools."
     data = make_pdf([first, "The bridge over the Nanay river opened in May 2021."])
     (folder / "minutes.pdf").write_bytes(data)
-    sync_folder(folder, tmp_path / "index")
+    sync_folder(Build(tmp_path / "index", folder=folder))
     engine = Engine(tmp_path / "index")
     reply = engine.ask("When did the bridge over the Nanay river open?", mode="bm25")
     chunk = reply.passages[0].chunk
@@ -98,9 +99,9 @@ def test_a_citation_gives_the_page_holding_the_quote_even_when_its_chunk_starts_
 
 
 @needs_tesseract
-def test_the_question_set_is_answered_with_the_right_page_row_or_slide(tmp_path, one_model):
+def test_the_question_set_is_answered_with_the_right_page_row_or_slide(tmp_path):
     write_corpus(tmp_path / "docs")
-    report = sync_folder(tmp_path / "docs", tmp_path / "index")
+    report = sync_folder(Build(tmp_path / "index", folder=tmp_path / "docs"))
     assert report.skipped == [] and report.documents == 4
     engine = Engine(tmp_path / "index")
     misses = []

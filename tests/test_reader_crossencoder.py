@@ -6,10 +6,14 @@ import numpy as np
 import pytest
 from conftest import tiny_index
 
-import qa.answer.cross_scorer as crossencoder
-from qa.answer.compose import answer
-from qa.answer.cross_scorer import WEIGHTS, apply_deltas, best_phrase, encode_pairs, load_crossencoder
-from qa.answer.token_scorer import load_reader
+import qa.answer.cross_encoder as cross_encoder
+from qa.answer.candidates import Passages
+from qa.answer.cross_encoder import WEIGHTS, apply_deltas, best_phrase, encode_pairs, load_cross_encoder
+from qa.answer.extract import answer
+from qa.answer.pick import cross_pick
+from qa.answer.scorer import shipped_scorer
+from qa.answer.scoring import Reading, Weights
+from qa.answer.short import wants_fact
 from qa.embed.cache import CachedEmbedder
 from qa.records import Hit
 
@@ -21,7 +25,7 @@ QUESTION = "In what year was the Andean Seed Bank founded?"
 
 @pytest.fixture(scope="module")
 def cross():
-    loaded = load_crossencoder()
+    loaded = load_cross_encoder()
     assert loaded is not None, "the shipped cross-encoder weights must load"
     return loaded
 
@@ -65,35 +69,23 @@ def test_the_best_phrase_stays_inside_the_sentence_tokens():
 
 
 def test_the_cross_encoder_prefers_the_answering_sentence(cross):
-    reads = cross.read(QUESTION, [("", MOVED), ("", STORES), ("", FOUNDED)])
+    reads = cross.score(QUESTION, [("", MOVED), ("", STORES), ("", FOUNDED)])
     assert max(range(3), key=lambda k: reads[k].logit) == 2
     phrase = FOUNDED[reads[2].start : reads[2].end]
     assert 0 <= reads[2].start < reads[2].end <= len(FOUNDED) and "1998" in phrase
 
 
-def test_a_learned_pick_gives_a_valid_short_answer(cross, embedder):
-    index = tiny_index([MOVED, STORES, FOUNDED])
-    hits = [Hit(index.chunk(i), 1.0) for i in range(3)]
-    reply = answer(QUESTION, hits, index, "hybrid", CachedEmbedder(embedder), reader=load_reader())
-    assert reply.found and reply.citations[0].quote == FOUNDED
-    text = index.document(reply.citations[0].source).text
-    assert reply.short is not None and "1998" in reply.short.text
-    assert text[reply.short.start : reply.short.end] == reply.short.text
-    assert reply.citations[0].start <= reply.short.start < reply.short.end <= reply.citations[0].end
-
-
 def test_without_its_weights_the_answer_falls_back(tmp_path, embedder, monkeypatch):
-    assert load_crossencoder(tmp_path / "missing.npz") is None
-    monkeypatch.setitem(crossencoder._cache, str(WEIGHTS), None)
+    assert load_cross_encoder(tmp_path / "missing.npz") is None
+    monkeypatch.setitem(cross_encoder._cache, str(WEIGHTS), None)
     index = tiny_index([MOVED, STORES, FOUNDED])
-    hits = [Hit(index.chunk(i), 1.0) for i in range(3)]
-    reply = answer(QUESTION, hits, index, "hybrid", CachedEmbedder(embedder), reader=load_reader())
+    scorer = shipped_scorer(CachedEmbedder(embedder))
+    assert scorer.cross is None and scorer.token_scorer is not None
+    reply = answer(QUESTION, Passages(tuple(Hit(index.chunk(i), 1.0) for i in range(3)), index, "hybrid"), scorer)
     assert reply.found and reply.citations[0].quote == FOUNDED
 
 
 def test_a_fact_asked_for_late_in_the_question_still_counts():
-    from qa.answer.rerank import wants_fact
-
     assert wants_fact("Super Bowl 50 decided the NFL champion for what season?")
     assert not wants_fact("How did the volunteers help, and what did they teach?")
 
@@ -104,20 +96,18 @@ class _Recording:
     def __init__(self, margin: float):
         self.settings, self.asked = {"top": 3, "mix": 1.0, "margin": margin}, []
 
-    def read(self, question, pairs):
+    def score(self, question, pairs):
         self.asked.append([text for _, text in pairs])
-        return [crossencoder.Read(float(3 * k)) for k in range(len(pairs))]
+        return [Reading(float(3 * k)) for k in range(len(pairs))]
 
 
 def test_only_candidates_near_the_first_hand_score_are_re_read():
     from types import SimpleNamespace
 
-    from qa.answer.rerank import cross_rerank
-
     best_first = [SimpleNamespace(score=s, before="", text=t) for s, t in ((5.0, "a"), (4.5, "b"), (3.0, "c"))]
     near = _Recording(margin=1.0)
-    order, readings = cross_rerank(QUESTION, best_first, near)
-    assert near.asked == [["a", "b"]] and [c.text for c in order] == ["b", "a", "c"] and len(readings) == 2
+    pick = cross_pick(QUESTION, best_first, near, Weights(), veto=False)
+    assert near.asked == [["a", "b"]] and [c.text for c in pick.order] == ["b", "a", "c"] and len(pick.readings) == 2
     every = _Recording(margin=float("inf"))
-    order, _ = cross_rerank(QUESTION, best_first, every)
-    assert every.asked == [["a", "b", "c"]] and order[0].text == "c"
+    pick = cross_pick(QUESTION, best_first, every, Weights(), veto=True)
+    assert every.asked == [["a", "b", "c"]] and pick.order[0].text == "c" and pick.declined

@@ -11,6 +11,7 @@ from conftest import make_document
 
 from qa.ingest.chunking import ChunkParams, chunk_document
 from qa.records import Document, IndexCorrupt, IndexLocked, IndexWriteError, InputError
+from qa.store.build import Build
 from qa.store.files import (
     IndexLock,
     chunk_from_row,
@@ -110,7 +111,7 @@ def test_the_lock_admits_one_writer_at_a_time(tmp_path):
 
 def test_a_second_writer_is_refused(tmp_path):
     with IndexLock(tmp_path), pytest.raises(IndexLocked, match="another qa process"):
-        update_index(tmp_path, [make_document("d0.txt", "x y z.")], lambda _: False)
+        update_index(Build(tmp_path), [make_document("d0.txt", "x y z.")], lambda _: False)
 
 
 def test_a_lock_that_cannot_be_created_is_a_write_error(tmp_path):

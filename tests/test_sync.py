@@ -11,8 +11,11 @@ from conftest import FakeEmbedder, make_document
 from qa.embed.embedder import DEFAULT_MODEL
 from qa.ingest.chunking import ChunkParams
 from qa.records import IndexMismatch, ModelUnavailable
+from qa.store.build import Build
 from qa.store.load import load_index
-from qa.sync.update import UPLOADS, sync_folder, update_index
+from qa.sync.folder import sync_folder
+from qa.sync.update import update_index
+from qa.sync.uploads import UPLOADS
 from qa.sync.watch import watch_folder
 
 A = "Wells were dug in Ayacucho in 2020. The committee had forty volunteers."
@@ -26,7 +29,7 @@ def fake() -> FakeEmbedder:
 
 
 def _update(index_dir, documents, fake, keep=lambda _: False, **kwargs):
-    return update_index(index_dir, documents, keep, embedder_for=lambda _: fake, **kwargs)
+    return update_index(Build(index_dir, embedder_for=lambda _: fake, **kwargs), documents, keep)
 
 
 def test_a_first_build_embeds_every_chunk(tmp_path, fake):
@@ -90,7 +93,7 @@ def test_an_unloadable_model_gives_a_bm25_only_index_with_a_warning(tmp_path):
     def unavailable(name):
         raise ModelUnavailable(f"cannot load embedding model '{name}': gone")
 
-    report = update_index(tmp_path, [make_document("a.txt", A)], lambda _: False, embedder_for=unavailable)
+    report = update_index(Build(tmp_path, embedder_for=unavailable), [make_document("a.txt", A)], lambda _: False)
     assert (report.mode, report.model) == ("bm25", None)
     assert report.warning == f"cannot load embedding model '{DEFAULT_MODEL}': gone; continuing in BM25-only mode"
     index = load_index(tmp_path)
@@ -101,7 +104,7 @@ def test_a_bm25_only_index_gains_vectors_once_the_model_loads(tmp_path, fake):
     def unavailable(name):
         raise ModelUnavailable("no model")
 
-    update_index(tmp_path, [make_document("a.txt", A)], lambda _: False, embedder_for=unavailable)
+    update_index(Build(tmp_path, embedder_for=unavailable), [make_document("a.txt", A)], lambda _: False)
     report = _update(tmp_path, [make_document("a.txt", A)], fake)
     assert report.mode == "hybrid" and load_index(tmp_path).dense.count == report.chunks == report.embedded
 
@@ -117,7 +120,7 @@ def test_sync_folder_reads_the_folder_and_reports_skips(tmp_path, fake):
     docs.mkdir()
     (docs / "a.txt").write_text(A, encoding="utf-8")
     (docs / "empty.txt").write_bytes(b"")
-    report = sync_folder(docs, tmp_path / "index", embedder_for=lambda _: fake)
+    report = sync_folder(Build(tmp_path / "index", folder=docs, embedder_for=lambda _: fake))
     assert report.added == ["a.txt"] and [(s.source, s.reason) for s in report.skipped] == [("empty.txt", "empty file")]
     assert report.seconds["total"] >= report.seconds["read"] >= 0
 
@@ -127,7 +130,7 @@ def test_sync_folder_keeps_uploads_and_files_it_could_not_read(tmp_path, fake, m
     docs.mkdir()
     (docs / "a.txt").write_text(A, encoding="utf-8")
     (docs / "b.txt").write_text(B, encoding="utf-8")
-    sync_folder(docs, index_dir, embedder_for=lambda _: fake)
+    sync_folder(Build(index_dir, folder=docs, embedder_for=lambda _: fake))
     _update(index_dir, [make_document("uploads/c.txt", C)], fake, keep=lambda _: True)
     real_open = pathlib.Path.open
 
@@ -138,7 +141,7 @@ def test_sync_folder_keeps_uploads_and_files_it_could_not_read(tmp_path, fake, m
 
     monkeypatch.setattr(pathlib.Path, "open", failing_open)
     (docs / "b.txt").unlink()
-    report = sync_folder(docs, index_dir, embedder_for=lambda _: fake)
+    report = sync_folder(Build(index_dir, folder=docs, embedder_for=lambda _: fake))
     assert report.removed == ["b.txt"]
     assert sorted(load_index(index_dir).documents) == ["a.txt", "uploads/c.txt"], "a.txt keeps its indexed copy"
 
@@ -147,7 +150,7 @@ def test_watch_folder_syncs_after_a_change_settles(tmp_path, fake, monkeypatch):
     docs, index_dir = tmp_path / "docs", tmp_path / "index"
     docs.mkdir()
     (docs / "a.txt").write_text(A, encoding="utf-8")
-    sync_folder(docs, index_dir, embedder_for=lambda _: fake)
+    sync_folder(Build(index_dir, folder=docs, embedder_for=lambda _: fake))
     sleeps = []
 
     def sleep(seconds):  # the first wait is when the user edits the folder; the rest pass instantly
@@ -155,8 +158,9 @@ def test_watch_folder_syncs_after_a_change_settles(tmp_path, fake, monkeypatch):
         if len(sleeps) == 1:
             (docs / "b.txt").write_text(B, encoding="utf-8")
 
-    monkeypatch.setattr("qa.sync.update.time.sleep", sleep)
-    report = next(watch_folder(docs, index_dir, interval=0.25, debounce=0.125, embedder_for=lambda _: fake))
+    monkeypatch.setattr("qa.sync.watch.time.sleep", sleep)
+    build = Build(index_dir, folder=docs, embedder_for=lambda _: fake)
+    report = next(watch_folder(build, interval=0.25, debounce=0.125))
     assert report.added == ["b.txt"] and report.unchanged == 1
     assert sleeps == [0.25, 0.125], "one poll, then one debounce wait that saw no further change"
     assert "b.txt" in load_index(index_dir).documents

@@ -1,10 +1,4 @@
-"""Scoring candidate sentences: the features of a sentence against the question, and the weights that sum them.
-
-A sentence is scored on meaning (cosine to the question), on the question's rare words it shares
-(IDF-weighted, exactly and through token embeddings, see qa.answer.matching), on whether it holds the kind
-of fact asked for (a number for "how many", a date for "when") that the question did not already
-state, and on its passage's rank.
-"""
+"""The features of each candidate sentence against the question (see qa.answer.scoring), and their hand ranking."""
 
 from __future__ import annotations
 
@@ -14,87 +8,13 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from qa.answer.candidates import Candidate
 from qa.answer.matching import QuestionTokens, coverage, matches, question_tokens, slot, uncovered
+from qa.answer.scoring import Features, Weights
 from qa.answer.types import count_unit, holds_type, question_type, specific_form
 from qa.embed.embedder import TokenVectors
-from qa.records import Hit, Span
 from qa.search.retrieval import Searchable
 from qa.search.tokens import tokenize
-
-
-@dataclass(frozen=True)
-class Features:
-    """What is known of one sentence against the question; `typed` is +1 fits, -1 misses, 0 untyped."""
-
-    cosine: float | None
-    before_cosine: float | None  # of the sentence before, which may carry this one's subject
-    overlap: float
-    coverage: float  # soft match of the question's words in this sentence or the one before (qa.answer.matching)
-    uncovered: float  # share of the question's word weight with no close match there
-    slot: float  # a new token of the sentence resembles the question word in context
-    bigrams: float  # share of the question's word pairs found in the sentence, in order
-    length: float  # log word count: a longer sentence can hold the answer and its setting
-    typed: int
-    unit: bool
-    form: bool
-    passage: float  # the passage's score relative to the best passage
-
-
-@dataclass(frozen=True)
-class Weights:
-    """How the sentence score is put together; tuned on half of SQuAD dev (even articles) and the seed questions."""
-
-    cosine: float = 1.0
-    overlap: float = 0.625
-    coverage: float = 3.75
-    slot: float = 1.0
-    bigrams: float = 0.112
-    length: float = 0.0
-    type_match: float = 0.113
-    unit: float = 0.25
-    form: float = 1.2
-    passage: float = 0.625
-    found_threshold: float = 3.6
-    lexical_threshold: float = 2.5  # the same, in BM25-only mode where no cosine or slot adds to the score
-    named_threshold: float = 5.5  # above this a name the corpus lacks (often a misspelling) does not block
-    min_cosine: float = 0.35  # below this the best sentence may be off-topic ...
-    off_topic_uncovered: float = 0.3  # ... and is, when this share of the question's words finds no match
-    spelling: float = 0.8  # a name this close (difflib ratio) to a corpus word is a misspelling, not unknown
-    extra_ratio: float = 0.9
-    max_sentences: int = 3
-    rerank: int = 8  # candidates the learned reader (qa.answer.token_scorer) scores, as it was trained
-    reorder: bool = False  # let the reader re-order them: it did not beat this hand ranking on held-out even questions
-    reader_floor: float = 0.075  # declined when the reader gives none of them this probability (even half, seeds)
-    short_confidence: float = 0.2  # span probability above which the exact phrase is given
-    list_items: int = 8  # items of a list or bullet block brought along with its sentence
-
-    def score(self, f: Features) -> float:
-        # Without embeddings (BM25-only) word overlap stands in for meaning.
-        meaning = f.cosine if f.cosine is not None else f.overlap
-        return (
-            self.cosine * meaning
-            + self.overlap * f.overlap
-            + self.coverage * f.coverage
-            + self.slot * f.slot
-            + self.bigrams * f.bigrams
-            + self.length * f.length
-            + self.type_match * f.typed
-            + self.unit * f.unit
-            + self.form * f.form
-            + self.passage * f.passage
-        )
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """A sentence from a retrieved passage, with its features and score."""
-
-    hit: Hit
-    span: Span
-    text: str
-    before: str = ""  # the sentence before, in the same passage
-    features: Features | None = None
-    score: float = 0.0
 
 
 def _overlap(question_terms: dict[str, float], tokens: list[str]) -> float:
@@ -153,13 +73,13 @@ def encode(question: str, found: list[Candidate], index: Searchable, embedder) -
     return Encoded(cosines, before_cosines, asked, tokens[1 : len(texts)], tokens[len(texts) :])
 
 
-def _soft(c: Candidate, i: int, asked: Asked, encoded: Encoded | None):
+def _soft(c: Candidate, asked: Asked, encoded: Encoded | None):
     """Coverage, uncovered share and slot from token embeddings; without them exact overlap stands in."""
     if encoded is None or encoded.question is None:
         shared = _overlap(asked.terms, tokenize(f"{c.before} {c.text}", asked.stem, asked.language))
         return shared, 1.0 - shared, 0.0
-    question, sentence = encoded.question, encoded.sentences[i]
-    best = matches(question, sentence, c.text, encoded.befores[i], c.before)
+    question, sentence = encoded.question, encoded.sentences[c.row]
+    best = matches(question, sentence, c.text, encoded.befores[c.row], c.before)
     return coverage(question, best), uncovered(question, best), slot(question, sentence, c.text)
 
 
@@ -182,12 +102,12 @@ class Asked:
         return cls(text, language, lexical.stem, terms, unit, _bigrams(text, language))
 
 
-def _features(c: Candidate, i: int, asked: Asked, encoded: Encoded | None, kind, form, best_passage) -> Features:
+def _features(c: Candidate, asked: Asked, encoded: Encoded | None, kind, form, best_passage) -> Features:
     tokens = tokenize(c.text, asked.stem, asked.language)
-    soft_coverage, missing, soft_slot = _soft(c, i, asked, encoded)
+    soft_coverage, missing, soft_slot = _soft(c, asked, encoded)
     return Features(
-        cosine=float(encoded.cosines[i]) if encoded is not None else None,
-        before_cosine=float(encoded.before_cosines[i]) if encoded is not None and c.before else None,
+        cosine=float(encoded.cosines[c.row]) if encoded is not None else None,
+        before_cosine=float(encoded.before_cosines[c.row]) if encoded is not None and c.before else None,
         overlap=_overlap(asked.terms, tokens),
         coverage=soft_coverage,
         uncovered=missing,
@@ -214,11 +134,12 @@ def featurize(
     best_passage = max((c.hit.score for c in found), default=1.0) or 1.0
     asked: dict[str, Asked] = {}
     out = []
-    for i, c in enumerate(found):
+    for row, c in enumerate(found):  # a candidate's row is its place in what `encode` was given
+        c = replace(c, row=row)
         language = index.document(c.hit.chunk.doc_id).language
         if language not in asked:
             asked[language] = Asked.of((by_language or {}).get(language, question), language, index)
-        out.append(replace(c, features=_features(c, i, asked[language], encoded, kind, form, best_passage)))
+        out.append(replace(c, features=_features(c, asked[language], encoded, kind, form, best_passage)))
     return out
 
 

@@ -1,37 +1,26 @@
-"""A learned reader over the token vectors the answerer already computes: a re-ranking head and a span head.
+"""A learned scorer over the token vectors the answerer already computes: a ranking head and a span head.
 
 The packaged MiniLM's contextual token vectors of the question and of each candidate sentence (cached
-by qa.embed.cache) feed two small heads trained by `python -m qa.measure.train.run` on SQuAD dev's
-even articles (qa/weights/reader.npz, see qa/weights/README.md). The ranking head adds learned
+by qa.embed.cache) feed two small heads trained by `python -m qa.measure.train --heads` on SQuAD dev's
+even articles (qa/answer/weights/token_scorer.npz, see its README). The ranking head adds learned
 projections of question-to-sentence token matches to the hand-made Features; the span head points at
 the answer phrase inside the chosen sentence. No extra model pass: it costs a few matrix products.
-Without the weights file `load_reader` returns None and the feature scorer answers alone.
+Without the weights file `load_token_scorer` returns None and the hand features answer alone.
 """
 
 from __future__ import annotations
 
 import re
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-WEIGHTS = Path(__file__).parent / "weights" / "reader.npz"
+from qa.answer.short import word_span
+
+WEIGHTS = Path(__file__).parent / "weights" / "token_scorer.npz"
 MAX_PHRASE = 12  # tokens in an exact answer phrase
 _WORD = re.compile(r"\w+")
-
-
-@dataclass(frozen=True)
-class Reading:
-    """The reader's view of one sentence: its learned score, and the answer phrase (sentence offsets)."""
-
-    logit: float
-    start: int = 0
-    end: int = 0
-    confidence: float = 0.0  # probability of that phrase under the span head
-    floor: float | None = None  # the scorer's own decline floor (None: Weights.reader_floor)
-    short_floor: float | None = None  # the phrase confidence its scorer needs (None: Weights.short_confidence)
 
 
 def feature_row(f, score: float) -> np.ndarray:
@@ -91,17 +80,7 @@ def question_vector(question) -> np.ndarray:
     return np.concatenate([asked, mean]).astype(np.float32)
 
 
-def _word_span(text: str, start: int, end: int) -> tuple[int, int]:
-    """The phrase widened to whole words."""
-    for m in _WORD.finditer(text):
-        if m.start() < start < m.end():
-            start = m.start()
-        if m.start() < end < m.end():
-            end = m.end()
-    return start, end
-
-
-class Reader:
+class TokenScorer:
     """The two heads with their weights; `score` ranks candidates, `span` reads the phrase. Thread-safe (pure)."""
 
     def __init__(self, weights: Path = WEIGHTS):
@@ -130,21 +109,21 @@ class Reader:
         allowed = np.triu(np.ones((n, n), bool)) & ~np.triu(np.ones((n, n), bool), MAX_PHRASE)
         pair = np.where(allowed, pair, -np.inf)
         i, j = divmod(int(pair.argmax()), n)
-        start, end = _word_span(text, sentence.spans[i][0], sentence.spans[j][1])
+        start, end = word_span(text, sentence.spans[i][0], sentence.spans[j][1])
         return start, end, float(np.exp(pair[i, j]))
 
 
-_cache: dict[str, Reader | None] = {}
+_cache: dict[str, TokenScorer | None] = {}
 _load_lock = threading.Lock()
 
 
-def load_reader(weights: Path = WEIGHTS) -> Reader | None:
-    """The shipped reader, loaded once; None if its weights are missing or unreadable."""
+def load_token_scorer(weights: Path = WEIGHTS) -> TokenScorer | None:
+    """The shipped token scorer, loaded once; None if its weights are missing or unreadable."""
     key = str(weights)
     with _load_lock:
         if key not in _cache:
             try:
-                _cache[key] = Reader(weights) if weights.is_file() else None
+                _cache[key] = TokenScorer(weights) if weights.is_file() else None
             except (OSError, ValueError, KeyError):
                 _cache[key] = None
         return _cache[key]

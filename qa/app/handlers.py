@@ -18,7 +18,7 @@ from qa.engine import Engine
 from qa.ingest.ocr import ocr_status
 from qa.lang import translation
 from qa.records import QAError, Turn
-from qa.sync.uploads import MAX_UPLOAD_BYTES, Upload, add_uploads, safe_name
+from qa.sync.uploads import MAX_UPLOAD_BYTES, Upload, safe_name
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # read when gradio is imported: no version checks, no telemetry
 import gradio as gr  # noqa: E402
@@ -218,7 +218,7 @@ class Handlers:
         owned = paths if request is None else [p for p in paths if self.sessions.take_upload(session_of(request), p)]
         try:
             on_read = lambda i, name: progress(0.8 * i / len(owned), desc=f"Reading {name}")  # noqa: E731
-            rows = iter(add_uploads(self.engine, [Path(p) for p in owned], self.max_upload_bytes, on_read))
+            rows = iter(self.engine.upload([Path(p) for p in owned], self.max_upload_bytes, on_read))
         finally:
             if request is not None:
                 for path in owned:

@@ -14,7 +14,7 @@ from qa.app.render import esc
 from qa.app.render_sources import passage_location
 from qa.ingest.pages import IMAGE_SUFFIXES, render_page
 from qa.records import Answer, Document, QAError
-from qa.sync.update import UPLOADS
+from qa.sync.uploads import UPLOADS
 
 MAX_PAGE_FILE_BYTES = 20 * 2**20  # a larger original is shown as text only
 PAGE_SUFFIXES = (".pdf", *IMAGE_SUFFIXES)

@@ -177,23 +177,27 @@ def run_serve(args) -> int:
 
 
 def run_eval(args) -> int:
-    from qa.measure import evaluate
+    from qa.measure.corpora import Setup, folder_engine
 
+    setup = Setup(args.cache, args.model, args.encoder)
     if args.kind == "questions":
-        cases = evaluate.read_cases(args.file)  # a bad file is reported before anything is indexed
-        engine = evaluate.folder_engine(args.corpus, args.cache, args.model, args.encoder)
-        result = evaluate.eval_questions(cases, engine, args.mode, args.top_k)
+        from qa.measure.evaluate import eval_questions, read_cases
+
+        cases = read_cases(args.file)  # a bad file is reported before anything is indexed
+        result = eval_questions(cases, folder_engine(args.corpus, setup), args.mode, args.top_k)
     elif args.kind == "chat":
         from qa.measure.chat import eval_chat, read_conversations
 
         conversations = read_conversations(args.file)
-        engine = evaluate.folder_engine(args.corpus, args.cache, args.model, args.encoder)
-        result = eval_chat(conversations, engine, args.mode, args.top_k)
+        result = eval_chat(conversations, folder_engine(args.corpus, setup), args.mode, args.top_k)
     elif args.kind == "beir":
-        result = evaluate.eval_beir(args.dir, args.cache, args.model, args.backend or "local", args.encoder)
+        from qa.measure.evaluate import eval_beir
+
+        result = eval_beir(args.dir, setup, args.backend or "local")
     else:
-        result = evaluate.eval_squad(args.file, args.cache, model=args.model, limit=args.limit, articles=args.articles,
-                                     encoder=args.encoder)  # fmt: skip
+        from qa.measure.squad import eval_squad
+
+        result = eval_squad(args.file, setup, articles=args.articles, limit=args.limit)
     print(json.dumps(result, ensure_ascii=False) if args.json else "\n".join(text.evaluation(result)))
     return 0
 

@@ -47,8 +47,50 @@ def resolve_model_path(name: str) -> str:
     return name
 
 
+@dataclass(frozen=True)
+class Loaded:
+    """A model loaded in this process, shared by every Embedder of it, with the lock its users take turns on."""
+
+    model: object  # the SentenceTransformer
+    onnx: OnnxTransformer | None  # its int8 ONNX copy, for that encoder variant
+    lock: threading.Lock  # a fast tokenizer raises "Already borrowed" if used by two threads
+
+
+_LOADED: dict[tuple[str, str], Loaded] = {}
+_LOADING = threading.Lock()
+
+
+def load_model(name: str, encoder: str = TORCH_FP32) -> Loaded:
+    """The model `name` in `encoder`'s variant, loaded once a process (seconds and ~100 MB each time otherwise);
+    ModelUnavailable, with the reason in one line, when it cannot load."""
+    with _LOADING:
+        if (name, encoder) not in _LOADED:
+            _LOADED[name, encoder] = _load(name, encoder)
+        return _LOADED[name, encoder]
+
+
+def _load(name: str, encoder: str) -> Loaded:
+    set_offline_env()
+    path = resolve_model_path(name)
+    try:
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        model = SentenceTransformer(path, device="cpu")
+        onnx = None
+        if encoder == ONNX_INT8:
+            onnx = OnnxTransformer(int8_model_file(model, path), model.tokenizer, model.max_seq_length)
+        return Loaded(model, onnx, threading.Lock())
+    except ModelUnavailable:
+        raise
+    except Exception as exc:  # any load failure means the same thing to the user
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ModelUnavailable(f"cannot load embedding model '{name}': {first_line[:200]}") from None
+
+
 class Embedder:
-    """Encodes texts to L2-normalized float32 vectors; the model loads on first use.
+    """Encodes texts to L2-normalized float32 vectors; the model loads on first use (once a process).
 
     `encoder` picks the variant (qa.embed.encoders): torch fp32, or the int8 ONNX copy of the same model.
     """
@@ -58,33 +100,18 @@ class Embedder:
         self.encoder = encoder_name(encoder) if encoder else TORCH_FP32  # $QA_ENCODER only picks a new index's
         self.key = cache_name(self.name, self.encoder)
         self.batch_size = batch_size
-        self._model = None
-        self._onnx: OnnxTransformer | None = None
-        self._lock = threading.Lock()  # a fast tokenizer raises "Already borrowed" if used by two threads
+        self._loaded: Loaded | None = None
+
+    @property
+    def loaded(self) -> Loaded:
+        """The loaded model (loading it on first use)."""
+        if self._loaded is None:
+            self._loaded = load_model(self.name, self.encoder)
+        return self._loaded
 
     @property
     def model(self):
-        if self._model is None:
-            self._model = self._load()
-        return self._model
-
-    def _load(self):
-        set_offline_env()
-        path = resolve_model_path(self.name)
-        try:
-            from sentence_transformers import SentenceTransformer
-            from transformers.utils import logging as hf_logging
-
-            hf_logging.disable_progress_bar()
-            model = SentenceTransformer(path, device="cpu")
-            if self.encoder == ONNX_INT8:
-                self._onnx = OnnxTransformer(int8_model_file(model, path), model.tokenizer, model.max_seq_length)
-            return model
-        except ModelUnavailable:
-            raise
-        except Exception as exc:  # any load failure means the same thing to the user
-            first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise ModelUnavailable(f"cannot load embedding model '{self.name}': {first_line[:200]}") from None
+        return self.loaded.model
 
     @property
     def dimension(self) -> int:
@@ -95,9 +122,9 @@ class Embedder:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         model = self.model
-        if self._onnx is not None:
+        if self.loaded.onnx is not None:
             return self._onnx_pass(texts, progress, tokens=False)[0]
-        with self._lock:
+        with self.loaded.lock:
             vectors = model.encode(
                 texts,
                 batch_size=self.batch_size,
@@ -114,9 +141,9 @@ class Embedder:
         model = self.model
         if not texts or not getattr(model.tokenizer, "is_fast", False):
             return None
-        if self._onnx is not None:
+        if self.loaded.onnx is not None:
             return self._onnx_pass(texts, progress, tokens=True)
-        with self._lock:
+        with self.loaded.lock:
             outputs = model.encode(texts, batch_size=self.batch_size, output_value=None, show_progress_bar=progress)
             encoded = model.tokenizer(
                 texts,
@@ -143,8 +170,8 @@ class Embedder:
         starts = range(0, len(texts), self.batch_size)
         for start in tqdm(starts, desc="Batches", disable=not progress, leave=False):
             rows = order[start : start + self.batch_size]
-            with self._lock:
-                hidden, encoded = self._onnx.run([texts[i] for i in rows], offsets=tokens)
+            with self.loaded.lock:
+                hidden, encoded = self.loaded.onnx.run([texts[i] for i in rows], offsets=tokens)
             mask = encoded["attention_mask"]
             sentences[rows] = mean_pooled(hidden, mask)
             for j, i in enumerate(rows) if tokens else ():

@@ -39,8 +39,8 @@ def message(text: str, language: str) -> str:
 
 
 @dataclass(frozen=True)
-class Query:
-    """One question as each part of the engine reads it."""
+class Question:
+    """One question as each part of the engine reads it: in its own language and in those of the documents."""
 
     language: str  # the question's language
     text: str  # the question in English when it could be translated (dense side, answerer, follow-ups)
@@ -49,12 +49,12 @@ class Query:
     warning: str | None = None  # why translation could not serve this question
 
 
-def plan(question: str, languages: tuple[str, ...]) -> Query:
+def read_question(question: str, languages: tuple[str, ...]) -> Question:
     """How to search `question` in an index holding documents in `languages`."""
     asked = detect_language(question)
     wanted = sorted((set(languages) | {ENGLISH}) - {asked})
     if asked == ENGLISH and languages == (ENGLISH,):
-        return Query(asked, question, ((question, asked),), {asked: question})
+        return Question(asked, question, ((question, asked),), {asked: question})
     found = {asked: question}
     for target in wanted:
         translated = translation.translate(question, asked, target)
@@ -64,10 +64,10 @@ def plan(question: str, languages: tuple[str, ...]) -> Query:
     if len(found) <= len(wanted):  # at least one direction failed
         warning = f"machine translation is unavailable ({translation.reason() or 'apertium failed'})"
     text = found.get(ENGLISH, question)
-    return Query(asked, text, tuple((t, lang) for lang, t in found.items()), found, warning)
+    return Question(asked, text, tuple((t, lang) for lang, t in found.items()), found, warning)
 
 
-def with_query(query: Query, text: str) -> Query:
+def with_query(query: Question, text: str) -> Question:
     """The same query with its English text replaced (a follow-up resolved), kept in the BM25 parts."""
     if text == query.text:
         return query

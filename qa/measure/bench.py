@@ -77,11 +77,12 @@ def _encode_queries(embedder, queries: list[str]) -> tuple[list, list[float]]:
 def _build(documents: list, embedder, folder: Path, read_s: float) -> tuple[dict, object, dict]:
     """Index the documents through the real pipeline; stage times, raw encode time and the loaded index."""
     from qa.search.bm25_build import build_bm25
+    from qa.store.build import Build
     from qa.store.load import load_index
     from qa.sync.update import update_index
 
-    report = update_index(folder, documents, lambda _: False, embedder.name, rebuild=True, progress=True,
-                          embedder_for=lambda _: embedder)  # fmt: skip
+    build = Build(folder, model=embedder.name, rebuild=True, progress=True, embedder_for=lambda _: embedder)
+    report = update_index(build, documents, lambda _: False)
     if report.mode != "hybrid":
         raise InputError(f"the model did not load, so there is nothing to compare: {report.warning}")
     stages = {"read": read_s, **{k: report.seconds[k] for k in ("chunk", "embed", "write")}}

@@ -74,3 +74,13 @@ def beir_documents(path: Path, limit: int | None = None) -> list[Document]:
 def beir_queries(root: Path, qrels: dict) -> dict[str, str]:
     """Query id -> text for the queries that have relevance judgements."""
     return {q["_id"]: q["text"] for q in read_jsonl(root / "queries.jsonl") if q["_id"] in qrels}
+
+
+def article(doc_id: str) -> int:
+    """The article number of a SQuAD paragraph id `AAA-PPP`."""
+    return int(doc_id.split("-")[0])
+
+
+def in_half(doc_id: str, articles: str) -> bool:
+    """Whether the paragraph belongs to the `even`, `odd` or `all` articles."""
+    return articles == "all" or (article(doc_id) % 2 == 0) == (articles == "even")

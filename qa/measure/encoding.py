@@ -76,6 +76,7 @@ def build_from_scratch(root: Path, encoder: str, model: str | None = None) -> di
     from qa.embed.embedder import Embedder
     from qa.measure.datasets import beir_documents
     from qa.measure.timing import peak_rss_mb
+    from qa.store.build import Build
     from qa.sync.update import update_index
 
     start = time.perf_counter()
@@ -83,8 +84,8 @@ def build_from_scratch(root: Path, encoder: str, model: str | None = None) -> di
     read_s = time.perf_counter() - start
     embedder = Embedder(model, encoder=encoder)
     with tempfile.TemporaryDirectory(prefix="qa-build-") as tmp:
-        report = update_index(Path(tmp) / "index", documents, lambda _: False, embedder.name, progress=True,
-                              embedder_for=lambda _: embedder)  # fmt: skip
+        build = Build(Path(tmp) / "index", model=embedder.name, progress=True, embedder_for=lambda _: embedder)
+        report = update_index(build, documents, lambda _: False)
     total = read_s + report.seconds["total"]
     return {
         "corpus": str(root),

@@ -1,9 +1,11 @@
-"""Scoring answers and rankings: answer containment, nDCG/recall/MRR, documents by their best chunk."""
+"""Scoring answers and rankings: answer containment, SQuAD exact match and F1, nDCG/recall/MRR."""
 
 from __future__ import annotations
 
 import math
 import re
+import string
+from collections import Counter
 
 from qa.search.tokens import THOUSANDS
 
@@ -39,3 +41,32 @@ def ranking_metrics(ranked: list[str], relevant: dict[str, int]) -> dict[str, fl
         "recall@100": len(set(ranked[:100]) & relevant.keys()) / len(relevant),
         "mrr@10": 1.0 / (first + 1) if first is not None else 0.0,
     }
+
+
+def _norm(text: str) -> list[str]:
+    """SQuAD's answer normalization: lower case, no punctuation, articles or extra spaces."""
+    text = "".join(ch for ch in text.lower() if ch not in string.punctuation)
+    return re.sub(r"\b(a|an|the)\b", " ", text).split()
+
+
+def exact_f1(prediction: str, answers: list[str]) -> tuple[float, float]:
+    """SQuAD exact match and token F1 of a phrase against the gold answers (best over them)."""
+    guess, em, f1 = _norm(prediction), 0.0, 0.0
+    for gold in map(_norm, answers):
+        em = max(em, float(guess == gold))
+        common = sum((Counter(guess) & Counter(gold)).values())
+        if common:
+            p, r = common / len(guess), common / len(gold)
+            f1 = max(f1, 2 * p * r / (p + r))
+    return em, f1
+
+
+def locate(text: str, answers: list[str]) -> tuple[int, int] | None:
+    """Sentence offsets of the first gold answer found in `text` (case-insensitive fallback)."""
+    for a in answers:
+        at = text.find(a)
+        if at < 0:
+            at = text.lower().find(a.lower())
+        if at >= 0 and a.strip():
+            return at, at + len(a)
+    return None

@@ -36,6 +36,7 @@ def sync_one(folder: Path, which: int = 5) -> dict:
     """Change the `which`-th document and sync; seconds, peak RSS, and what the new version holds."""
     from qa.ingest.documents import Unchanged
     from qa.measure.timing import peak_rss_mb
+    from qa.store.build import Build
     from qa.store.load import load_index
     from qa.sync.update import update_index
 
@@ -47,7 +48,9 @@ def sync_one(folder: Path, which: int = 5) -> dict:
     changed = replace(changed, text=text, content_hash=hashlib.sha256(text.encode()).hexdigest())
     documents = [Unchanged(d, h) for d, h in index.manifest.documents.items() if d != doc_id] + [changed]
     del index
-    report = update_index(folder, documents, lambda _: False, "synthetic", embedder_for=lambda _: StandIn())
+    report = update_index(
+        Build(folder, model="synthetic", embedder_for=lambda _: StandIn()), documents, lambda _: False
+    )
     seconds = time.perf_counter() - start
     written = folder / (folder / "CURRENT").read_text(encoding="utf-8").strip()
     return {

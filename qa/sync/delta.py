@@ -7,20 +7,23 @@ Once the delta would outgrow MERGE_SHARE of the base, the sync writes a whole ve
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 
 import numpy as np
 
-from qa.embed.embedder import text_key
-from qa.embed.progress import embed_texts
+from qa.embed.progress import finished, resumable
 from qa.ingest.chunking import ChunkParams, chunk_document
 from qa.ingest.documents import Unchanged
-from qa.records import Chunk, Document
+from qa.records import Chunk, Document, ModelUnavailable
 from qa.search.bm25_build import build_bm25
 from qa.search.dense import DenseVectors
 from qa.store.index import Index
 from qa.store.layered import LayeredChunks, rows_of
 from qa.store.manifest import Manifest
+from qa.store.save import save_index
+from qa.sync.report import Written
+from qa.sync.vectors import known_vectors, vectors_for
 
 DELTA_FROM = 10_000  # base chunks from which a sync writes a delta (a whole version of 20k chunks took 5.5 s)
 MERGE_SHARE = 0.1  # a delta whose chunks and hidden base chunks pass this share of the base is merged instead
@@ -36,7 +39,7 @@ class Delta:
     hidden: frozenset[str]
 
 
-def plan(previous: Index | None, documents: list, removed: list[str], params: ChunkParams) -> Delta | None:
+def plan_delta(previous: Index | None, documents: list, removed: list[str], params: ChunkParams) -> Delta | None:
     """The delta for this sync, or None when a whole version should be written (small, BM25-only or Milvus
     index, or a delta grown past MERGE_SHARE of its base)."""
     if previous is None or previous.mode != "hybrid" or previous.manifest.backend != "local":
@@ -76,22 +79,16 @@ def _delta_chunks(documents: list[Document], previous: Index, first: int, params
     return chunks
 
 
-def delta_vectors(delta: Delta, previous: Index, embedder, report, progress: bool) -> np.ndarray:
-    """The delta chunks' vectors: reused by text key from the previous rows of the same documents, else embedded."""
+def delta_vectors(delta: Delta, previous: Index, embedder, progress: bool) -> tuple[np.ndarray, int]:
+    """The delta chunks' vectors, reused by text key from the previous rows of the same documents, else embedded;
+    and how many were embedded."""
     rows = previous.rows_of(set(delta.documents))
-    known = {}
-    if len(rows):
-        old = previous.dense.rows(rows)
-        known = {text_key(embedder.name, previous.chunk(int(r)).embed_text()): v for r, v in zip(rows, old)}
-    keys = [text_key(embedder.name, c.embed_text()) for c in delta.chunks]
-    todo = {k: c for k, c in zip(keys, delta.chunks) if k not in known}
-    if todo:
-        texts, doc_ids = [c.embed_text() for c in todo.values()], [c.doc_id for c in todo.values()]
-        known.update(zip(todo, embed_texts(embedder, texts, doc_ids, progress)))
-    report.embedded, report.reused = len(todo), len(delta.chunks) - len(todo)
-    if not keys:
-        return np.zeros((0, embedder.dimension), np.float32)
-    return np.stack([known[k] for k in keys]).astype(np.float32)
+    known = (
+        known_vectors([previous.chunk(int(r)) for r in rows], previous.dense.rows(rows), embedder.name)
+        if len(rows)
+        else {}
+    )
+    return vectors_for(delta.chunks, known, embedder, progress)
 
 
 def delta_index(delta: Delta, previous: Index, vectors: np.ndarray, hashes: dict[str, str], encoder: str) -> Index:
@@ -115,32 +112,27 @@ def _base_name(previous: Index) -> str:
     return previous.manifest.base or previous.version
 
 
-def write_delta(index_dir, delta: Delta, previous: Index, documents: list, name: str, embedder_for, report,
-                progress: bool) -> bool:  # fmt: skip
-    """Embed and write the delta version; False (nothing written) when the model cannot load."""
-    import time
-
-    from qa.embed.progress import finished, resumable
-    from qa.records import ModelUnavailable
-    from qa.store.save import save_index
-
+def write_delta(writing, delta: Delta, documents: list) -> Written | None:
+    """Embed and write the delta version (`writing` a qa.sync.build.Writing); None (nothing written) when the model
+    cannot load."""
+    previous, index_dir = writing.previous, writing.build.index_dir
     start = time.perf_counter()
     try:
-        embedder = resumable(embedder_for(name), index_dir)
+        embedder = resumable(writing.embedder_for(writing.model), index_dir)
     except ModelUnavailable:  # a whole version is written instead, BM25-only
-        return False
-    vectors = delta_vectors(delta, previous, embedder, report, progress)
-    report.seconds["embed"] = time.perf_counter() - start
+        return None
+    vectors, embedded = delta_vectors(delta, previous, embedder, writing.build.progress)
+    seconds = {"embed": time.perf_counter() - start}
     start = time.perf_counter()
     hashes = {d.doc_id: d.content_hash for d in documents}
-    index = delta_index(delta, previous, vectors, hashes, report.encoder)
-    if report.folder:
-        index = replace(index, manifest=replace(index.manifest, folder=report.folder))
+    index = delta_index(delta, previous, vectors, hashes, writing.encoder)
+    if writing.build.folder:
+        index = replace(index, manifest=replace(index.manifest, folder=str(writing.build.folder)))
     try:
         save_index(index_dir, index, hidden=sorted(delta.hidden))
     finally:
         finished(index_dir)
-    report.seconds["write"] = time.perf_counter() - start
-    report.mode, report.model = "hybrid", name
-    report.documents, report.chunks, report.delta = len(hashes), index.manifest.chunks, len(delta.chunks)
-    return True
+    seconds["write"] = time.perf_counter() - start
+    reused = len(delta.chunks) - embedded
+    return Written(len(hashes), index.manifest.chunks, "hybrid", writing.model, embedded, reused,
+                   delta=len(delta.chunks), seconds=seconds)  # fmt: skip

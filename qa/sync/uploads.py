@@ -1,4 +1,4 @@
-"""Adding uploaded files to the index: named safely, size-checked, parsed, de-duplicated by content, embedded."""
+"""Uploaded files as documents: named safely under `uploads/`, size-checked, parsed, de-duplicated by content."""
 
 from __future__ import annotations
 
@@ -8,11 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from qa.engine import Engine
 from qa.ingest.documents import parse_document
-from qa.records import Document, DocumentError, QAError
-from qa.sync.update import UPLOADS
+from qa.records import Document, DocumentError
 
+UPLOADS = "uploads/"  # doc_id prefix of documents added through the app, kept by folder syncs
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
 
@@ -33,7 +32,7 @@ def safe_name(name: str) -> str:
     return (stem[:100] or "document") + suffix
 
 
-def _unique(name: str, taken: set[str]) -> str:
+def unique_name(name: str, taken: set[str]) -> str:
     """`name`, or `name` with a number added when another file of the same upload already has it."""
     stem, suffix = os.path.splitext(name)
     number = 2
@@ -62,13 +61,40 @@ def read_upload(path: Path, source: str, max_bytes: int = MAX_UPLOAD_BYTES) -> D
         raise DocumentError(source, f"cannot read the file ({type(exc).__name__})") from None
 
 
-def _read_all(engine: Engine, paths: list[Path], max_bytes: int, on_read: Callable[[int, str], None]):
-    """Parse each file: (rows so far, fresh documents with their row numbers)."""
-    known = {content_hash: doc_id for doc_id, content_hash in engine.index.manifest.documents.items()}  # no texts read
-    rows: list[Upload] = []
-    fresh: list[tuple[int, Document]] = []
+@dataclass(frozen=True)
+class ReadUploads:
+    """The uploaded files read: a row per file (fresh ones "pending"), and the fresh documents with their rows."""
+
+    rows: list[Upload]
+    fresh: list[tuple[int, Document]]
+
+    def rejected(self, reason: str) -> list[Upload]:
+        """The rows with every fresh file rejected for `reason` (the index update failed)."""
+        rows = list(self.rows)
+        for row, _ in self.fresh:
+            rows[row] = Upload(rows[row].name, "rejected", reason)
+        return rows
+
+    def added(self, updated: list[str], passages: Callable[[str], int]) -> list[Upload]:
+        """The rows once the fresh documents are indexed: `updated` lists the ids that replaced earlier uploads,
+        `passages(doc_id)` counts a document's chunks."""
+        rows = list(self.rows)
+        for row, document in self.fresh:
+            status = "updated" if document.doc_id in updated else "added"
+            note = ("replaced the earlier upload; " if status == "updated" else "") + (
+                f"{passages(document.doc_id)} passages; ask about it now"
+            )
+            rows[row] = Upload(rows[row].name, status, note)
+        return rows
+
+
+def read_uploads(paths: list[Path], known: dict[str, str], max_bytes: int = MAX_UPLOAD_BYTES,
+                 on_read: Callable[[int, str], None] = lambda i, name: None) -> ReadUploads:  # fmt: skip
+    """Parse each file as `uploads/NAME`; `known` maps the content hashes already indexed to their ids (duplicates
+    are not added again)."""
+    known, rows, fresh = dict(known), [], []
     for i, path in enumerate(paths):
-        name = _unique(safe_name(Path(path).name), {row.name for row in rows})
+        name = unique_name(safe_name(Path(path).name), {row.name for row in rows})
         on_read(i, name)
         try:
             document = read_upload(Path(path), UPLOADS + name, max_bytes)
@@ -81,30 +107,4 @@ def _read_all(engine: Engine, paths: list[Path], max_bytes: int, on_read: Callab
         known[document.content_hash] = document.doc_id
         rows.append(Upload(name, "pending", ""))
         fresh.append((len(rows) - 1, document))
-    return rows, fresh
-
-
-def add_uploads(
-    engine: Engine,
-    paths: list[Path],
-    max_bytes: int = MAX_UPLOAD_BYTES,
-    on_read: Callable[[int, str], None] = lambda i, name: None,
-) -> list[Upload]:
-    """Add the files under `uploads/` in one index update; one Upload per file, in order."""
-    rows, fresh = _read_all(engine, paths, max_bytes, on_read)
-    if not fresh:
-        return rows
-    try:
-        report = engine.add([d for _, d in fresh])
-    except QAError as exc:
-        for row, _ in fresh:
-            rows[row] = Upload(rows[row].name, "rejected", str(exc))
-        return rows
-    counts = {d.doc_id: len(engine.index.rows_of({d.doc_id})) for _, d in fresh}  # no walk over every chunk
-    for row, document in fresh:
-        status = "updated" if document.doc_id in report.updated else "added"
-        note = ("replaced the earlier upload; " if status == "updated" else "") + (
-            f"{counts.get(document.doc_id, 0)} passages; ask about it now"
-        )
-        rows[row] = Upload(rows[row].name, status, note)
-    return rows
+    return ReadUploads(rows, fresh)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from pathlib import Path
 
-from qa.embed.embedder import Embedder
 from qa.ingest.documents import find_files
-from qa.sync.update import sync_folder
+from qa.store.build import Build
+from qa.sync.folder import sync_folder
 
 
 def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
@@ -22,15 +21,9 @@ def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
     return state
 
 
-def watch_folder(
-    folder: Path,
-    index_dir: Path,
-    model: str | None = None,
-    interval: float = 1.0,
-    debounce: float = 0.5,
-    embedder_for: Callable[[str], Embedder] | None = None,
-):
-    """Yield a SyncReport after each burst of changes in `folder` settles; runs until interrupted."""
+def watch_folder(build: Build, interval: float = 1.0, debounce: float = 0.5):
+    """Yield a SyncReport after each burst of changes in `build.folder` settles; runs until interrupted."""
+    folder = Path(build.folder)
     seen = _snapshot(folder)
     while True:
         time.sleep(interval)
@@ -44,4 +37,4 @@ def watch_folder(
                 break
             now = settled
         seen = now
-        yield sync_folder(folder, index_dir, model=model, embedder_for=embedder_for)
+        yield sync_folder(build)

@@ -1,4 +1,4 @@
-"""`python -m qa.measure.train.run FILE`: fit the cross-encoder on SQuAD dev's even articles and print its figures.
+"""`python -m qa.measure.train FILE`: fit the cross-encoder on SQuAD dev's even articles and print its figures.
 
 The even questions are mined once (qa.measure.train.mine, cached under .cache); the first 85% train the
 LoRA adapters and heads for a fixed number of steps (`--paraphrase` adds them reworded by an apertium
@@ -43,8 +43,8 @@ def _short_confidence(held: list, reads: list, top: int, mix: float, margin: flo
 
 def _floor_figures(held: list, reads: list, top: int, margin: float, floor: float) -> dict:
     """Share of held-out questions (answerable by construction) the floor would decline."""
-    from qa.answer.cross_scorer import rereads
-    from qa.answer.rerank import probability
+    from qa.answer.cross_encoder import rereads
+    from qa.answer.scoring import probability
 
     counts = [rereads([c["score"] for c in r["cands"]], top, margin) for r in held]
     low = sum(bool(x) and probability(max(r.logit for r in x[:n])) < floor for x, n in zip(reads, counts))
@@ -80,7 +80,7 @@ def _fitted_arrays(args, records: list[dict], cut: int) -> dict:
 
 
 def train_crossencoder(args) -> int:
-    from qa.answer.cross_scorer import WEIGHTS, CrossEncoder
+    from qa.answer.cross_encoder import WEIGHTS, CrossEncoder
     from qa.measure.train.mine import ceiling, choose, mine_texts, read_all
 
     out = args.out or WEIGHTS

@@ -1,4 +1,4 @@
-"""Fitting the cross-encoder (qa.answer.cross_scorer) with LoRA adapters (peft); training-time only.
+"""Fitting the cross-encoder (qa.answer.cross_encoder) with LoRA adapters (peft); training-time only.
 
 Per question: the gold-holding candidate and hand-mined hard negatives from the hand order's top few
 (qa.measure.train.mine), read together with the question. Loss: listwise softmax over the group of
@@ -14,7 +14,7 @@ import time
 
 import numpy as np
 
-from qa.answer.cross_scorer import encode_pairs
+from qa.answer.cross_encoder import encode_pairs
 
 SPAN_WEIGHT = 0.5  # the start/end loss's weight against the ranking losses
 START_MIX = 2.0  # the hand score's weight in the listwise loss at the start (learned from there)
@@ -133,7 +133,7 @@ def export(model, heads, settings: dict) -> dict:
 def soup(paths: list) -> dict:
     """The uniform average of several weight files of one recipe (a "model soup"): each layer's delta becomes
     the mean of theirs, kept exactly as low-rank factors side by side (rank adds up); heads are averaged."""
-    from qa.answer.cross_scorer import SETTINGS
+    from qa.answer.cross_encoder import SETTINGS
 
     loaded = []
     for path in paths:

@@ -1,4 +1,5 @@
-"""Fitting the reader's heads (qa.answer.token_scorer) on mined questions (qa.measure.train.run.mine); torch is used here only."""
+"""Fitting the token scorer's heads (qa.answer.token_scorer) on mined questions (qa.measure.train.tokens.mine);
+torch is used here only."""
 
 from __future__ import annotations
 
@@ -14,12 +15,12 @@ SPAN_RANK = 32
 HIDDEN = 16
 
 
-def _question(record: dict) -> SimpleNamespace:
+def question_of(record: dict) -> SimpleNamespace:
     vectors, weights, asked, words = record["q"]
     return SimpleNamespace(vectors=vectors.astype(np.float32), weights=weights, asked=asked, words=frozenset(words))
 
 
-def _tokens(pair) -> SimpleNamespace:
+def tokens_of(pair) -> SimpleNamespace:
     return SimpleNamespace(spans=tuple(map(tuple, pair[0])), vectors=pair[1])
 
 
@@ -27,10 +28,10 @@ def prepare(record: dict):
     """Tensors of one question: its tokens, each candidate's match tokens, fresh tokens, rows and labels."""
     import torch
 
-    q = _question(record)
+    q = question_of(record)
     match, fresh, match_seg, fresh_seg = [], [], [], []
     for n, c in enumerate(record["cands"]):
-        s, b = _tokens(c["s"]), _tokens(c["b"])
+        s, b = tokens_of(c["s"]), tokens_of(c["b"])
         rows = [s.vectors[alphanumeric(s.spans, c["text"])], b.vectors[alphanumeric(b.spans, c["before"])]]
         words = [c["text"][x:y].casefold() for x, y in s.spans]
         new = [i for i in alphanumeric(s.spans, c["text"]) if words[i] not in q.words]
@@ -55,7 +56,7 @@ def _span_example(record: dict, q):
     for c in record["cands"]:
         if c["span"] is None:
             continue
-        s = _tokens(c["s"])
+        s = tokens_of(c["s"])
         a, b = c["span"]
         inside = [i for i, (x, y) in enumerate(s.spans) if y > a and x < b]
         if inside:
@@ -69,7 +70,7 @@ def _unit(x):
 
 
 def logits(p: dict, ex) -> object:
-    """The ranking head's logits for one question's candidates (as qa.answer.token_scorer.Reader.score computes them)."""
+    """The ranking head's logits for one question's candidates (as TokenScorer.score computes them)."""
     import torch
 
     match, match_seg, fresh, fresh_seg = ex.cands

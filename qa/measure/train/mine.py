@@ -1,8 +1,8 @@
-"""Training data for the cross-encoder (qa.answer.cross_scorer): the hand order's top candidates of SQuAD questions.
+"""Training data for the cross-encoder (qa.answer.cross_encoder): the hand order's top candidates of SQuAD questions.
 
 Each question goes through the answerer's own hybrid retrieval and feature scoring; its top candidate
 sentences are kept as text (with the sentence before), their hand score, whether they hold a gold answer,
-and where (sentence offsets). Used by `python -m qa.measure.train.run` for the even half only.
+and where (sentence offsets). Used by `python -m qa.measure.train` for the even half only.
 """
 
 from __future__ import annotations
@@ -11,51 +11,60 @@ import itertools
 import math
 import pickle
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
-from qa.measure.metrics import contains_answer
+from qa.answer.candidates import Passages
+from qa.answer.extract import Ranked, rank_sentences
+from qa.answer.scorer import Scorer
+from qa.answer.scoring import Weights
+from qa.answer.support import supported
+from qa.measure.corpora import Setup, cached_embedder, corpus_index
+from qa.measure.datasets import file_key, in_half, read_squad
+from qa.measure.metrics import contains_answer, exact_f1, locate
+from qa.search.retrieval import Lookup, answer_passages
 
 
-def locate(text: str, answers: list[str]) -> tuple[int, int] | None:
-    """Sentence offsets of the first gold answer found in `text` (case-insensitive fallback)."""
-    for a in answers:
-        at = text.find(a)
-        if at < 0:
-            at = text.lower().find(a.lower())
-        if at >= 0 and a.strip():
-            return at, at + len(a)
-    return None
+@dataclass(frozen=True)
+class Mined:
+    """One SQuAD question as the answer path sees it: its retrieved passages and their sentences' hand ranking."""
+
+    question: str
+    answers: list[str]
+    doc_id: str
+    passages: Passages
+    ranking: Ranked
 
 
-def _candidate(c) -> dict:
-    return {"text": c.text, "before": c.before, "score": c.score}
+def ranked_questions(path: Path, cache: Path, articles: str) -> Iterator[Mined]:
+    """Each question of the `articles` half through the answer path's own retrieval and hand ranking
+    (qa.answer.extract.rank_sentences), with the cached embeddings."""
+    documents, questions = read_squad(path)
+    embedder = cached_embedder(Setup(cache))
+    index = corpus_index(cache, file_key(path), lambda: documents, embedder)
+    scorer = Scorer(embedder=embedder)
+    for question, answers, doc_id in (q for q in questions if in_half(q[2], articles)):
+        hits = answer_passages(index, Lookup(question, embedder.encode([question])[0], "hybrid"))
+        passages = Passages(tuple(hits), index, "hybrid")
+        yield Mined(question, answers, doc_id, passages, rank_sentences(question, passages, scorer))
+
+
+def _candidate(c, answers: list[str]) -> dict:
+    label = contains_answer(c.text, answers)
+    return {"text": c.text, "before": c.before, "score": c.score, "label": label,
+            "span": locate(c.text, answers) if label else None}  # fmt: skip
 
 
 def mine_texts(path: Path, cache: Path, articles: str, out: Path, top: int = 8, log=print) -> list[dict]:
     """For every question of the half: its top `top` hand-ranked candidates, labels, gold spans, `supported`."""
-    from qa.answer.compose import candidates, supported
-    from qa.answer.features import Weights, encode, featurize, ranked
-    from qa.engine import ANSWER_POOL
-    from qa.measure.datasets import file_key, read_squad
-    from qa.measure.evaluate import cached_embedder, corpus_index
-    from qa.measure.train.run import in_half
-    from qa.search.retrieval import rank
-
-    documents, questions = read_squad(path)
-    embedder = cached_embedder(cache, None)
-    index = corpus_index(cache, file_key(path), lambda: documents, embedder)
     records, began = [], time.time()
-    for n, (question, answers, doc_id) in enumerate(q for q in questions if in_half(q[2], articles)):
-        hits = rank(index, question, embedder.encode([question])[0], "hybrid", ANSWER_POOL)
-        found = candidates(hits, index)
-        encoded = encode(question, found, index, embedder) if found else None
-        scored = ranked(featurize(question, found, index, encoded), Weights()) if found else []
-        cands = [_candidate(c) for c in scored[:top]]
-        for c in cands:
-            c["label"] = contains_answer(c["text"], answers)
-            c["span"] = locate(c["text"], answers) if c["label"] else None
-        records.append({"question": question, "answers": answers, "doc_id": doc_id, "cands": cands,
-                        "supported": supported(question, scored, index, Weights())})  # fmt: skip
+    for n, mined in enumerate(ranked_questions(path, cache, articles)):
+        best_first = list(mined.ranking.best_first)
+        cands = [_candidate(c, mined.answers) for c in best_first[:top]]
+        ok = supported(mined.question, best_first, mined.passages.index, Weights())
+        records.append({"question": mined.question, "answers": mined.answers, "doc_id": mined.doc_id,
+                        "cands": cands, "supported": ok})  # fmt: skip
         if n % 500 == 499:
             log(f"mined {n + 1} questions in {time.time() - began:.0f}s")
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -82,12 +91,12 @@ def ceiling(records: list[dict], depths=(1, 3, 5, 8)) -> dict:
 
 def read_all(encoder, records: list[dict], top: int = 5) -> list[list]:
     """The cross-encoder's Reads of each record's first `top` mined candidates."""
-    return [encoder.read(r["question"], [(c["before"], c["text"]) for c in r["cands"][:top]]) for r in records]
+    return [encoder.score(r["question"], [(c["before"], c["text"]) for c in r["cands"][:top]]) for r in records]
 
 
 def _pick(record: dict, reads: list, top: int, mix: float, margin: float = math.inf) -> int:
     """The candidate the mix of learned logit and hand score puts first among those re-read (crossencoder.rereads)."""
-    from qa.answer.cross_scorer import rereads
+    from qa.answer.cross_encoder import rereads
 
     count = rereads([c["score"] for c in record["cands"]], top, margin)
     scores = [reads[k].logit + mix * c["score"] for k, c in enumerate(record["cands"][:count])]
@@ -96,7 +105,7 @@ def _pick(record: dict, reads: list, top: int, mix: float, margin: float = math.
 
 def _reads(records: list[dict], top: int, margin: float) -> float:
     """Candidates re-read per question, on average."""
-    from qa.answer.cross_scorer import rereads
+    from qa.answer.cross_encoder import rereads
 
     return sum(rereads([c["score"] for c in r["cands"]], top, margin) for r in records) / max(len(records), 1)
 
@@ -120,8 +129,6 @@ def choose(records: list[dict], reads: list[list], tops=(1, 2, 3), mixes=(0, 0.5
 def span_figures(records: list[dict], reads: list[list], top: int, mix: float, confidence: float,
                  margin: float = math.inf) -> dict:  # fmt: skip
     """EM/F1 of the phrase read in the picked sentence (0 when not given), and how often it is given."""
-    from qa.measure.train.run import exact_f1
-
     em = f1 = given = 0.0
     for r, x in zip(records, reads):
         if not r["cands"]:

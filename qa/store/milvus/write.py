@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,7 @@ from qa.embed.embedder import text_key
 from qa.records import Chunk, Document, IndexMismatch, InputError
 from qa.store import milvus
 from qa.store.backend import Backend
+from qa.store.build import Writing
 from qa.store.index import Index
 
 INSERT_BATCH = 500  # entities per upsert call
@@ -121,14 +123,13 @@ def _known_vectors(client, name: str, sources: set[str], previous: Index | None,
     return known
 
 
-def _vectors(chunks: list[Chunk], known: dict, embedder, report, progress: bool) -> list[np.ndarray]:
-    """A vector for each chunk: reused by text key, the rest embedded in one call."""
+def _vectors(chunks: list[Chunk], known: dict, embedder, progress: bool) -> tuple[list[np.ndarray], int]:
+    """A vector for each chunk, reused by text key, the rest embedded in one call; and how many were embedded."""
     keys = [text_key(embedder.name, c.embed_text()) for c in chunks]
     todo = sorted({k: c.embed_text() for k, c in zip(keys, chunks) if k not in known}.items())
     if todo:
         known.update(zip([k for k, _ in todo], embedder.encode([t for _, t in todo], progress=progress)))
-    report.embedded = len(todo)
-    return [known[k] for k in keys]
+    return [known[k] for k in keys], len(todo)
 
 
 def _written(previous: Index | None, same: bool, rows: dict, chunks: list[Chunk], model: str) -> dict[int, str]:
@@ -146,23 +147,31 @@ def _changed(chunks: list[Chunk], old: dict[int, str]) -> tuple[set[str], list[C
     return sources, [c for c in chunks if c.doc_id in sources]
 
 
-def write_milvus(backend: Backend, documents: list[Document], chunks: list[Chunk], previous: Index | None,
-                 model: str, embedder_for, report, progress: bool = False, rebuild: bool = False) -> int:  # fmt: skip
-    """Bring the collection in line with `chunks`; returns the vector dimension. Deletes and upserts by source."""
+@dataclass(frozen=True)
+class MilvusWritten:
+    """What a write to Milvus did: the vector dimension, chunks embedded, and where the time went."""
+
+    dimension: int
+    embedded: int
+    seconds: dict[str, float]
+
+
+def write_milvus(writing: Writing, documents: list[Document], chunks: list[Chunk]) -> MilvusWritten:
+    """Bring the collection in line with `chunks`, deleting and upserting by source."""
+    backend, previous, model = writing.backend, writing.previous, writing.model
     client, same = milvus.connect(backend.uri), _same(backend, previous)
-    embedder = embedder_for(model)  # the model itself loads on first use
+    embedder = writing.embedder_for(model)  # the model itself loads on first use
     dimension = previous.manifest.dimension if same else None
-    rows = _prepare(client, backend, same, rebuild, lambda: dimension or embedder.dimension)
+    rows = _prepare(client, backend, same, writing.build.rebuild, lambda: dimension or embedder.dimension)
     _check_foreign(backend, rows, documents)
     old = _written(previous, same, rows, chunks, model)
     sources, todo = _changed(chunks, old)
     start = time.perf_counter()
-    vectors = []
+    vectors, embedded = [], 0
     if todo:
         known = _known_vectors(client, backend.collection, sources & set(old.values()), previous, model)
-        vectors = _vectors(todo, known, embedder, report, progress)
-    report.reused = len(chunks) - report.embedded
-    report.seconds["milvus_embed"] = time.perf_counter() - start
+        vectors, embedded = _vectors(todo, known, embedder, writing.build.progress)
+    seconds = {"milvus_embed": time.perf_counter() - start}
     start = time.perf_counter()
     _delete_sources(client, backend.collection, sources & set(old.values()))
     languages = {d.doc_id: d.language for d in documents}
@@ -172,6 +181,6 @@ def write_milvus(backend: Backend, documents: list[Document], chunks: list[Chunk
         client.upsert(backend.collection, entities)
     if todo or sources:
         client.flush(backend.collection)  # seal what was written: Milvus Lite scans unflushed rows one by one
-    report.seconds["milvus_write"] = time.perf_counter() - start
-    report.mode, report.model = "hybrid", model
-    return int(dimension or (len(vectors[0]) if vectors else embedder.dimension))
+    seconds["milvus_write"] = time.perf_counter() - start
+    size = int(dimension or (len(vectors[0]) if vectors else embedder.dimension))
+    return MilvusWritten(size, embedded, seconds)

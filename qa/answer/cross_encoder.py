@@ -2,35 +2,26 @@
 
 Input: "[CLS] question [SEP] sentence before [SEP] candidate [SEP]" (the sentence before as the first
 segment's tail, since answers often start "He ..."). A relevance logit comes from [CLS], start/end logits
-over the candidate's tokens give the exact phrase. The weights in qa/weights/crossencoder.npz are low-rank
-(LoRA) deltas to MiniLM's linear layers plus the two heads, trained by `python -m qa.measure.train.run` on
+over the candidate's tokens give the exact phrase. The weights in qa/answer/weights/crossencoder.npz are low-rank
+(LoRA) deltas to MiniLM's linear layers plus the two heads, trained by `python -m qa.measure.train` on
 SQuAD dev's even articles; at load time W += B @ A is applied to a private copy of the packaged model
-(no peft needed). Missing weights or an unloadable model: `load_crossencoder` returns None.
+(no peft needed). Missing weights or an unloadable model: `load_cross_encoder` returns None.
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from qa.answer.scoring import Reading
 
 WEIGHTS = Path(__file__).parent / "weights" / "crossencoder.npz"
 MAX_TOKENS = 128
 BEFORE_WORDS = 24  # the tail of the sentence before that is read with the candidate
 MAX_PHRASE = 12  # tokens in an exact answer phrase
 SETTINGS = ("mix", "floor", "top", "margin", "short_confidence")  # chosen on held-out questions, saved with weights
-
-
-@dataclass(frozen=True)
-class Read:
-    """The cross-encoder's view of one candidate: relevance logit and best phrase (sentence offsets)."""
-
-    logit: float
-    start: int = 0
-    end: int = 0
-    confidence: float = 0.0  # probability of that phrase under the span head
 
 
 def rereads(hand_scores: list[float], top: int, margin: float) -> int:
@@ -109,8 +100,8 @@ class CrossEncoder:
         self.settings = {k: float(params[k][0]) for k in SETTINGS if k in params}
         self._lock = threading.Lock()
 
-    def read(self, question: str, pairs: list[tuple[str, str]]) -> list[Read]:
-        """A Read per (sentence before, sentence) pair, in order."""
+    def score(self, question: str, pairs: list[tuple[str, str]]) -> list[Reading]:
+        """A Reading per (sentence before, sentence) pair, in order: the logit and the likeliest phrase."""
         import torch
 
         if not pairs:
@@ -123,7 +114,7 @@ class CrossEncoder:
         out = []
         for n, spans_of in enumerate(inside):
             start, end, confidence = best_phrase(spans[n, :, 0], spans[n, :, 1], spans_of)
-            out.append(Read(float(logits[n]), start, end, confidence))
+            out.append(Reading(float(logits[n]), start, end, confidence))
         return out
 
 
@@ -131,7 +122,7 @@ _cache: dict[str, CrossEncoder | None] = {}
 _load_lock = threading.Lock()
 
 
-def load_crossencoder(weights: Path = WEIGHTS) -> CrossEncoder | None:
+def load_cross_encoder(weights: Path = WEIGHTS) -> CrossEncoder | None:
     """The shipped cross-encoder, loaded once; None if its weights are missing or the model cannot load."""
     key = str(weights)
     with _load_lock:
