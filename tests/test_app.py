@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from qa.app import Handlers, build_app, check_access, checks, launch, render, render_sources, serve
+from qa.app.server import Listen
 from qa.engine import Engine
 from qa.lang import translation
 from qa.records import Answer, Chunk, Citation, Document, Hit, InputError
@@ -56,7 +57,7 @@ def server(engine, index_dir):
     """The app launched on a free loopback port; yields (handlers, base url)."""
     demo = build_app(engine)
     port = free_port()
-    launch(demo, "127.0.0.1", port, block=False, quiet=True)
+    launch(demo, Listen(port=port), block=False, quiet=True)
     yield demo.qa_handlers, f"http://127.0.0.1:{port}/"
     demo.close()
 
@@ -314,7 +315,7 @@ def test_server_serves_back_no_files_and_fetches_no_urls(server):
 def test_non_loopback_host_needs_auth(monkeypatch, tmp_path):
     monkeypatch.delenv("QA_AUTH", raising=False)
     with pytest.raises(InputError, match="--auth"):
-        serve(tmp_path / "index", SEEDS, host="0.0.0.0")
+        serve(tmp_path / "index", SEEDS, Listen(host="0.0.0.0"))
     assert not (tmp_path / "index").exists()  # refused before doing anything
     assert check_access("0.0.0.0", "ann:correct-horse") == ("ann", "correct-horse")
     with pytest.raises(InputError, match="at least 10"):
@@ -331,9 +332,9 @@ def test_serve_builds_the_index_first_then_launches(monkeypatch, tmp_path):
     (folder / "note.txt").write_text("The Quibble bridge opened in 1911.\n", encoding="utf-8")
     launched = {}
     monkeypatch.setattr(
-        "qa.app.server.launch", lambda demo, host, port, auth, **_: launched.update(host=host, port=port)
+        "qa.app.server.launch", lambda demo, listen, **_: launched.update(host=listen.host, port=listen.port)
     )
-    serve(tmp_path / "index", folder, host="127.0.0.1", port=7999)
+    serve(tmp_path / "index", folder, Listen(port=7999))
     assert current_version(tmp_path / "index") is not None and launched == {"host": "127.0.0.1", "port": 7999}
 
 
@@ -378,7 +379,7 @@ def test_hostile_document_text_is_escaped():
             documents[cite.source], [(cite.start, cite.end)], (cite.start, cite.end), "line 2"
         ),
         render.upload_html([(HOSTILE, "rejected", HOSTILE)]),
-        render.status_html(1, 2, HOSTILE, "hybrid", HOSTILE),
+        render.status_html(render.Status(1, 2, HOSTILE, "hybrid", HOSTILE)),
         render.error_html(HOSTILE),
     ]
     for markup in pieces:

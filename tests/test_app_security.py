@@ -14,7 +14,7 @@ from test_app import free_port
 
 from qa.app import Handlers, build_app, check_access, launch
 from qa.app.guard import HostRule, origin_problem
-from qa.app.server import auth_from
+from qa.app.server import Listen, auth_from
 from qa.cli import build_parser
 from qa.engine import Engine
 from qa.records import InputError
@@ -107,7 +107,7 @@ def live(seeds_index, tmp_path_factory):
     shutil.copytree(seeds_index, index_dir)
     demo = build_app(Engine(index_dir))
     port = free_port()
-    launch(demo, "127.0.0.1", port, block=False, quiet=True)
+    launch(demo, Listen(port=port), block=False, quiet=True)
     yield demo, f"http://127.0.0.1:{port}"
     demo.close()
 
@@ -293,7 +293,7 @@ def locked(seeds_index):
     """The app with a password; failed logins wait LOGIN_DELAY (short here) and more after each failure."""
     demo = build_app(Engine(seeds_index))
     port = free_port()
-    launch(demo, "127.0.0.1", port, ("ann", PASSWORD), block=False, quiet=True, login_delay=0.4)
+    launch(demo, Listen(port=port, auth=("ann", PASSWORD), login_delay=0.4), block=False, quiet=True)
     yield demo, f"http://127.0.0.1:{port}"
     demo.close()
 

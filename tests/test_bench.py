@@ -8,7 +8,7 @@ import pytest
 from conftest import SEEDS
 
 from qa.measure import bench
-from qa.measure.synthetic import synthetic_queries, synthetic_texts, vocabulary
+from qa.measure.synthetic_corpus import synthetic_queries, synthetic_texts, vocabulary
 
 pytestmark = pytest.mark.slow
 

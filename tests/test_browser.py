@@ -12,6 +12,7 @@ from conftest import make_pdf
 from format_samples import SCAN_TEXT, merge_pdfs, scanned_pdf
 
 from qa.app import build_app, launch
+from qa.app.server import Listen
 from qa.engine import Engine
 from qa.ingest.documents import parse_document
 from qa.ingest.ocr import ocr_status
@@ -62,7 +63,7 @@ def app_url(seeds_index, tmp_path_factory):
     update_index(Build(index_dir), [parse_document(HOSTILE_TEXT.encode(), HOSTILE_NAME)], lambda doc_id: True)
     demo = build_app(Engine(index_dir))
     port = free_port()
-    launch(demo, "127.0.0.1", port, block=False, quiet=True)
+    launch(demo, Listen(port=port), block=False, quiet=True)
     yield f"http://127.0.0.1:{port}/"
     demo.close()
 
@@ -93,7 +94,7 @@ def pdf_app_url(tmp_path_factory):
     engine.sync(folder)
     demo = build_app(engine)
     port = free_port()
-    launch(demo, "127.0.0.1", port, block=False, quiet=True)
+    launch(demo, Listen(port=port), block=False, quiet=True)
     yield f"http://127.0.0.1:{port}/"
     demo.close()
 

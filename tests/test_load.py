@@ -12,6 +12,7 @@ import pytest
 from test_app import free_port
 
 from qa.app import build_app, launch
+from qa.app.server import Listen
 from qa.engine import Engine
 
 CASES = [json.loads(line) for line in (Path(__file__).parent / "data" / "seeds_qa.jsonl").read_text().splitlines()]
@@ -26,7 +27,7 @@ pytestmark = [
 def url(seeds_index):
     demo = build_app(Engine(seeds_index))
     port = free_port()
-    launch(demo, "127.0.0.1", port, block=False, quiet=True)
+    launch(demo, Listen(port=port), block=False, quiet=True)
     yield f"http://127.0.0.1:{port}/"
     demo.close()
 

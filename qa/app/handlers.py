@@ -96,7 +96,8 @@ class Handlers:
         problem = self.translation_problem()
         counts = (len(index.documents), len(index.chunks))
         loading = self.engine.meaning_loading
-        return render.status_html(*counts, model, mode, fallback, problem, ocr_status(), loading and not fallback)
+        status = render.Status(*counts, model, mode, fallback, problem, ocr_status(), loading and not fallback)
+        return render.status_html(status)
 
     @refusing
     def refresh_status(self, mode: str) -> tuple:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from qa.lang.crosslingual import message as say
@@ -34,17 +35,25 @@ def loading_html(message: str = "Loading the model\u2026") -> str:
     return f'<div class="qa-status"><div class="qa-loading"><span class="qa-spinner"></span>{esc(message)}</div></div>'
 
 
-def status_html(
-    documents: int,
-    chunks: int,
-    model: str | None,
-    mode: str,
-    fallback: str | None,
-    translation: str | None = None,
-    ocr=None,
-    loading: bool = False,
-) -> str:
+@dataclass(frozen=True)
+class Status:
+    """What the status area shows: counts, model, retrieval mode, why meaning search is off (or still loading),
+    and why translation or OCR is unavailable (None: available)."""
+
+    documents: int
+    chunks: int
+    model: str | None
+    mode: str
+    fallback: str | None
+    translation: str | None = None
+    ocr: object = None
+    loading: bool = False
+
+
+def status_html(status: Status) -> str:
     """Counts, model, retrieval mode, BM25-only fallback or model still loading, translation and OCR availability."""
+    documents, chunks, model, mode = status.documents, status.chunks, status.model, status.mode
+    fallback, translation, ocr, loading = status.fallback, status.translation, status.ocr, status.loading
     if fallback:
         note = f'<div class="qa-note qa-warn"><b>BM25-only fallback.</b> {esc(fallback)}</div>'
     elif loading:

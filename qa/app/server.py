@@ -8,7 +8,8 @@ import hmac
 import ipaddress
 import os
 import stat
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from qa.app import render
@@ -90,19 +91,22 @@ def slow_login(credentials: tuple[str, str], delay: float = LOGIN_DELAY):
     return check
 
 
-def launch(
-    demo: gr.Blocks,
-    host: str = "127.0.0.1",
-    port: int = 7860,
-    auth: tuple[str, str] | None = None,
-    block: bool = True,
-    quiet: bool = False,
-    allow_hosts: Iterable[str] = (),
-    login_delay: float = LOGIN_DELAY,
-    started: Callable[[], object] = lambda: None,
-):
+@dataclass(frozen=True)
+class Listen:
+    """Where the server answers and to whom: its address and port, other host names it answers to (behind a
+    proxy), and the login it asks for (None: none), failed logins delayed from `login_delay` seconds."""
+
+    host: str = "127.0.0.1"
+    port: int = 7860
+    auth: tuple[str, str] | None = None
+    allow_hosts: tuple[str, ...] = ()
+    login_delay: float = LOGIN_DELAY
+
+
+def launch(demo: gr.Blocks, listen: Listen = Listen(), block: bool = True, quiet: bool = False,
+           started: Callable[[], object] = lambda: None):  # fmt: skip
     """Start the server (outside calls off, the Guard in front), then call `started`; blocks unless block=False."""
-    hosts, events = HostRule(host, port, allow_hosts), event_checks(demo)
+    hosts, events = HostRule(listen.host, listen.port, listen.allow_hosts), event_checks(demo)
     guard = {"hosts": hosts, "sessions": demo.qa_handlers.sessions, "api": PUBLIC_API, "events": events}
 
     @contextlib.asynccontextmanager
@@ -112,9 +116,9 @@ def launch(
         yield
 
     result = demo.launch(
-        server_name=host,
-        server_port=port,
-        auth=slow_login(auth, login_delay) if auth else None,
+        server_name=listen.host,
+        server_port=listen.port,
+        auth=slow_login(listen.auth, listen.login_delay) if listen.auth else None,
         prevent_thread_lock=True,
         share=False,
         quiet=quiet,
@@ -140,18 +144,11 @@ def launch(
     return result
 
 
-def serve(
-    index_dir: Path,
-    folder: Path,
-    model: str | None = None,
-    host: str = "127.0.0.1",
-    port: int = 7860,
-    auth: str | None = None,
-    on_build=lambda message: None,
-    allow_hosts: Iterable[str] = (),
-) -> None:
-    """`qa serve`: build the index from `folder` if there is none, then run the chat until interrupted."""
-    credentials = check_access(host, auth)
+def serve(index_dir: Path, folder: Path, listen: Listen = Listen(), auth: str | None = None, model: str | None = None,
+          on_build=lambda message: None) -> None:  # fmt: skip
+    """`qa serve`: build the index from `folder` if there is none, then run the chat until interrupted; `auth` is
+    the user:password to ask for (required off loopback)."""
+    credentials = check_access(listen.host, auth)
     engine = Engine(index_dir, model)
     if current_version(index_dir) is None:
         if not folder.is_dir():
@@ -159,4 +156,4 @@ def serve(
         on_build(f"no index in {index_dir} yet; indexing {folder} first")
         engine.sync(folder, progress=True)
     # keyword search answers at once; the model loads once the server is up, and meaning search joins then
-    launch(build_app(engine), host, port, credentials, allow_hosts=allow_hosts or (), started=engine.load_in_background)
+    launch(build_app(engine), replace(listen, auth=credentials), started=engine.load_in_background)

@@ -159,7 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--limit", type=int, default=None, help="evaluate only the first N questions")
     e.add_argument(
         "--articles", choices=("even", "odd", "all"), default="all",
-        help="even-numbered articles (the reader's training data), odd (held out) or all (default)",
+        help="even-numbered articles (the learned scorers' training data), odd (held out) or all (default)",
     )  # fmt: skip
     for e in kind.choices.values():
         _query_options(e, index=False)

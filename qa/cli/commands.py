@@ -167,12 +167,12 @@ def run_chat(args) -> int:
 
 def run_serve(args) -> int:
     from qa.app import serve
-    from qa.app.server import auth_from
+    from qa.app.server import Listen, auth_from
 
     say = lambda message: print(f"qa: {message}", file=sys.stderr)  # noqa: E731
     auth = auth_from(args.auth, args.auth_file, warn=lambda message: say(f"warning: {message}"))
-    serve(args.index, args.folder, args.model, args.host or "127.0.0.1", args.port, auth,
-          on_build=say, allow_hosts=args.allow_host)  # fmt: skip
+    listen = Listen(args.host or "127.0.0.1", args.port, allow_hosts=tuple(args.allow_host))
+    serve(args.index, args.folder, listen, auth, args.model, on_build=say)
     return 0
 
 

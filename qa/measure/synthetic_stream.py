@@ -24,7 +24,7 @@ def stream_records(n: int, folder: Path, rng: np.random.Generator) -> tuple[obje
     """
     from tqdm import tqdm
 
-    from qa.measure.synthetic import documents_and_chunks, synthetic_texts
+    from qa.measure.synthetic_corpus import documents_and_chunks, synthetic_texts
     from qa.search.bm25_build import TermCounter
     from qa.store.record_writer import RecordWriter
 
@@ -51,7 +51,7 @@ def stream_records(n: int, folder: Path, rng: np.random.Generator) -> tuple[obje
 
 def stream_vectors(n: int, path: Path, rng: np.random.Generator):
     """n synthetic vectors written to an .npy file a block at a time; returns them as StoredVectors."""
-    from qa.measure.synthetic import DIMENSION, unit_vectors
+    from qa.measure.synthetic_corpus import DIMENSION, unit_vectors
     from qa.search.dense import StoredVectors, write_vectors
 
     blocks = (unit_vectors(min(20_000, n - first), rng) for first in range(0, n, 20_000))

@@ -65,17 +65,17 @@ def time_queries(index, queries: list[str], vectors: list, encode_ms: list[float
     from tqdm import tqdm
 
     from qa.search.options import MODES
-    from qa.search.retrieval import rank
+    from qa.search.retrieval import Lookup, rank
 
     for mode in MODES:  # warm-up: caches, FAISS threads, first-call costs
         for query, vector in list(zip(queries, vectors))[:3]:
-            rank(index, query, vector, mode, 5)
+            rank(index, Lookup(query, vector, mode), 5)
     result = {}
     for mode in MODES:
         rank_ms, total_ms = [], []
         for i, (query, vector) in enumerate(tqdm(list(zip(queries, vectors)), desc=mode, leave=False, file=sys.stderr)):
             start = time.perf_counter()
-            rank(index, query, vector, mode, 5)
+            rank(index, Lookup(query, vector, mode), 5)
             rank_ms.append((time.perf_counter() - start) * 1000)
             total_ms.append(rank_ms[-1] + (encode_ms[i] if encode_ms and mode != "bm25" else 0.0))
         result[mode] = {**latency(total_ms), **{f"rank_{k}": v for k, v in latency(rank_ms).items()}}
@@ -138,14 +138,14 @@ import numpy as np
 from pathlib import Path
 from qa.store.load import load_index
 from qa.measure.timing import rss_mb
-from qa.search.retrieval import rank
+from qa.search.retrieval import Lookup, rank
 start = time.perf_counter()
 index = load_index(Path(sys.argv[1]))
 loaded = time.perf_counter() - start
 queries, vectors = json.loads(Path(sys.argv[2]).read_text()), np.load(sys.argv[3])
 for mode in ("hybrid", "dense", "bm25"):
     for query, vector in zip(queries, vectors):
-        rank(index, query, vector, mode, 5)
+        rank(index, Lookup(query, vector, mode), 5)
 hwm = next(x for x in open("/proc/self/status") if x.startswith("VmHWM:"))  # ru_maxrss counts the forked parent
 print(json.dumps({"serve_rss_mb": rss_mb(), "serve_peak_rss_mb": round(int(hwm.split()[1]) / 1024, 1),
                   "serve_load_s": round(loaded, 4)}))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from array import array
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
@@ -105,7 +106,8 @@ class TermCounter:
         indptr = indptr.astype(np.int32 if indptr[-1] < 2**31 else np.int64)
         lengths = np.frombuffer(self.lengths, np.float64)
         languages = np.array(self.languages, str)
-        return _weighted(self.vocab, lengths, indptr, cols, tfs, self.stem, languages, reference)
+        counts = Counts(self.vocab, lengths, indptr, cols, tfs, languages)
+        return _weighted(counts, self.stem, reference)
 
 
 def _idf(terms: list[str], df: np.ndarray, n: int, reference: LexicalIndex | None) -> np.ndarray:
@@ -118,8 +120,21 @@ def _idf(terms: list[str], df: np.ndarray, n: int, reference: LexicalIndex | Non
                      for t, f in zip(terms, df.tolist())])  # fmt: skip
 
 
-def _weighted(vocab, lengths, indptr, cols, tfs, stem: bool, languages: np.ndarray, reference=None) -> LexicalIndex:
+@dataclass(frozen=True)
+class Counts:
+    """The term counts of a build, as arrays: term ids by first sight, chunk lengths, and CSR rows of counts."""
+
+    vocab: dict[str, int]
+    lengths: np.ndarray
+    indptr: np.ndarray
+    cols: np.ndarray  # term ids, turned into sorted-term columns by _weighted (in place)
+    tfs: np.ndarray  # term counts, turned into weights by _weighted (in place)
+    languages: np.ndarray
+
+
+def _weighted(counts: Counts, stem: bool, reference: LexicalIndex | None = None) -> LexicalIndex:
     """Counts turned into Okapi weights with Lucene's IDF, in place, columns in sorted term order."""
+    vocab, lengths, indptr, cols, tfs = counts.vocab, counts.lengths, counts.indptr, counts.cols, counts.tfs
     terms = sorted(vocab)  # columns in sorted term order, as indexes saved before
     first_seen = np.array([vocab[t] for t in terms], np.int64)
     order = np.empty(len(terms), np.int32)
@@ -138,4 +153,4 @@ def _weighted(vocab, lengths, indptr, cols, tfs, stem: bool, languages: np.ndarr
         tfs[part] = idf64[cols[part]] * tf * (K1 + 1) / (tf + norm[rows])
     weights = sparse.csr_matrix((tfs, cols, indptr), shape=(n, len(terms))).tocsc()
     vocab = dict(zip(terms, range(len(terms))))
-    return LexicalIndex(vocab, weights, idf64.astype(np.float32), stem, languages, int(lengths.sum()) / n)
+    return LexicalIndex(vocab, weights, idf64.astype(np.float32), stem, counts.languages, int(lengths.sum()) / n)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
-from qa.store import milvus
 from qa.store.manifest import Manifest, current_manifest
 
 
@@ -27,8 +26,3 @@ class Backend:
         """The backend the current index in `index_dir` names (for a rebuild, which loads nothing); else local."""
         manifest = current_manifest(index_dir)
         return cls.of(manifest) if manifest is not None else cls()
-
-    def describe(self, manifest: Manifest, model: str, dimension: int) -> Manifest:
-        """The manifest of a Milvus-backed index: hybrid, with the URI stripped of secrets."""
-        return replace(manifest, mode="hybrid", model=model, dimension=dimension, backend="milvus",
-                       uri=milvus.public_uri(self.uri), collection=self.collection, part=self.part)  # fmt: skip

@@ -20,7 +20,7 @@ from qa.store.files import REBUILD_HINT, IndexLock
 from qa.store.index import Index
 from qa.store.load import load_index
 from qa.store.manifest import Manifest
-from qa.store.milvus.write import write_milvus
+from qa.store.milvus.write import milvus_manifest, write_milvus
 from qa.store.save import save_index
 from qa.sync.delta import plan_delta, write_delta
 from qa.sync.report import SyncReport, Written
@@ -161,7 +161,7 @@ def _write_whole(writing: Writing, documents: list[Document]) -> Written:
     manifest = Manifest.describe(documents, len(chunks), writing.model, dense, writing.params)
     folder = writing.build.folder or (previous.manifest.folder if previous else None)
     manifest = replace(manifest, folder=str(folder) if folder else None, encoder=writing.encoder)
-    manifest = writing.backend.describe(manifest, writing.model, dimension) if dimension else manifest
+    manifest = milvus_manifest(manifest, writing.backend, writing.model, dimension) if dimension else manifest
     try:
         save_index(index_dir, Index(manifest, by_id, chunks, lexical, dense))
     finally:  # written or failed (disk full...): the saved slices are no longer needed

@@ -53,7 +53,7 @@ def _floor_figures(held: list, reads: list, top: int, margin: float, floor: floa
 
 def _fitted_arrays(args, records: list[dict], cut: int) -> dict:
     """The adapters and heads: fitted on the fitting questions, or (`--soup`) averaged from weight files."""
-    from qa.measure.train.fit_cross import SPAN_WEIGHT, export, fit, soup, truncated
+    from qa.measure.train.fit_cross import SPAN_WEIGHT, Recipe, export, fit, soup, truncated
     from qa.measure.train.mine import paraphrased
 
     if getattr(args, "soup", None):
@@ -75,7 +75,7 @@ def _fitted_arrays(args, records: list[dict], cut: int) -> dict:
         print(f"and {len(extra)} of them reworded (English-Spanish-English) as extra fitting questions", flush=True)
     span_weight = getattr(args, "span_weight", None)
     rank, span_weight = getattr(args, "rank", None) or 16, SPAN_WEIGHT if span_weight is None else span_weight
-    model, heads = fit(fitted, args.steps, args.seed, rank=rank, span_weight=span_weight)
+    model, heads = fit(fitted, Recipe(args.steps, args.seed, rank=rank, span_weight=span_weight))
     return export(model, heads, {})
 
 

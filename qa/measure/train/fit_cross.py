@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -77,12 +78,27 @@ def loss_of(model, heads, tokenizer, question: str, cands: list[dict], span_weig
     return loss
 
 
-def fit(records: list[dict], steps: int, seed: int = 0, rank: int = 16, negatives: int = 3, lr: float = 1e-3,
-        batch: int = 4, span_weight: float = SPAN_WEIGHT, log=print):  # fmt: skip
-    """`steps` optimizer steps of `batch` questions, learning rate decaying linearly; returns (model, heads)."""
+@dataclass(frozen=True)
+class Recipe:
+    """How the cross-encoder is fitted: `steps` optimizer steps of `batch` questions (learning rate `lr` decaying
+    linearly), the seed, the LoRA rank, hard negatives per question and the phrase loss's weight."""
+
+    steps: int
+    seed: int = 0
+    rank: int = 16
+    negatives: int = 3
+    lr: float = 1e-3
+    batch: int = 4
+    span_weight: float = SPAN_WEIGHT
+
+
+def fit(records: list[dict], recipe: Recipe, log=print):
+    """The adapters and heads fitted by `recipe` on the records with a gold span; returns (model, heads)."""
     import torch
 
-    model, tokenizer, heads = build(rank, seed)
+    steps, seed, negatives, lr, batch = recipe.steps, recipe.seed, recipe.negatives, recipe.lr, recipe.batch
+    span_weight = recipe.span_weight
+    model, tokenizer, heads = build(recipe.rank, seed)
     model.train()
     rng = random.Random(seed)
     params = [p for p in model.parameters() if p.requires_grad] + list(heads.parameters())

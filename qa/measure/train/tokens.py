@@ -93,7 +93,7 @@ def train_token_heads(args) -> int:
     from qa.measure.train.fit_tokens import fit, prepare
 
     args.out = args.out or WEIGHTS
-    mined = args.mined or Path(args.cache) / "reader-mined-even.pkl"
+    mined = args.mined or Path(args.cache) / "token-scorer-mined-even.pkl"
     if mined.is_file():
         records = pickle.loads(mined.read_bytes())
     else:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +20,7 @@ from qa.store import milvus
 from qa.store.backend import Backend
 from qa.store.build import Writing
 from qa.store.index import Index
+from qa.store.manifest import Manifest
 
 INSERT_BATCH = 500  # entities per upsert call
 QUERY_BATCH = 1000  # rows per page when reading what a collection holds
@@ -145,6 +146,12 @@ def _changed(chunks: list[Chunk], old: dict[int, str]) -> tuple[set[str], list[C
     new = {milvus.chunk_pk(c): c for c in chunks}
     sources = {doc for pk, doc in old.items() if pk not in new} | {c.doc_id for pk, c in new.items() if pk not in old}
     return sources, [c for c in chunks if c.doc_id in sources]
+
+
+def milvus_manifest(manifest: Manifest, backend: Backend, model: str, dimension: int) -> Manifest:
+    """The manifest of a Milvus-backed index: hybrid, with the URI stripped of secrets."""
+    return replace(manifest, mode="hybrid", model=model, dimension=dimension, backend="milvus",
+                   uri=milvus.public_uri(backend.uri), collection=backend.collection, part=backend.part)  # fmt: skip
 
 
 @dataclass(frozen=True)
