@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from qa.engine import Engine
 from qa.records import Answer, Turn
 from qa.search.options import DEFAULT_MODE, DEFAULT_TOP_K
+from qa.search.retrieval import scope
 
 MAX_TURNS = 10  # earlier turns kept; a follow-up only ever looks at the last one or two
 
@@ -31,7 +32,6 @@ class Chat:
 
     def scope(self, patterns: Sequence[str]) -> None:
         """Limit later questions to documents matching these globs (checked now); none lifts the limit."""
-        from qa.search.retrieval import scope
 
         scope(self.engine.index, patterns)  # an unmatched pattern is an InputError here, not at the next question
         self.sources = list(patterns)

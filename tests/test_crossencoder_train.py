@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from qa.answer.cross_encoder import CrossEncoder
-from qa.measure.train.fit_cross import START_MIX, Recipe, export, fit
+from qa.measure.train.fit_cross import START_MIX, Recipe, export, fit_adapters
 
 QUESTION = "In what year was the Andean Seed Bank founded?"
 GOLD = "Maria Lopez founded the Andean Seed Bank in Cusco in 1998."
@@ -29,7 +29,7 @@ def test_trained_factors_exported_give_the_same_logits(tmp_path):
 
     from qa.answer.cross_encoder import encode_pairs
 
-    model, heads = fit(_records(), Recipe(steps=3, seed=0, rank=4, batch=1))
+    model, heads = fit_adapters(_records(), Recipe(steps=3, seed=0, rank=4, batch=1))
     assert float(heads["mix"].weight.detach()[0, 0]) != START_MIX  # the hand score's weight is learned
     arrays = export(model, heads, {"top": 3, "mix": 1.0})
     assert {"learned_mix", "lora_scale", "rank_w", "span_w"} <= set(arrays)
@@ -51,7 +51,7 @@ def test_a_soup_reads_like_the_mean_of_its_ingredients(tmp_path):
 
     paths = []
     for seed in (0, 1):
-        model, heads = fit(_records(), Recipe(steps=3, seed=seed, rank=4, batch=1))
+        model, heads = fit_adapters(_records(), Recipe(steps=3, seed=seed, rank=4, batch=1))
         paths.append(tmp_path / f"ce{seed}.npz")
         with paths[-1].open("wb") as handle:
             np.savez(handle, **export(model, heads, {"top": 3, "mix": 1.0}))

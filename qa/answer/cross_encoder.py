@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.answer.scoring import Reading
+from qa.embed.embedder import resolve_model_path, set_offline_env
 
 WEIGHTS = Path(__file__).parent / "weights" / "crossencoder.npz"
 MAX_TOKENS = 128
@@ -83,7 +84,6 @@ class CrossEncoder:
     """The adapted MiniLM with its relevance and span heads; `read` scores candidates. Thread-safe (locked)."""
 
     def __init__(self, weights: Path = WEIGHTS, model_path: str | None = None):
-        from qa.embed.embedder import resolve_model_path, set_offline_env
 
         set_offline_env()
         import torch

@@ -115,7 +115,7 @@ def run_ask(args) -> int:
         if args.json:
             emit(answer.to_dict())
         else:
-            print("\n".join(text.answer(answer)) + ("\n" if len(questions) > 1 else ""))
+            print("\n".join(text.answer_text(answer)) + ("\n" if len(questions) > 1 else ""))
     return 0
 
 

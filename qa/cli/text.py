@@ -38,7 +38,7 @@ def hits(ranked) -> list[str]:
     return lines
 
 
-def answer(reply) -> list[str]:
+def answer_text(reply) -> list[str]:
     """The answer, then its references, or the closest passages when there is no answer."""
     short = getattr(reply, "short", None)
     lines = [textwrap.fill(f"{short.text} \u2014 {reply.answer}" if short else reply.answer, 100)]
@@ -75,7 +75,7 @@ def chat_turn(chat, line: str, mode: str, top_k: int) -> list[str]:
         return []
     reply = chat.ask(line, mode, top_k)
     searched = [f"(searched for: {reply.searched})"] if reply.searched else []
-    return searched + answer(reply)
+    return searched + answer_text(reply)
 
 
 def evaluation(result: dict) -> list[str]:

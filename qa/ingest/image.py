@@ -36,7 +36,7 @@ def open_image(data: bytes, source: str):
     return image
 
 
-def _frames(image, source: str) -> list:
+def image_frames(image, source: str) -> list:
     """The image's frames (a TIFF's pages), loaded and shrunk to the pixel cap, at most MAX_OCR_PAGES of them."""
     from PIL import ImageSequence
 
@@ -66,7 +66,7 @@ def read_image(data: bytes, source: str) -> Extracted:
         raise DocumentError(source, f"an image needs OCR; {status.reason}")
     image = open_image(data, source)
     total = getattr(image, "n_frames", 1)
-    frames = _frames(image, source)
+    frames = image_frames(image, source)
     capped = total > len(frames)
     notes = (
         [f"OCR read the first {formats_ocr.MAX_OCR_PAGES} of {total} pages (the cap per document)"] if capped else []

@@ -11,6 +11,8 @@ import io
 import math
 from pathlib import Path
 
+from qa.ingest.image import image_frames, open_image
+from qa.ingest.ocr import ocr_image, ocr_pdf_page
 from qa.records import Document, DocumentError, InputError
 
 DISPLAY_SCALE = 1.5  # pixels per PDF point (108 dpi)
@@ -122,8 +124,6 @@ def _draw(image, boxes: list[Box]) -> bytes:
 def _render_pdf(data: bytes, page_number: int, spans, document: Document) -> tuple[bytes, int]:
     import pypdfium2 as pdfium
 
-    from qa.ingest.ocr import ocr_pdf_page
-
     pdf = pdfium.PdfDocument(data)
     try:
         page = pdf[page_number - 1]
@@ -142,10 +142,8 @@ def _render_pdf(data: bytes, page_number: int, spans, document: Document) -> tup
 
 
 def _render_image(data: bytes, page_number: int, spans, document: Document) -> tuple[bytes, int]:
-    from qa.ingest.image import _frames, open_image
-    from qa.ingest.ocr import ocr_image
 
-    frames = _frames(open_image(data, document.doc_id), document.doc_id)
+    frames = image_frames(open_image(data, document.doc_id), document.doc_id)
     frame = frames[page_number - 1]
     ocr_page = ocr_image(frame)
     ratio = min(1.0, math.sqrt(MAX_RENDER_PIXELS / (frame.size[0] * frame.size[1])))

@@ -6,6 +6,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from qa.embed.embedder import Embedder, set_offline_env
+from qa.ingest.documents import read_folder
+from qa.measure.datasets import beir_documents
 from qa.measure.encoding import compare_encoders, encoding_sample
 from qa.measure.timing import (
     import_seconds,
@@ -18,6 +21,11 @@ from qa.measure.timing import (
     time_queries,
 )
 from qa.records import InputError
+from qa.search.bm25_build import build_bm25
+from qa.store.build import Build
+from qa.store.files import read_jsonl
+from qa.store.load import load_index
+from qa.sync.update import update_index
 
 BEIR_DOCS = 500  # a whole BEIR corpus embeds at ~15 documents/s on a laptop CPU
 MODEL_MODULES = ("torch", "sentence_transformers")
@@ -25,7 +33,6 @@ MODEL_MODULES = ("torch", "sentence_transformers")
 
 def _load_model(name: str | None) -> tuple[object, dict]:
     """The embedder, loaded and warmed, with import and load times."""
-    from qa.embed.embedder import Embedder, set_offline_env
 
     set_offline_env()  # as Embedder._load does, before anything imports the hub
     startup = import_seconds(MODEL_MODULES)
@@ -46,7 +53,6 @@ def _count_lines(path: Path) -> int:
 
 def _queries(target: Path, beir: bool, index, n: int, questions: Path | None) -> tuple[list[str], str]:
     """n query texts (cycled if fewer exist) and where they came from."""
-    from qa.store.files import read_jsonl
 
     if beir:
         pool, origin = [q["text"] for q in read_jsonl(target / "queries.jsonl", limit=n)], "queries.jsonl"
@@ -76,10 +82,6 @@ def _encode_queries(embedder, queries: list[str]) -> tuple[list, list[float]]:
 
 def _build(documents: list, embedder, folder: Path, read_s: float) -> tuple[dict, object, dict]:
     """Index the documents through the real pipeline; stage times, raw encode time and the loaded index."""
-    from qa.search.bm25_build import build_bm25
-    from qa.store.build import Build
-    from qa.store.load import load_index
-    from qa.sync.update import update_index
 
     build = Build(folder, model=embedder.name, rebuild=True, progress=True, embedder_for=lambda _: embedder)
     report = update_index(build, documents, lambda _: False)
@@ -119,12 +121,8 @@ def bench_corpus(target: Path, model: str | None = None, queries: int = 50, ques
     memory["after_model_load"] = rss_mb()
     start = time.perf_counter()
     if beir:
-        from qa.measure.datasets import beir_documents
-
         documents, skipped = beir_documents(target / "corpus.jsonl", BEIR_DOCS), []
     else:
-        from qa.ingest.documents import read_folder
-
         documents, skipped = read_folder(target)
     read_s = time.perf_counter() - start
     if not documents:

@@ -13,6 +13,7 @@ from qa.embed.embedder import Embedder, model_name, variant
 from qa.engine import Engine
 from qa.ingest.chunking import ChunkParams
 from qa.records import Document
+from qa.store.backend import Backend
 from qa.store.build import Build
 from qa.store.files import current_version
 from qa.store.index import Index
@@ -45,8 +46,6 @@ def corpus_index(
     digest = hashlib.sha256(f"{key}|{embedder.key}|{ChunkParams()}".encode()).hexdigest()[:16]
     folder, target = cache / "indexes" / digest, None
     if backend == "milvus":
-        from qa.store.backend import Backend
-
         folder, target = cache / "indexes" / f"{digest}-milvus", Backend("milvus", str(cache / f"{digest}.db"), "qa")
     if not current_version(folder):
         build = Build(folder, model=embedder.name, params=ChunkParams(), backend=target, progress=True,

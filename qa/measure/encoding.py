@@ -17,7 +17,13 @@ from pathlib import Path
 
 import numpy as np
 
+from qa.embed.embedder import Embedder
 from qa.embed.encoders import ONNX_INT8, TORCH_FP32
+from qa.ingest.chunking import ChunkParams, chunk_document
+from qa.measure.datasets import beir_documents
+from qa.measure.timing import peak_rss_mb
+from qa.store.build import Build
+from qa.sync.update import update_index
 
 SAMPLE = 512  # texts timed per variant: ~40 s of fp32 work on a 2-core CPU
 
@@ -34,7 +40,6 @@ def compare_encoders(texts: list[str], model: str | None = None, sample: int = S
     Both are loaded and warmed first; the texts are timed in two halves, alternating variants, so a change in
     machine load during the run falls on both.
     """
-    from qa.embed.embedder import Embedder
 
     texts = list(dict.fromkeys(texts))[:sample]
     if not texts:
@@ -73,11 +78,6 @@ def encoding_sample(index, size: int = SAMPLE) -> list[str]:
 
 def build_from_scratch(root: Path, encoder: str, model: str | None = None) -> dict:
     """Index a whole BEIR corpus into a temporary folder with one encoder variant: time and peak memory."""
-    from qa.embed.embedder import Embedder
-    from qa.measure.datasets import beir_documents
-    from qa.measure.timing import peak_rss_mb
-    from qa.store.build import Build
-    from qa.sync.update import update_index
 
     start = time.perf_counter()
     documents = beir_documents(root / "corpus.jsonl")
@@ -114,9 +114,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.what == "build":
         result = build_from_scratch(args.root, args.encoder)
     else:
-        from qa.ingest.chunking import ChunkParams, chunk_document
-        from qa.measure.datasets import beir_documents
-
         documents = beir_documents(args.root / "corpus.jsonl", args.sample)
         texts = [c.embed_text() for d in documents for c in chunk_document(d, ChunkParams())]
         result = compare_encoders(texts, sample=args.sample)

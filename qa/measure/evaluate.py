@@ -18,6 +18,7 @@ from qa.search.options import MODES, check_mode, check_top_k
 from qa.search.retrieval import Lookup, rank
 from qa.store.files import read_jsonl
 from qa.store.index import Index
+from qa.store.milvus.index import MILVUS_FUSIONS
 
 BEIR_DEPTH = 1000  # chunks ranked per query: enough for 100 distinct documents
 
@@ -60,8 +61,6 @@ def eval_beir(root: Path, setup: Setup, backend: str = "local") -> dict:
     queries = BeirQueries(texts, ids, embedder.encode([texts[q] for q in ids], progress=False), qrels)
     results = {mode: _beir_mode(index, queries, mode) for mode in MODES}
     if backend == "milvus":  # every fusion the Milvus backend offers, to choose between them
-        from qa.store.milvus.index import MILVUS_FUSIONS
-
         for fusion in MILVUS_FUSIONS:
             results[f"hybrid_{fusion}"] = _beir_mode(index, queries, "hybrid", fusion)
     sizes = {"queries": len(ids), "documents": len(index.documents), "chunks": len(index.chunks)}

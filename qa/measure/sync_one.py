@@ -17,6 +17,12 @@ from pathlib import Path
 
 import numpy as np
 
+from qa.ingest.documents import Unchanged
+from qa.measure.timing import peak_rss_mb
+from qa.store.build import Build
+from qa.store.load import load_index
+from qa.sync.update import update_index
+
 
 class StandIn:
     """Unit vectors for a synthetic index's sync (no model: the index was built without one)."""
@@ -34,11 +40,6 @@ def _folder_mb(folder: Path) -> float:
 
 def sync_one(folder: Path, which: int = 5) -> dict:
     """Change the `which`-th document and sync; seconds, peak RSS, and what the new version holds."""
-    from qa.ingest.documents import Unchanged
-    from qa.measure.timing import peak_rss_mb
-    from qa.store.build import Build
-    from qa.store.load import load_index
-    from qa.sync.update import update_index
 
     start = time.perf_counter()
     index = load_index(folder)

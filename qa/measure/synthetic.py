@@ -9,6 +9,9 @@ from pathlib import Path
 
 import numpy as np
 
+from qa.embed.embedder import text_key
+from qa.ingest.chunking import ChunkParams
+from qa.measure.sync_one import in_fresh_process
 from qa.measure.synthetic_corpus import (
     CHUNKS_PER_DOC,
     CLUSTERS,
@@ -20,6 +23,7 @@ from qa.measure.synthetic_corpus import (
     synthetic_queries,
     unit_vectors,
 )
+from qa.measure.synthetic_stream import stream_records, stream_vectors
 from qa.measure.timing import (
     ann_recall,
     import_seconds,
@@ -32,6 +36,16 @@ from qa.measure.timing import (
     time_queries,
 )
 from qa.records import InputError
+from qa.search.dense import DenseVectors
+from qa.store import milvus
+from qa.store.backend import Backend
+from qa.store.chunk_store import open_store
+from qa.store.files import IndexLock
+from qa.store.index import Index
+from qa.store.load import load_index
+from qa.store.manifest import Manifest
+from qa.store.milvus.write import milvus_manifest
+from qa.store.save import save_index
 
 
 class _Stages:
@@ -56,18 +70,12 @@ def _manifest(chunks: int, dense, hashes: dict, backend=None):
     """The manifest of the synthetic index: its document hashes, and its Milvus collection when it has one."""
     from dataclasses import replace
 
-    from qa.ingest.chunking import ChunkParams
-    from qa.store.manifest import Manifest
-    from qa.store.milvus.write import milvus_manifest
-
     manifest = Manifest.describe([], chunks, "synthetic", dense, ChunkParams())
     manifest = replace(manifest, documents=hashes, languages=("en",))
     return milvus_manifest(manifest, backend, "synthetic", DIMENSION) if backend is not None else manifest
 
 
 def _write(folder: Path, index) -> None:
-    from qa.store.files import IndexLock
-    from qa.store.save import save_index
 
     with IndexLock(folder):
         save_index(folder, index)
@@ -84,8 +92,6 @@ NOTES = [
 
 def _milvus_insert(backend, chunks, vectors: np.ndarray) -> None:
     """Upsert every chunk, its vector and terms into a new collection (Milvus computes the BM25 field)."""
-    from qa.embed.embedder import text_key
-    from qa.store import milvus
 
     client = milvus.connect(backend.uri)
     milvus.create_collection(client, backend.collection, DIMENSION)
@@ -98,11 +104,6 @@ def _milvus_insert(backend, chunks, vectors: np.ndarray) -> None:
 
 def _store(stages, tmp: Path, backend: str, chunks: int, rng: np.random.Generator):
     """Make the corpus and write the index (FAISS here, or Milvus Lite in `tmp`) a block at a time; load it back."""
-    from qa.measure.synthetic_stream import stream_records, stream_vectors
-    from qa.search.dense import DenseVectors
-    from qa.store.chunk_store import open_store
-    from qa.store.index import Index
-    from qa.store.load import load_index
 
     counter, hashes, seconds = stages.run("records", stream_records, chunks, tmp / "records", rng)
     lexical = stages.run("bm25", counter.finish)
@@ -111,8 +112,6 @@ def _store(stages, tmp: Path, backend: str, chunks: int, rng: np.random.Generato
     documents, records = open_store(tmp / "records")
     dense, target = None, None
     if backend == "milvus":
-        from qa.store.backend import Backend
-
         target = Backend("milvus", str(tmp / "milvus.db"), "bench")
         stages.run("milvus_insert", _milvus_insert, target, records, vectors)
     else:
@@ -133,7 +132,6 @@ def _disk_mb(folder: Path) -> float:
 def bench_synthetic(chunks: int, queries: int = 50, backend: str = "local") -> dict:
     """Build, write, load and query an index of `chunks` synthetic chunks; time and memory per stage; then
     sync one changed document (qa.measure.sync_one)."""
-    from qa.measure.sync_one import in_fresh_process
 
     if chunks < 1 or queries < 1:
         raise InputError(f"chunks and queries must be at least 1; got {chunks} and {queries}")

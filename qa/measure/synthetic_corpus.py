@@ -8,6 +8,9 @@ import sys
 
 import numpy as np
 
+from qa.records import Chunk, Document, Span
+from qa.search.tokens import STOP_WORDS
+
 DIMENSION = 384  # the packaged all-MiniLM-L6-v2's
 CONTENT_WORDS = 100_000
 ZIPF_S = 1.0
@@ -30,7 +33,6 @@ def _made_up_word(k: int) -> str:
 
 def vocabulary() -> tuple[np.ndarray, int]:
     """Words by rank: the stop words first (as in real text), then made-up words; and the stop-word count."""
-    from qa.search.tokens import STOP_WORDS
 
     made_up = (w for w in map(_made_up_word, range(2 * CONTENT_WORDS)) if w not in STOP_WORDS)  # 'have', 'here'
     words = sorted(STOP_WORDS) + [next(made_up) for _ in range(CONTENT_WORDS)]
@@ -65,7 +67,6 @@ def documents_and_chunks(texts: list[str], first_chunk: int = 0) -> tuple[list, 
 
     `first_chunk` (a multiple of 10) numbers a later block of the corpus.
     """
-    from qa.records import Chunk, Document, Span
 
     documents, chunks = [], []
     for first in range(0, len(texts), CHUNKS_PER_DOC):

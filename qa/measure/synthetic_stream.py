@@ -13,6 +13,11 @@ from pathlib import Path
 
 import numpy as np
 
+from qa.measure.synthetic_corpus import DIMENSION, documents_and_chunks, synthetic_texts, unit_vectors
+from qa.search.bm25_build import TermCounter
+from qa.search.dense import StoredVectors, write_vectors
+from qa.store.record_writer import RecordWriter
+
 BLOCK_CHUNKS = 10_000  # a multiple of the chunks in a synthetic document
 
 
@@ -23,10 +28,6 @@ def stream_records(n: int, folder: Path, rng: np.random.Generator) -> tuple[obje
     indexing), tokenizing and writing rows.
     """
     from tqdm import tqdm
-
-    from qa.measure.synthetic_corpus import documents_and_chunks, synthetic_texts
-    from qa.search.bm25_build import TermCounter
-    from qa.store.record_writer import RecordWriter
 
     folder.mkdir(parents=True, exist_ok=True)
     writer, counter = RecordWriter(folder), TermCounter()
@@ -51,8 +52,6 @@ def stream_records(n: int, folder: Path, rng: np.random.Generator) -> tuple[obje
 
 def stream_vectors(n: int, path: Path, rng: np.random.Generator):
     """n synthetic vectors written to an .npy file a block at a time; returns them as StoredVectors."""
-    from qa.measure.synthetic_corpus import DIMENSION, unit_vectors
-    from qa.search.dense import StoredVectors, write_vectors
 
     blocks = (unit_vectors(min(20_000, n - first), rng) for first in range(0, n, 20_000))
     write_vectors(path, blocks, (n, DIMENSION))

@@ -9,6 +9,10 @@ import subprocess
 import sys
 import time
 
+from qa.engine import Engine
+from qa.search.options import MODES
+from qa.search.retrieval import Lookup, rank
+
 
 def rss_mb() -> float | None:
     """The process's resident memory now, in MB (Linux only)."""
@@ -64,9 +68,6 @@ def time_queries(index, queries: list[str], vectors: list, encode_ms: list[float
     """Warm p50/p95 per mode; dense and hybrid add the query's own encode time when there is one."""
     from tqdm import tqdm
 
-    from qa.search.options import MODES
-    from qa.search.retrieval import Lookup, rank
-
     for mode in MODES:  # warm-up: caches, FAISS threads, first-call costs
         for query, vector in list(zip(queries, vectors))[:3]:
             rank(index, Lookup(query, vector, mode), 5)
@@ -87,7 +88,6 @@ def time_queries(index, queries: list[str], vectors: list, encode_ms: list[float
 def time_answers(folder, model: str | None, questions: list[str]) -> dict:
     """`Engine.ask` per question, as `qa ask` answers it (hybrid, top 5): the first time each is asked
     (its sentences' token vectors computed) and asked again (cached), after one untimed warm-up."""
-    from qa.engine import Engine
 
     engine = Engine(folder, model)
     engine.ask(questions[0])  # loads the model and the answer scorers

@@ -15,7 +15,10 @@ from collections.abc import Iterator, Mapping, Sequence
 
 import numpy as np
 
-from qa.records import Chunk, Document
+from qa.records import Chunk, Document, IndexCorrupt
+from qa.store.files import REBUILD_HINT
+from qa.store.index import Index
+from qa.store.integrity import Joined
 
 
 class LayeredDocuments(Mapping):
@@ -166,10 +169,6 @@ class LayeredDense:
 
 def layer(manifest, base, delta, hidden: frozenset[str], version: str):
     """The Index of a delta version over its base (both loaded as plain versions)."""
-    from qa.records import IndexCorrupt
-    from qa.store.files import REBUILD_HINT
-    from qa.store.index import Index
-    from qa.store.integrity import Joined
 
     strays = [d for d in hidden if d not in base.documents] + [d for d in delta.documents if d in base.documents
                                                                 and d not in hidden]  # fmt: skip

@@ -24,7 +24,9 @@ from qa.store.files import (
 )
 from qa.store.index import Index
 from qa.store.integrity import VERIFY_AT_LOAD, Integrity, file_matches
+from qa.store.layered import layer
 from qa.store.manifest import Manifest, read_manifest
+from qa.store.milvus.index import open_milvus
 
 BM25_ARRAYS = ("data", "indices", "indptr", "shape", "idf", "languages", "avgdl")  # the last two: not in old indexes
 OPTIONAL_BM25 = ("languages", "avgdl")
@@ -143,15 +145,12 @@ def _load_version(version: Path) -> Index:
         return _load_layered(version, manifest)
     index = _load_files(version, manifest)
     if manifest.backend == "milvus":
-        from qa.store.milvus.index import open_milvus
-
         return open_milvus(index)
     return index
 
 
 def _load_layered(version: Path, manifest: Manifest) -> Index:
     """A delta over its base version (qa.store.layered), checked to fit together."""
-    from qa.store.layered import layer
 
     base_dir = version.parent / manifest.base
     if not VERSION_NAME.match(manifest.base) or not base_dir.is_dir():

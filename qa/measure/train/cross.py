@@ -18,6 +18,12 @@ from pathlib import Path
 
 import numpy as np
 
+from qa.answer.cross_encoder import WEIGHTS, CrossEncoder, rereads
+from qa.answer.scoring import probability
+from qa.lang.translation import available, reason
+from qa.measure.train.fit_cross import SPAN_WEIGHT, Recipe, export, fit_adapters, soup, truncated
+from qa.measure.train.mine import ceiling, choose, mine_texts, paraphrased, read_all, span_figures
+
 MAX_TOP = 3  # candidates re-read at most (three re-read on every question took p50 ~105 ms here, target ≤ 100)
 MARGINS = (math.inf, 2.0, 1.5, 1.0, 0.75, 0.5)  # re-read a candidate only this close to the first's hand score
 FLOOR = 0.005  # decline when no re-ranked candidate gets this probability (even slice + seeds, see qa/weights)
@@ -34,7 +40,6 @@ def _settings(values: dict) -> dict:
 
 
 def _short_confidence(held: list, reads: list, top: int, mix: float, margin: float) -> tuple[float, dict]:
-    from qa.measure.train.mine import span_figures
 
     options = {c: span_figures(held, reads, top, mix, c, margin) for c in (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)}
     best = max(options, key=lambda c: options[c]["short_f1"])
@@ -43,8 +48,6 @@ def _short_confidence(held: list, reads: list, top: int, mix: float, margin: flo
 
 def _floor_figures(held: list, reads: list, top: int, margin: float, floor: float) -> dict:
     """Share of held-out questions (answerable by construction) the floor would decline."""
-    from qa.answer.cross_encoder import rereads
-    from qa.answer.scoring import probability
 
     counts = [rereads([c["score"] for c in r["cands"]], top, margin) for r in held]
     low = sum(bool(x) and probability(max(r.logit for r in x[:n])) < floor for x, n in zip(reads, counts))
@@ -53,8 +56,6 @@ def _floor_figures(held: list, reads: list, top: int, margin: float, floor: floa
 
 def _fitted_arrays(args, records: list[dict], cut: int) -> dict:
     """The adapters and heads: fitted on the fitting questions, or (`--soup`) averaged from weight files."""
-    from qa.measure.train.fit_cross import SPAN_WEIGHT, Recipe, export, fit, soup, truncated
-    from qa.measure.train.mine import paraphrased
 
     if getattr(args, "soup", None):
         missing = [str(path) for path in args.soup if not Path(path).is_file()]
@@ -66,8 +67,6 @@ def _fitted_arrays(args, records: list[dict], cut: int) -> dict:
     fitted = records[: int(cut * getattr(args, "fit_share", 1.0))]
     print(f"{len(records)} even questions: fitting on {len(fitted)}, holding out {len(records) - cut}", flush=True)
     if getattr(args, "paraphrase", False):
-        from qa.lang.translation import available, reason
-
         if not (available("en", "es") and available("es", "en")):
             raise SystemExit(f"qa: --paraphrase needs apertium: {reason()}")
         extra = paraphrased(fitted)
@@ -75,13 +74,11 @@ def _fitted_arrays(args, records: list[dict], cut: int) -> dict:
         print(f"and {len(extra)} of them reworded (English-Spanish-English) as extra fitting questions", flush=True)
     span_weight = getattr(args, "span_weight", None)
     rank, span_weight = getattr(args, "rank", None) or 16, SPAN_WEIGHT if span_weight is None else span_weight
-    model, heads = fit(fitted, Recipe(args.steps, args.seed, rank=rank, span_weight=span_weight))
+    model, heads = fit_adapters(fitted, Recipe(args.steps, args.seed, rank=rank, span_weight=span_weight))
     return export(model, heads, {})
 
 
 def train_crossencoder(args) -> int:
-    from qa.answer.cross_encoder import WEIGHTS, CrossEncoder
-    from qa.measure.train.mine import ceiling, choose, mine_texts, read_all
 
     out = args.out or WEIGHTS
     mined = args.mined or Path(args.cache) / "crossencoder-mined-even.pkl"

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qa.answer.cross_encoder import encode_pairs
+from qa.answer.cross_encoder import SETTINGS, encode_pairs
+from qa.embed.embedder import resolve_model_path, set_offline_env
 
 SPAN_WEIGHT = 0.5  # the start/end loss's weight against the ranking losses
 START_MIX = 2.0  # the hand score's weight in the listwise loss at the start (learned from there)
@@ -27,8 +28,6 @@ def build(rank: int, seed: int):
     import torch
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModel, AutoTokenizer
-
-    from qa.embed.embedder import resolve_model_path, set_offline_env
 
     set_offline_env()
     torch.manual_seed(seed)
@@ -92,7 +91,7 @@ class Recipe:
     span_weight: float = SPAN_WEIGHT
 
 
-def fit(records: list[dict], recipe: Recipe, log=print):
+def fit_adapters(records: list[dict], recipe: Recipe, log=print):
     """The adapters and heads fitted by `recipe` on the records with a gold span; returns (model, heads)."""
     import torch
 
@@ -149,7 +148,6 @@ def export(model, heads, settings: dict) -> dict:
 def soup(paths: list) -> dict:
     """The uniform average of several weight files of one recipe (a "model soup"): each layer's delta becomes
     the mean of theirs, kept exactly as low-rank factors side by side (rank adds up); heads are averaged."""
-    from qa.answer.cross_encoder import SETTINGS
 
     loaded = []
     for path in paths:

@@ -125,7 +125,7 @@ def init(examples: list, seed: int) -> dict:
     return p
 
 
-def fit(examples: list, epochs: int = 6, seed: int = 0, lr: float = 0.005, log=print, judge=None) -> dict:
+def fit_heads(examples: list, epochs: int = 6, seed: int = 0, lr: float = 0.005, log=print, judge=None) -> dict:
     """Listwise + pointwise ranking loss and span loss; keeps the epoch `judge(params)` rates best on held-out data."""
     import torch
     import torch.nn.functional as F

@@ -16,10 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qa.answer.candidates import Passages
+from qa.answer.cross_encoder import rereads
 from qa.answer.extract import Ranked, rank_sentences
 from qa.answer.scorer import Scorer
 from qa.answer.scoring import Weights
 from qa.answer.support import supported
+from qa.lang.translation import translate_many
 from qa.measure.corpora import Setup, cached_embedder, corpus_index
 from qa.measure.datasets import file_key, in_half, read_squad
 from qa.measure.metrics import contains_answer, exact_f1, locate
@@ -75,7 +77,6 @@ def mine_texts(path: Path, cache: Path, articles: str, out: Path, top: int = 8, 
 def paraphrased(records: list[dict]) -> list[dict]:
     """Copies of the records whose question is reworded by an English-Spanish-English round trip (apertium);
     questions the round trip leaves unchanged or cannot translate are skipped."""
-    from qa.lang.translation import translate_many
 
     questions = [r["question"] for r in records]
     back = translate_many([s or "" for s in translate_many(questions, "en", "es")], "es", "en")
@@ -96,7 +97,6 @@ def read_all(encoder, records: list[dict], top: int = 5) -> list[list]:
 
 def _pick(record: dict, reads: list, top: int, mix: float, margin: float = math.inf) -> int:
     """The candidate the mix of learned logit and hand score puts first among those re-read (crossencoder.rereads)."""
-    from qa.answer.cross_encoder import rereads
 
     count = rereads([c["score"] for c in record["cands"]], top, margin)
     scores = [reads[k].logit + mix * c["score"] for k, c in enumerate(record["cands"][:count])]
@@ -105,7 +105,6 @@ def _pick(record: dict, reads: list, top: int, mix: float, margin: float = math.
 
 def _reads(records: list[dict], top: int, margin: float) -> float:
     """Candidates re-read per question, on average."""
-    from qa.answer.cross_encoder import rereads
 
     return sum(rereads([c["score"] for c in r["cands"]], top, margin) for r in records) / max(len(records), 1)
 

@@ -11,12 +11,15 @@ import json
 import time
 from pathlib import Path
 
+from qa.answer.scoring import Weights, probability
+from qa.answer.token_scorer import WEIGHTS, TokenScorer, feature_row, interaction
 from qa.measure.metrics import contains_answer, exact_f1, locate
+from qa.measure.train.fit_tokens import fit_heads, prepare, question_of, tokens_of
+from qa.measure.train.mine import ranked_questions
 
 
 def _record(mined, top: int) -> dict:
     """What training needs of one question: its tokens and, for the hand order's top candidates, theirs."""
-    from qa.answer.token_scorer import feature_row
 
     encoded, answers = mined.ranking.encoded, mined.answers
     q = encoded.question
@@ -35,8 +38,6 @@ def mine(path: Path, cache: Path, articles: str, out: Path, limit: int, top: int
     """The answerer's top candidates, features and token vectors for the half's first `limit` questions."""
     import pickle
 
-    from qa.measure.train.mine import ranked_questions
-
     records, began = [], time.time()
     for n, mined in enumerate(ranked_questions(path, cache, articles)):
         if n >= limit:
@@ -53,8 +54,6 @@ def mine(path: Path, cache: Path, articles: str, out: Path, limit: int, top: int
 
 def check(scorer, records: list[dict]) -> dict:
     """On held-out questions: top-1 of the hand order and of the token scorer, and EM/F1 of the phrase it reads."""
-    from qa.answer.scoring import Weights, probability
-    from qa.measure.train.fit_tokens import question_of, tokens_of
 
     hand = learned = low = 0
     em = f1 = 0.0
@@ -77,8 +76,6 @@ def check(scorer, records: list[dict]) -> dict:
 
 def token_extra(scorer, q, c: dict):
     """The token scorer's learned interaction values for a mined candidate."""
-    from qa.answer.token_scorer import interaction
-    from qa.measure.train.fit_tokens import tokens_of
 
     return interaction(scorer.p, q, tokens_of(c["s"]), c["text"], tokens_of(c["b"]), c["before"])
 
@@ -88,9 +85,6 @@ def train_token_heads(args) -> int:
     import pickle
 
     import numpy as np
-
-    from qa.answer.token_scorer import WEIGHTS, TokenScorer
-    from qa.measure.train.fit_tokens import fit, prepare
 
     args.out = args.out or WEIGHTS
     mined = args.mined or Path(args.cache) / "token-scorer-mined-even.pkl"
@@ -110,6 +104,6 @@ def train_token_heads(args) -> int:
         figures = check(write(params), records[cut:])
         return figures["reader_top1"] + 0.1 * figures["short_f1"]
 
-    params = fit([prepare(r) for r in records[:cut]], args.epochs, args.seed, judge=judge)
+    params = fit_heads([prepare(r) for r in records[:cut]], args.epochs, args.seed, judge=judge)
     print(json.dumps(check(write(params), records[cut:])), flush=True)
     return 0

@@ -76,7 +76,7 @@ def public_uri(uri: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
-def _first_line(exc: Exception) -> str:
+def first_line(exc: Exception) -> str:
     message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
     return message.strip().splitlines()[0][:200]
 
@@ -125,7 +125,7 @@ def _connect(uri: str, shown: str):
 
 
 def _connect_error(shown: str, exc: Exception) -> BackendUnavailable:
-    reason = _first_line(exc)
+    reason = first_line(exc)
     if re.search(r"auth|token|credential|permission|denied|password", reason, re.I):
         return BackendUnavailable(f"Milvus at {shown} refused the credentials ({reason}); set ${TOKEN_ENV}")
     if not is_server(shown):

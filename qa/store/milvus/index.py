@@ -64,7 +64,7 @@ class MilvusIndex(Index):
             return getattr(self.client, method)(self.collection, **kwargs)
         except Exception as exc:  # a server gone away mid-session: one clear line
             raise milvus.BackendUnavailable(
-                f"Milvus at {self.manifest.uri} failed a {method} ({milvus._first_line(exc)}); "
+                f"Milvus at {self.manifest.uri} failed a {method} ({milvus.first_line(exc)}); "
                 "check that the server is running"
             ) from None
 

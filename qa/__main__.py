@@ -1,5 +1,0 @@
-"""`python -m qa` runs the command-line interface."""
-
-from qa.cli import main
-
-raise SystemExit(main())
