@@ -98,6 +98,15 @@ def cli(capsys):
     return run
 
 
+def free_port() -> int:
+    """A loopback port nothing listens on now."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 # ---- model-free helpers --------------------------------------------------------------------------
 
 

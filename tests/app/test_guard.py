@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from test_app import free_port
+from conftest import free_port
 
 from qa.app import Handlers, build_app, check_access, launch
 from qa.app.guard import HostRule, origin_problem

@@ -18,7 +18,7 @@ from qa.records import DocumentError, InputError
 from qa.store.build import Build
 from qa.sync.folder import sync_folder
 
-QUESTIONS = Path(__file__).parent / "data" / "formats_qa.jsonl"
+QUESTIONS = Path(__file__).parents[1] / "data" / "formats_qa.jsonl"
 needs_tesseract = pytest.mark.skipif(not ocr_status().available, reason=ocr_status().reason)
 COVER = "Annual report of the rural water program, prepared by the regional office."
 

@@ -16,7 +16,7 @@ from conftest import ROOT, SEEDS
 from qa.cli import main
 from qa.measure.metrics import contains_answer
 
-CASES = [json.loads(line) for line in (Path(__file__).parent / "data" / "seeds_qa.jsonl").read_text().splitlines()]
+CASES = [json.loads(line) for line in (Path(__file__).parents[1] / "data" / "seeds_qa.jsonl").read_text().splitlines()]
 CONTRACT = {"question": str, "answer": str, "found": bool, "mode": str, "citations": list, "passages": list}
 CITATION = {
     "n": int,
@@ -114,7 +114,7 @@ def test_seed_questions_are_answered_from_the_right_source_fast(seed_replies):
 @pytest.mark.slow
 def test_seed_questions_are_answered_from_the_right_source(cli, tmp_path):
     """The seed cases through `qa eval questions`: answers, sources and declines."""
-    questions = Path(__file__).parent / "data" / "seeds_qa.jsonl"
+    questions = Path(__file__).parents[1] / "data" / "seeds_qa.jsonl"
     code, out, _ = cli("eval", "questions", questions, "--corpus", SEEDS, "--cache", tmp_path, "--json")
     result = json.loads(out)
     assert code == 0 and result["questions"] == len(CASES) >= 15

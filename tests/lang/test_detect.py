@@ -13,7 +13,7 @@ from qa.search.bm25 import LexicalIndex
 from qa.search.bm25_build import build_bm25
 from qa.search.tokens import query_terms, tokenize
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 ES_QA = [json.loads(line) for line in (DATA / "seeds_qa_es.jsonl").read_text(encoding="utf-8").splitlines()]
 EN_QA = [json.loads(line) for line in (DATA / "seeds_qa.jsonl").read_text(encoding="utf-8").splitlines()]
 
@@ -29,7 +29,7 @@ def test_short_queries_and_documents():
     assert detect_language("ingresos de las familias rurales") == "es"
     assert detect_language("rural families income") == "en"
     assert detect_language((DATA / "es_corpus" / "cicr_peru.txt").read_text(encoding="utf-8")) == "es"
-    seed = Path(__file__).parents[1] / "seeds" / "002_f806f91d97a55b2f.txt"
+    seed = Path(__file__).parents[2] / "seeds" / "002_f806f91d97a55b2f.txt"
     assert detect_language(seed.read_text(encoding="utf-8") * 20) == "en"  # long texts are sampled
 
 

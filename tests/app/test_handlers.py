@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
 import threading
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import free_port
 
 from qa.app import Handlers, build_app, check_access, checks, launch, render, render_sources, serve
 from qa.app.server import Listen
@@ -24,19 +24,13 @@ pytestmark = pytest.mark.filterwarnings(
     "ignore:.*(no_silent_downcasting|copy keyword is deprecated)"
 )  # pandas notes from gradio's queue
 
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 QUESTION = "How many people went missing during the period of violence in Peru?"
 COOPI = "Since when has COOPI been present in Peru?"
 NORTH = "In which northern regions does it work?"
 SPANISH = "¿En qué porcentaje aumentaron los ingresos de las familias rurales?"
 needs_apertium = pytest.mark.skipif(not translation.available(), reason=translation.reason() or "no apertium")
 HOSTILE = '<script>window.__pwned=1</script> <img src=x onerror="window.__pwned=2"> [click](javascript:alert(3)) ![x](http://example.com/x.png)'
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

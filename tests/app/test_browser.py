@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import shutil
-import socket
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from conftest import make_pdf
+from conftest import free_port, make_pdf
 from format_samples import SCAN_TEXT, merge_pdfs, scanned_pdf
 
 from qa.app import build_app, launch
@@ -47,12 +46,6 @@ Quarterly notes {SCRIPT} from the harbour office.
 
 The Glimmerfen lighthouse {SCRIPT} was built in 1887 by the harbour guild.
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

@@ -9,13 +9,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from test_app import free_port
+from conftest import free_port
 
 from qa.app import build_app, launch
 from qa.app.server import Listen
 from qa.engine import Engine
 
-CASES = [json.loads(line) for line in (Path(__file__).parent / "data" / "seeds_qa.jsonl").read_text().splitlines()]
+CASES = [json.loads(line) for line in (Path(__file__).parents[1] / "data" / "seeds_qa.jsonl").read_text().splitlines()]
 REQUESTS = 50
 pytestmark = [
     pytest.mark.slow,  # a live server
