@@ -10,10 +10,7 @@ import qa.answer.cross_encoder as cross_encoder
 from qa.answer.candidates import Passages
 from qa.answer.cross_encoder import WEIGHTS, apply_deltas, best_phrase, encode_pairs, load_cross_encoder
 from qa.answer.extract import answer
-from qa.answer.pick import cross_pick
 from qa.answer.scorer import shipped_scorer
-from qa.answer.scoring import Reading, Weights
-from qa.answer.short import wants_fact
 from qa.embed.cache import CachedEmbedder
 from qa.records import Hit
 
@@ -83,31 +80,3 @@ def test_without_its_weights_the_answer_falls_back(tmp_path, embedder, monkeypat
     assert scorer.cross is None and scorer.token_scorer is not None
     reply = answer(QUESTION, Passages(tuple(Hit(index.chunk(i), 1.0) for i in range(3)), index, "hybrid"), scorer)
     assert reply.found and reply.citations[0].quote == FOUNDED
-
-
-def test_a_fact_asked_for_late_in_the_question_still_counts():
-    assert wants_fact("Super Bowl 50 decided the NFL champion for what season?")
-    assert not wants_fact("How did the volunteers help, and what did they teach?")
-
-
-class _Recording:
-    """Plumbing stand-in for the cross-encoder: records what it is asked to read, prefers the last."""
-
-    def __init__(self, margin: float):
-        self.settings, self.asked = {"top": 3, "mix": 1.0, "margin": margin}, []
-
-    def score(self, question, pairs):
-        self.asked.append([text for _, text in pairs])
-        return [Reading(float(3 * k)) for k in range(len(pairs))]
-
-
-def test_only_candidates_near_the_first_hand_score_are_re_read():
-    from types import SimpleNamespace
-
-    best_first = [SimpleNamespace(score=s, before="", text=t) for s, t in ((5.0, "a"), (4.5, "b"), (3.0, "c"))]
-    near = _Recording(margin=1.0)
-    pick = cross_pick(QUESTION, best_first, near, Weights(), veto=False)
-    assert near.asked == [["a", "b"]] and [c.text for c in pick.order] == ["b", "a", "c"] and len(pick.readings) == 2
-    every = _Recording(margin=float("inf"))
-    pick = cross_pick(QUESTION, best_first, every, Weights(), veto=True)
-    assert every.asked == [["a", "b", "c"]] and pick.order[0].text == "c" and pick.declined
