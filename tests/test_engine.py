@@ -151,6 +151,7 @@ ODD = {
     "long": ("How many wells were dug? " * 400)[:10_000],
     "control": "How\x00 many\x07 wells\x1b[31m were\x7f dug\u200b in Ayacucho?",
     "chinese": "暴力期间有多少人失踪？",
+    "arabic": "كم عدد الأشخاص الذين فقدوا خلال فترة العنف؟",
     "emoji": "💧💧💧 ???",
     "punctuation": "?!?!.,;:",
 }

@@ -19,6 +19,7 @@ CASES = [json.loads(line) for line in (Path(__file__).parents[1] / "data" / "see
 REQUESTS = 50
 pytestmark = [
     pytest.mark.slow,  # a live server
+    pytest.mark.timeout(240),
     pytest.mark.filterwarnings("ignore:.*(no_silent_downcasting|copy keyword is deprecated)"),
 ]  # pandas notes from gradio's queue
 

@@ -19,7 +19,10 @@ from qa.cli import build_parser
 from qa.engine import Engine
 from qa.records import InputError
 
-pytestmark = pytest.mark.filterwarnings("ignore:.*(no_silent_downcasting|copy keyword is deprecated)")
+pytestmark = [
+    pytest.mark.timeout(180),  # live servers
+    pytest.mark.filterwarnings("ignore:.*(no_silent_downcasting|copy keyword is deprecated)"),
+]
 slow = pytest.mark.slow
 QUESTION = "How many people went missing during the period of violence in Peru?"
 PASSWORD = "correct-horse-battery"

@@ -5,24 +5,20 @@ from __future__ import annotations
 import re
 import shutil
 import threading
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 from conftest import free_port
 
-from qa.app import Handlers, build_app, check_access, checks, launch, render, render_sources, serve
+from qa.app import Handlers, build_app, checks, launch, render
 from qa.app.server import Listen
 from qa.engine import Engine
 from qa.lang import translation
-from qa.records import Answer, Chunk, Citation, Document, Hit, InputError
-from qa.store.files import current_version
-from qa.sync.uploads import safe_name
 
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:.*(no_silent_downcasting|copy keyword is deprecated)"
-)  # pandas notes from gradio's queue
+pytestmark = [
+    pytest.mark.timeout(180),  # a live server
+    pytest.mark.filterwarnings("ignore:.*(no_silent_downcasting|copy keyword is deprecated)"),  # pandas, via gradio
+]
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 QUESTION = "How many people went missing during the period of violence in Peru?"
@@ -283,9 +279,8 @@ def test_api_ask_takes_history_and_sources(client, engine):
         client.predict(NORTH, history=[COOPI] * 11, api_name="/ask")
 
 
-@pytest.mark.slow  # a live server
-def test_upload_rejects_with_reasons(server, tmp_path):
-    handlers, _ = server
+def test_upload_rejects_with_reasons(engine, tmp_path):
+    handlers = Handlers(engine)
     (tmp_path / "tool.exe").write_bytes(b"MZ\x90\x00binary")
     (tmp_path / "empty.md").write_text("  \n", encoding="utf-8")
     big = tmp_path / "big.txt"
@@ -293,106 +288,3 @@ def test_upload_rejects_with_reasons(server, tmp_path):
     log, *_ = handlers.upload([str(tmp_path / n) for n in ("tool.exe", "empty.md", "big.txt")], "hybrid")
     assert log.count("qa-up-rejected") == 3
     assert "unsupported file type" in log and "empty file" in log and "over the 10 MB limit" in log
-
-
-@pytest.mark.slow  # a live server
-def test_server_serves_back_no_files_and_fetches_no_urls(server):
-    _, url = server
-    for path in ("gradio_api/file=/etc/passwd", "gradio_api/file=http://example.com/x.png", "gradio_api/proxy=x"):
-        with pytest.raises(urllib.error.HTTPError) as error:
-            urllib.request.urlopen(url + path, timeout=10)
-        assert error.value.code == 403
-    with urllib.request.urlopen(url, timeout=10) as page:
-        assert page.status == 200
-
-
-def test_non_loopback_host_needs_auth(monkeypatch, tmp_path):
-    monkeypatch.delenv("QA_AUTH", raising=False)
-    with pytest.raises(InputError, match="--auth"):
-        serve(tmp_path / "index", SEEDS, Listen(host="0.0.0.0"))
-    assert not (tmp_path / "index").exists()  # refused before doing anything
-    assert check_access("0.0.0.0", "ann:correct-horse") == ("ann", "correct-horse")
-    with pytest.raises(InputError, match="at least 10"):
-        check_access("0.0.0.0", "ann:x")
-    assert check_access("127.0.0.1", None) is None and check_access("localhost", None) is None
-    assert check_access("::1", None) is None
-    with pytest.raises(InputError):
-        check_access("192.168.1.5", "no-colon")
-
-
-def test_serve_builds_the_index_first_then_launches(monkeypatch, tmp_path):
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    (folder / "note.txt").write_text("The Quibble bridge opened in 1911.\n", encoding="utf-8")
-    launched = {}
-    monkeypatch.setattr(
-        "qa.app.server.launch", lambda demo, listen, **_: launched.update(host=listen.host, port=listen.port)
-    )
-    serve(tmp_path / "index", folder, Listen(port=7999))
-    assert current_version(tmp_path / "index") is not None and launched == {"host": "127.0.0.1", "port": 7999}
-
-
-def test_safe_name():
-    assert safe_name("../../etc/passwd") == "passwd"
-    assert safe_name("C:\\Users\\me\\My Report (final).PDF") == "My_Report_final.pdf"
-    assert safe_name("<script>.md") == "script.md" and safe_name("...") == "document"
-
-
-def _hostile_answer() -> tuple[Answer, dict[str, Document]]:
-    text = f"Intro {HOSTILE}.\nThe lighthouse {HOSTILE} was built in 1887.\nEnd."
-    quote_start = text.index("The lighthouse")
-    quote_end = text.index("1887.") + len("1887.")
-    source = 'evil<img src=x onerror="alert(1)">.md'
-    document = Document(source, f"Title {HOSTILE}", text, "hash")
-    chunk = Chunk(0, source, 0, len(text), text, ())
-    quote = text[quote_start:quote_end]
-    cite = Citation(1, source, document.title, quote, quote_start, quote_end, 2, 2, None, 1.0, translation=HOSTILE)
-    answer = Answer(
-        f"When {HOSTILE}?", f"{cite.quote} [1]", True, "hybrid", (cite,), (Hit(chunk, 0.9),), searched=HOSTILE
-    )
-    return answer, {source: document}
-
-
-def _assert_inert(markup: str) -> None:
-    lowered = markup.lower()
-    for bad in ("<script", "<img", "href=", 'onerror="'):
-        assert bad not in lowered, (bad, markup)
-
-
-def test_hostile_document_text_is_escaped():
-    answer, documents = _hostile_answer()
-    cite = answer.citations[0]
-    not_found = Answer(answer.question, "The documents do not contain an answer.", False, "bm25", (), answer.passages)
-    pieces = [
-        render.question_html(answer.question),
-        render.answer_html(answer),
-        render.answer_html(not_found),
-        render_sources.sources_html(answer, documents),
-        render_sources.sources_html(not_found, documents),
-        render_sources.document_html(
-            documents[cite.source], [(cite.start, cite.end)], (cite.start, cite.end), "line 2"
-        ),
-        render.upload_html([(HOSTILE, "rejected", HOSTILE)]),
-        render.status_html(render.Status(1, 2, HOSTILE, "hybrid", HOSTILE)),
-        render.error_html(HOSTILE),
-    ]
-    for markup in pieces:
-        _assert_inert(markup)
-    assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in pieces[3]
-    assert "![x](http://example.com/x.png)" in pieces[3]  # shown as characters; the chat renders no Markdown
-    assert f"<mark>{render.esc(cite.quote)}</mark>" in pieces[3]
-    assert render.NOT_FOUND_LABEL in pieces[4] and "<mark>" not in pieces[4]
-    escaped = render.esc(HOSTILE)
-    assert f"Machine translation:</span> {escaped}" in pieces[3]  # beside the quote, never instead of it
-    assert f"Machine translation [1]:</span> {escaped}" in pieces[1] and f"Searched for:</span> {escaped}" in pieces[1]
-
-
-def test_the_exact_answer_is_bold_inside_the_first_quote_and_escaped():
-    from qa.records import Short
-
-    quote = "<b>22,295</b> people went missing."
-    cite = Citation(1, "a.txt", "A", quote, 10, 10 + len(quote), 1, 1, None, 5.0)
-    answer = Answer("How many?", f"{quote} [1]", True, "hybrid", (cite,), short=Short("22,295", 13, 19))
-    html = render.answer_html(answer)
-    assert "&lt;b&gt;<strong>22,295</strong>&lt;/b&gt; people went missing." in html
-    assert "<b>22,295" not in html

@@ -5,9 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -111,61 +109,24 @@ def test_seed_questions_are_answered_from_the_right_source_fast(seed_replies):
     assert wrongly_declined <= 1, misses
 
 
-@pytest.mark.slow
-def test_seed_questions_are_answered_from_the_right_source(cli, tmp_path):
-    """The seed cases through `qa eval questions`: answers, sources and declines."""
-    questions = Path(__file__).parents[1] / "data" / "seeds_qa.jsonl"
-    code, out, _ = cli("eval", "questions", questions, "--corpus", SEEDS, "--cache", tmp_path, "--json")
+def test_eval_questions_prints_its_figures_as_json(cli, tmp_path):
+    questions = tmp_path / "q.jsonl"
+    questions.write_text('{"question": "When was the well in Huanta finished?", "answers": ["2019"], '
+                         '"source": "a.txt"}\n', encoding="utf-8")  # fmt: skip
+    code, out, _ = cli("eval", "questions", questions, "--corpus", _tiny_corpus(tmp_path), "--cache", tmp_path / "c",
+                       "--json")  # fmt: skip
     result = json.loads(out)
-    assert code == 0 and result["questions"] == len(CASES) >= 15
-    misses = [f["question"] for f in result["failures"]]
-    assert result["answer_accuracy"] >= 0.85, misses
-    assert result["citation_accuracy"] >= 0.9, misses
-    assert result["declined_rate"] >= 0.66, misses
-    assert result["wrongly_declined"] <= 1, misses
+    assert code == 0 and result["questions"] == 1 and result["answer_accuracy"] == 1.0
 
 
-def ask_batch(index: Path, questions: str) -> list[dict]:
-    """`python -m qa ask - --json` with the questions on stdin; one reply per line."""
-    result = subprocess.run(
-        [sys.executable, "-m", "qa.cli", "ask", "-", "--json", "--index", str(index)],
-        input=questions,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return [json.loads(line) for line in result.stdout.splitlines()]
-
-
-def test_stdin_questions_give_one_json_line_each_in_process(cli, seeds_index, monkeypatch):
-    monkeypatch.setattr(
-        "sys.stdin", io.StringIO("Since when has COOPI been present in Peru?\nWho won the 2018 FIFA World Cup?\n")
-    )
-    code, out, _ = cli("ask", "-", "--json", "--index", seeds_index)
-    replies = [json.loads(line) for line in out.splitlines()]
-    assert code == 0 and [r["found"] for r in replies] == [True, False]
-    for reply in replies:
-        check_contract(reply)
-
-
-@pytest.mark.slow
-def test_stdin_questions_give_one_json_line_each(seeds_index):
-    replies = ask_batch(seeds_index, "Since when has COOPI been present in Peru?\nWho won the 2018 FIFA World Cup?\n")
-    assert [r["found"] for r in replies] == [True, False]
-    for reply in replies:
-        check_contract(reply)
-
-
-def test_search_json_and_modes(cli, seeds_index):
-    for mode in ("hybrid", "dense", "bm25"):
-        code, out, _ = cli(
-            "search", "Donation Agreement 527-0427", "--index", seeds_index, "--mode", mode, "--top-k", "3", "--json"
-        )
-        reply = json.loads(out)
-        assert code == 0 and reply["mode"] == mode and len(reply["passages"]) == 3
-        assert reply["passages"][0]["source"] == "002_f806f91d97a55b2f.txt"
-        scores = [p["score"] for p in reply["passages"]]
-        assert scores == sorted(scores, reverse=True)
+def test_search_prints_the_ranked_passages_as_json(cli, seeds_index):
+    code, out, _ = cli("search", "Donation Agreement 527-0427", "--index", seeds_index, "--mode", "bm25", "--top-k",
+                       "3", "--json")  # fmt: skip
+    reply = json.loads(out)
+    assert code == 0 and reply["mode"] == "bm25" and len(reply["passages"]) == 3
+    assert reply["passages"][0]["source"] == "002_f806f91d97a55b2f.txt"
+    scores = [p["score"] for p in reply["passages"]]
+    assert scores == sorted(scores, reverse=True)
 
 
 @pytest.mark.parametrize(
@@ -177,7 +138,6 @@ def test_search_json_and_modes(cli, seeds_index):
         (["search", "x", "--top-k", "0", "--index", "{index}"], "top_k must be a whole number greater than 0; got"),
         (["ask", "x", "--top-k", "-2", "--index", "{index}"], "top_k must be a whole number greater than 0; got"),
         (["ask", "x", "--model", "other/model", "--index", "{index}"], "built with model"),
-        (["eval", "questions", "{tmp}/nope.jsonl", "--corpus", "{tmp}/docs", "--cache", "{tmp}/cache"], "no such file"),
     ],
 )
 def test_user_mistakes_get_one_line_and_nonzero_exit(cli, seeds_index, tmp_path, args, message):
@@ -203,20 +163,14 @@ def test_ask_prints_the_answer_and_its_numbered_source(cli, seeds_index):
 
 
 @pytest.mark.slow
-def test_quickstart_commands(tmp_path):
-    """The README's CLI: `.venv/bin/qa index` then `qa ask`, as a user would run them."""
+@pytest.mark.timeout(120)
+def test_the_installed_command_answers(seeds_index):
+    """The README's CLI as a user runs it: the `qa` script installed in .venv."""
     qa = ROOT / ".venv" / "bin" / "qa"
     assert qa.exists(), "run `make test` so the CLI is installed in .venv"
-    index = tmp_path / "index"
-    index.mkdir()
-    shutil.copy(ROOT / "index" / "README.md", index)  # as committed: index/ holds its README
-    subprocess.run([qa, "index", SEEDS, "--index", index], check=True, capture_output=True)
-    result = subprocess.run(
-        [qa, "ask", "How many people went missing during the period of violence?", "--index", index],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
+    question = "How many people went missing during the period of violence?"
+    result = subprocess.run([qa, "ask", question, "--index", seeds_index], check=True, capture_output=True, text=True,
+                            timeout=110)  # fmt: skip
     assert "22,295" in result.stdout and "[1] 001_b09e6e96470ac102.txt" in result.stdout
 
 
@@ -238,24 +192,11 @@ def test_a_bad_line_in_a_batch_is_reported_and_the_rest_answered_in_process(cli,
     assert code == 0 and "question is empty" in first["error"] and second["found"]
 
 
-@pytest.mark.slow
-def test_a_bad_line_in_a_batch_is_reported_and_the_rest_answered(seeds_index):
-    first, second = ask_batch(seeds_index, "\x01\x02\nSince when has COOPI been present in Peru?\n")
-    assert "question is empty" in first["error"] and second["found"]
-
-
 def _tiny_corpus(tmp_path: Path) -> Path:
     folder = tmp_path / "docs"
     folder.mkdir()
     (folder / "a.txt").write_text("The well in Huanta was finished in 2019.", encoding="utf-8")
     return folder
-
-
-def test_a_malformed_question_file_is_named_with_its_line(cli, tmp_path):
-    bad = tmp_path / "q.jsonl"
-    bad.write_text('{"question": "ok?", "answers": []}\n{not json\n', encoding="utf-8")
-    code, _, err = cli("eval", "questions", bad, "--corpus", _tiny_corpus(tmp_path), "--cache", tmp_path / "cache")
-    assert code == 2 and f"{bad}:2: not valid JSON" in err and "Traceback" not in err
 
 
 def test_a_missing_question_file_is_reported_before_any_indexing(cli, tmp_path):

@@ -10,7 +10,7 @@ from conftest import SEEDS
 from qa.measure import bench
 from qa.measure.synthetic_corpus import synthetic_queries, synthetic_texts, vocabulary
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]  # subprocesses time imports and memory
 
 MODES = ("hybrid", "dense", "bm25")
 

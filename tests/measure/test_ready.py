@@ -8,6 +8,7 @@ from qa.measure.ready import measure
 
 
 @pytest.mark.slow  # launches a server and loads the model
+@pytest.mark.timeout(300)
 def test_serve_answers_then_meaning_search_joins(seeds_index):
     result = measure(seeds_index, limit=240)
     assert result["first_answer_s"] is not None, result.get("error")

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import errno
 import itertools
-import json
 import os
 import pickle
 import random
-import re
 import shutil
 import subprocess
 import sys
@@ -23,14 +21,14 @@ from conftest import ROOT
 from qa.embed.embedder import Embedder
 from qa.engine import Engine
 from qa.ingest.documents import read_folder
-from qa.records import Document, IndexCorrupt, IndexLocked, IndexWriteError
+from qa.records import Document, IndexCorrupt, IndexWriteError
 from qa.store.build import Build
 from qa.store.files import IndexLock, current_version
 from qa.store.load import load_index
 from qa.sync.folder import sync_folder
 from qa.sync.update import update_index
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]  # subprocesses, killed and waited for
 
 TOPICS = ["wells", "bridges", "clinics", "schools", "canals", "seed banks", "roads", "reservoirs", "markets"]
 PLACES = ["Ayacucho", "Lima", "Cusco", "Puno", "Junin", "Tacna", "Ica", "Piura", "Tumbes", "Loreto"]
@@ -306,22 +304,14 @@ def test_sigkill_at_random_points_leaves_the_old_or_the_new_index(tmp_path, note
     assert len(leftovers) <= 2 and all(name.startswith("v") for name in leftovers), leftovers
 
 
-def test_a_second_writer_gets_a_clear_message(tmp_path):
+def test_a_second_writer_gets_a_clear_message(tmp_path, cli):
     folder, index_dir = tmp_path / "docs", tmp_path / "index"
     _write_corpus(folder, 1)
-    with IndexLock(index_dir):
-        result = subprocess.run(
-            [sys.executable, "-m", "qa.cli", "index", str(folder), "--index", str(index_dir)],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        with pytest.raises(IndexLocked):
-            update_index(Build(index_dir), [], lambda _: True)
-    assert result.returncode == 2
+    with IndexLock(index_dir):  # a second holder is refused, in this process as in another (test_files)
+        code, out, err = cli("index", folder, "--index", index_dir)
+    assert code == 2
     message = f"qa: error: {index_dir}: another qa process is updating this index; wait for it to finish"
-    assert result.stderr.strip() == message
+    assert err.strip() == message
 
 
 # 3. Disk full and I/O errors ------------------------------------------------------------------------
@@ -386,7 +376,7 @@ def _inject(monkeypatch, step: str) -> None:
         monkeypatch.setattr(faiss, "write_index", lambda index, path: real_write_index(index, "/dev/full"))
 
 
-@pytest.mark.parametrize("step", [*STEPS, "os.replace", "/dev/full chunks", "/dev/full vectors"])
+@pytest.mark.parametrize("step", ["os.replace", "/dev/full chunks", "/dev/full vectors"])  # the seam: test_save
 def test_disk_full_at_any_step_keeps_the_old_index(built, tmp_path, monkeypatch, embedder, step):
     if step.startswith("/dev/full") and not Path("/dev/full").exists():
         pytest.skip("no /dev/full here")
@@ -432,20 +422,10 @@ def test_the_cli_reports_a_failed_write_in_one_line(built, tmp_path, monkeypatch
 # 4. Corruption --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "pointer, reason",
-    [
-        (b"v999999\n", "points to a missing version 'v999999'"),
-        (b"../../etc\n", "points to a missing version '../../etc'"),
-        (b"", "points to a missing version ''"),
-        (b"\xff\xfe\x00\x81garbage\n\x00", "not a version name (binary data)"),
-    ],
-)
-def test_current_pointing_to_garbage_is_named_and_rebuild_recovers(built, tmp_path, cli, pointer, reason):
+def test_current_pointing_to_garbage_is_named_and_rebuild_recovers(built, tmp_path, cli):
     folder, index_dir = _copy(built, tmp_path)
-    (index_dir / "CURRENT").write_bytes(pointer)
-    with pytest.raises(IndexCorrupt, match="CURRENT: " + re.escape(reason)):
-        load_index(index_dir)
+    (index_dir / "CURRENT").write_bytes(b"\xff\xfe\x00\x81garbage\n\x00")  # the other pointers: test_files
+    reason = "not a version name (binary data)"
     code, out, err = cli("ask", QUESTION, "--index", index_dir)
     assert code == 2 and err.count("\n") == 1 and "qa index --rebuild" in err
     code, out, err = cli("index", folder, "--index", index_dir)
@@ -453,30 +433,6 @@ def test_current_pointing_to_garbage_is_named_and_rebuild_recovers(built, tmp_pa
     code, out, err = cli("index", folder, "--index", index_dir, "--rebuild")
     assert code == 0, err
     check_consistent(load_index(index_dir))
-
-
-@pytest.mark.parametrize("damage", ["truncated", "empty", "not an object", "files not a mapping", "lies"])
-def test_a_damaged_manifest_is_named(built, tmp_path, damage):
-    _, index_dir = _copy(built, tmp_path)
-    path = index_dir / current_version(index_dir) / "manifest.json"
-    text = path.read_text(encoding="utf-8")
-    manifest = json.loads(text)
-    files = dict(manifest["files"], **{"chunks.jsonl": {"sha256": "0" * 64, "bytes": 1}})
-    path.write_text(
-        {
-            "truncated": text[: len(text) // 2],
-            "empty": "",
-            "not an object": "[1, 2, 3]",
-            "files not a mapping": json.dumps(dict(manifest, files=["documents.jsonl"])),
-            "lies": json.dumps(dict(manifest, files=files)),
-        }[damage],
-        encoding="utf-8",
-    )
-    with pytest.raises(IndexCorrupt) as caught:
-        load_index(index_dir)
-    message = str(caught.value)
-    assert message.startswith(str(path.parent)) and message.endswith("run `qa index --rebuild FOLDER` to rebuild it")
-    assert "\n" not in message
 
 
 class _Trap:

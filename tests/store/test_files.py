@@ -92,6 +92,7 @@ def test_current_names_the_live_version(tmp_path):
     [
         (b"v000009\n", "points to a missing version 'v000009'"),
         (b"../../etc\n", "points to a missing version '../../etc'"),
+        (b"", "points to a missing version ''"),
         (b"\xff\xfe\x00garbage", "not a version name (binary data)"),
     ],
 )

@@ -123,6 +123,21 @@ def test_an_unreadable_manifest_is_named(built, tmp_path, content):
         load_index(folder)
 
 
+@pytest.mark.parametrize("damage", ["files not a mapping", "lies about a file"])
+def test_a_manifest_that_misdescribes_its_files_is_named_in_one_line(built, tmp_path, damage):
+    folder = _copy(built, tmp_path)
+    path = folder / current_version(folder) / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    lies = dict(manifest["files"], **{"chunks.jsonl": {"sha256": "0" * 64, "bytes": 1}})
+    files = ["documents.jsonl"] if damage == "files not a mapping" else lies
+    path.write_text(json.dumps(dict(manifest, files=files)), encoding="utf-8")
+    with pytest.raises(IndexCorrupt) as caught:
+        load_index(folder)
+    message = str(caught.value)
+    assert message.startswith(str(path.parent)) and message.endswith("run `qa index --rebuild FOLDER` to rebuild it")
+    assert "\n" not in message
+
+
 def test_vectors_that_do_not_match_the_chunks_are_refused(tmp_path):
     save_index(tmp_path / "a", tiny_index(["One.", "Two.", "Three."], np.eye(3, 4, dtype=np.float32)))
     save_index(tmp_path / "b", tiny_index(["One.", "Two."], np.eye(2, 4, dtype=np.float32)))

@@ -17,7 +17,7 @@ from conftest import make_docx, make_pdf
 from qa.engine import Engine
 from qa.ingest.chunking import ChunkParams, chunk_document
 from qa.ingest.documents import read_folder
-from qa.records import Answer, Document, InputError
+from qa.records import Document
 from qa.store.build import Build
 from qa.store.load import load_index
 from qa.sync.folder import sync_folder
@@ -224,42 +224,3 @@ def test_a_one_megabyte_line_of_prose_is_split_in_bounded_time(note):
     assert seconds < 60
     assert all(c.text == text[c.start : c.end] for c in chunks)
     assert chunks[0].start == 0 and chunks[-1].end == len(text)
-
-
-QUESTIONS = {
-    "long": ("How many people went missing? " * 334)[:10_000],
-    "control": "How\x00 many\x07 people\x1b[31m went\x7f missing\u200b during\x0c the violence?",
-    "chinese": "暴力期间有多少人失踪？",
-    "arabic": "كم عدد الأشخاص الذين فقدوا خلال فترة العنف؟",
-    "emoji": "💧💧💧 ???",
-    "punctuation": "?!?!.,;:",
-}
-
-
-@pytest.mark.parametrize("kind", sorted(QUESTIONS))
-def test_odd_questions_get_an_answer_not_a_crash(seeds_index, kind):
-    answer = Engine(seeds_index).ask(QUESTIONS[kind])
-    assert isinstance(answer, Answer) and answer.answer
-    assert len(answer.question) <= 2_000 and "\x00" not in answer.question
-    if not answer.found:
-        assert "do not contain" in answer.answer
-
-
-@pytest.mark.parametrize("question", ["", "   ", "\t\n", "\x00\x01\x1b", "\u200b\u200b"])
-def test_empty_questions_are_an_input_error(seeds_index, question):
-    with pytest.raises(InputError, match="the question is empty"):
-        Engine(seeds_index).ask(question)
-
-
-def test_odd_questions_through_the_cli(cli, seeds_index):
-    import json
-
-    for kind in ("long", "control", "chinese", "arabic"):
-        code, out, err = cli("ask", QUESTIONS[kind], "--index", seeds_index, "--json")
-        assert code == 0, err
-        reply = json.loads(out)
-        assert reply["answer"] and isinstance(reply["found"], bool)
-    for question in ("", "   "):
-        code, out, err = cli("ask", question, "--index", seeds_index)
-        assert code == 2 and out == ""
-        assert err.strip() == "qa: error: the question is empty; type a question in words"
