@@ -26,7 +26,6 @@ COOPI = "Since when has COOPI been present in Peru?"
 NORTH = "In which northern regions does it work?"
 SPANISH = "¿En qué porcentaje aumentaron los ingresos de las familias rurales?"
 needs_apertium = pytest.mark.skipif(not translation.available(), reason=translation.reason() or "no apertium")
-HOSTILE = '<script>window.__pwned=1</script> <img src=x onerror="window.__pwned=2"> [click](javascript:alert(3)) ![x](http://example.com/x.png)'
 
 
 @pytest.fixture(scope="module")

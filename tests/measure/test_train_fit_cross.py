@@ -40,7 +40,7 @@ def test_trained_factors_exported_give_the_same_logits(tmp_path):
     with torch.inference_mode():
         batch, _ = encode_pairs(CrossEncoder(path).tokenizer, QUESTION, pairs)
         trained = heads["rank"](model(**batch).last_hidden_state[:, 0]).squeeze(-1).numpy()
-    loaded = [r.logit for r in CrossEncoder(path).read(QUESTION, pairs)]
+    loaded = [r.logit for r in CrossEncoder(path).score(QUESTION, pairs)]
     assert np.allclose(loaded, trained, atol=1e-4)
 
 

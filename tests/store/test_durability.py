@@ -172,8 +172,8 @@ def test_watch_keeps_the_index_in_sync(tmp_path, cli, monkeypatch):
         snapshots.release()
         return state
 
-    def one_round(folder, index_dir, model=None, interval=1.0, embedder_for=None):  # fast, stops after one sync
-        return itertools.islice(real_watch(folder, index_dir, model, 0.05, 0.1, embedder_for), 1)
+    def one_round(build, interval=1.0):  # fast, stops after one sync
+        return itertools.islice(real_watch(build, 0.05, 0.1), 1)
 
     monkeypatch.setattr(qa.sync.watch, "_snapshot", counted_snapshot)
     monkeypatch.setattr("qa.engine.watch_folder", one_round)
@@ -497,15 +497,16 @@ def test_queries_keep_working_while_a_sync_runs(tmp_path, monkeypatch, embedder,
     real_answer, seen, errors = qa.engine.answer, set(), []
     lock = threading.Lock()
 
-    def checked_answer(question, hits, index, *args, **kwargs):
+    def checked_answer(question, passages, *args, **kwargs):
         """Every hit must be the chunk the index the answer is built from holds (read from its version)."""
-        for hit in hits:
+        index = passages.index
+        for hit in passages.hits:
             assert index.chunks[hit.chunk.chunk_id] == hit.chunk
         with lock:
             if index.version not in seen:
                 check_consistent(index)
                 seen.add(index.version)
-        answer = real_answer(question, hits, index, *args, **kwargs)
+        answer = real_answer(question, passages, *args, **kwargs)
         check_answer(answer, index)
         return answer
 
