@@ -41,12 +41,16 @@ ocr:
 	  (apt-get update -qq && apt-get install -y -qq tesseract-ocr tesseract-ocr-eng tesseract-ocr-spa fonts-dejavu-core >/dev/null) || \
 	  echo "qa: Tesseract could not be installed (apt-get install tesseract-ocr tesseract-ocr-eng tesseract-ocr-spa); OCR is off"
 
+# Style, and the layering rule: import-linter's contracts in pyproject.toml (stages import downward, no cycles).
 lint: setup
 	$(BIN)/ruff check qa tests
+	$(BIN)/ruff format --check qa tests
+	$(BIN)/lint-imports
 
+# Both cores work (pytest-xdist); a module's tests stay on one worker, so its servers and indexes are built once.
 test: setup browser translation ocr lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadscope
 
 # The quick loop: everything but the suites marked slow (durability, hostile input, load, browser, bench).
 test-fast: setup translation ocr lint
-	$(BIN)/python -m pytest -q -m "not slow"
+	$(BIN)/python -m pytest -q -m "not slow" -n 2 --dist loadscope

@@ -65,11 +65,12 @@ def load_model(name: str, encoder: str = TORCH_FP32) -> Loaded:
     ModelUnavailable, with the reason in one line, when it cannot load."""
     with _LOADING:
         if (name, encoder) not in _LOADED:
-            _LOADED[name, encoder] = _load(name, encoder)
+            _LOADED[name, encoder] = read_model(name, encoder)
         return _LOADED[name, encoder]
 
 
-def _load(name: str, encoder: str) -> Loaded:
+def read_model(name: str, encoder: str = TORCH_FP32) -> Loaded:
+    """The model read from disk now (load_model reuses one already read); ModelUnavailable if it cannot load."""
     set_offline_env()
     path = resolve_model_path(name)
     try:
@@ -95,12 +96,13 @@ class Embedder:
     `encoder` picks the variant (qa.embed.encoders): torch fp32, or the int8 ONNX copy of the same model.
     """
 
-    def __init__(self, name: str | None = None, batch_size: int = 32, encoder: str | None = None):
+    def __init__(self, name: str | None = None, batch_size: int = 32, encoder: str | None = None,
+                 loaded: Loaded | None = None):  # fmt: skip
         self.name = model_name(name)
         self.encoder = encoder_name(encoder) if encoder else TORCH_FP32  # $QA_ENCODER only picks a new index's
         self.key = cache_name(self.name, self.encoder)
         self.batch_size = batch_size
-        self._loaded: Loaded | None = None
+        self._loaded = loaded  # None: loaded on first use, once a process
 
     @property
     def loaded(self) -> Loaded:
