@@ -125,6 +125,8 @@ class Citation:
     ocr: bool = False  # the quote was read by OCR from a scanned page: check it against the page
     kind: str = "text"  # the document's kind: "text", "table" (lines are rows) or "slides" (pages are slides)
     sheet: str | None = None  # the sheet holding the quoted row, for tables with named sheets
+    doc_sha256: str | None = None  # the SHA-256 of the document's file when it was answered from
+    index_version: str | None = None  # the index version that answered ("v000007")
 
     def location(self) -> str:
         """'p. 3' for paged documents, 'slide 3', 'Sheet1, row 12', else 'line 12' or 'lines 12-14'."""

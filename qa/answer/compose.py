@@ -42,6 +42,8 @@ def citation(n: int, c: Candidate, index: Searchable) -> Citation:
         ocr=document.ocr_at(c.span.start),
         kind=document.kind,
         sheet=(document.sheet_at(c.span.start) or (None,))[0],
+        doc_sha256=document.content_hash,
+        index_version=getattr(index, "version", None),
     )
 
 

@@ -9,7 +9,7 @@ from qa.search.options import MAX_QUESTION_CHARS, MODES
 
 MAX_HISTORY = 1_000  # chat messages a conversation may carry back to the server
 MAX_TOP_K = 10
-MAX_API_TURNS = 10  # earlier questions the `ask` API replays as the conversation (qa.chat keeps as many)
+MAX_API_TURNS = 10  # earlier questions the `ask` API replays as the conversation (qa.cli.chat keeps as many)
 MAX_SOURCES = 200  # documents or glob patterns one question may be limited to
 MAX_PATTERN_CHARS = 1_000
 _TARGET = re.compile(r"[cp][0-9]{1,4}")

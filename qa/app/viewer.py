@@ -8,21 +8,17 @@ import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from qa.app.render import esc
 from qa.app.render_sources import passage_location
+from qa.ingest.documents import UPLOADS
+from qa.ingest.originals import OriginalUnavailable, read_original
 from qa.ingest.pages import IMAGE_SUFFIXES, render_page
 from qa.records import Answer, Document, QAError
-from qa.sync.uploads import UPLOADS
 
-MAX_PAGE_FILE_BYTES = 20 * 2**20  # a larger original is shown as text only
 PAGE_SUFFIXES = (".pdf", *IMAGE_SUFFIXES)
 CACHE_SIZE = 16  # rendered pages kept, so opening the same source again is instant
-
-
-class Unavailable(Exception):
-    """The page image cannot be shown; the message is one line for the viewer."""
 
 
 @dataclass(frozen=True)
@@ -80,34 +76,6 @@ def note_html(message: str) -> str:
     return f'<div class="qa-page qa-page-note">{esc(message)}</div>'
 
 
-def read_original(folder: str | None, doc_id: str) -> bytes:
-    """The bytes of `doc_id` in the indexed `folder`; Unavailable for paths that leave it, or missing or large files."""
-    if not folder:
-        raise Unavailable("the index does not record the folder it was read from")
-    relative = PurePosixPath(doc_id)
-    if not doc_id or relative.is_absolute() or ".." in relative.parts or "\\" in doc_id or "\0" in doc_id:
-        raise Unavailable("refused: not a path inside the indexed folder")
-    root = Path(folder).resolve()
-    try:
-        path = (root / relative).resolve(strict=True)
-    except (OSError, RuntimeError):
-        raise Unavailable("the file is no longer in the indexed folder") from None
-    if not path.is_relative_to(root) or path == root:
-        raise Unavailable("refused: the file lies outside the indexed folder")
-    try:
-        if not path.is_file():
-            raise Unavailable("the file is no longer in the indexed folder")
-        if path.stat().st_size > MAX_PAGE_FILE_BYTES:
-            raise Unavailable(f"the file is over {MAX_PAGE_FILE_BYTES // 2**20} MB, so only the text is shown")
-        with path.open("rb") as handle:
-            data = handle.read(MAX_PAGE_FILE_BYTES + 1)
-    except OSError as exc:
-        raise Unavailable(f"the file cannot be read ({type(exc).__name__})") from None
-    if len(data) > MAX_PAGE_FILE_BYTES:
-        raise Unavailable(f"the file is over {MAX_PAGE_FILE_BYTES // 2**20} MB, so only the text is shown")
-    return data
-
-
 def page_html(png: bytes, document: Document, page: int) -> str:
     """The rendered page as an inline PNG under a caption (open; the reader may fold it away)."""
     ocr = page in document.ocr_pages
@@ -134,7 +102,7 @@ class PageImages:
             return note_html("That document is no longer in the index.")
         try:
             data = read_original(folder, request.doc_id)
-        except Unavailable as exc:
+        except OriginalUnavailable as exc:
             return note_html(f"No page image: {exc}.")
         if hashlib.sha256(data).hexdigest() != document.content_hash:
             return note_html("No page image: the file changed since it was indexed; index the folder again.")

@@ -121,7 +121,7 @@ def run_ask(args) -> int:
 
 def _chat_lines(args) -> int:
     """`qa chat --json`: one {"conversation", "question", "sources"?} object a line in, one answer a line out."""
-    from qa.chat import Chats
+    from qa.cli.chat import Chats
 
     chats = Chats(_engine(args))
     for number, line in enumerate(sys.stdin, start=1):
@@ -147,7 +147,7 @@ def run_chat(args) -> int:
         return _chat_lines(args)
     import readline  # noqa: F401 - line editing and history for input()
 
-    from qa.chat import Chat
+    from qa.cli.chat import Chat
 
     chat, shown = Chat(_asking_engine(args)), set()
     chat.scope(args.source)

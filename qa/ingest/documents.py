@@ -15,6 +15,7 @@ from qa.lang.detect import detect_language
 from qa.records import Document, DocumentError, FileUnreadable, InputError
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
+UPLOADS = "uploads/"  # doc_id prefix of documents added through the app (not files of the folder)
 SUPPORTED = tuple(sorted(READERS))
 
 

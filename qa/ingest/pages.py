@@ -107,8 +107,8 @@ def merge_lines(boxes: list[Box]) -> list[Box]:
     return out
 
 
-def _draw(image, boxes: list[Box]) -> bytes:
-    """The image with translucent yellow boxes, as PNG bytes."""
+def _draw(image, boxes: list[Box]):
+    """The image with translucent yellow boxes over the quote."""
     from PIL import Image, ImageDraw
 
     base = image.convert("RGBA")
@@ -116,12 +116,16 @@ def _draw(image, boxes: list[Box]) -> bytes:
     draw = ImageDraw.Draw(overlay)
     for left, top, right, bottom in merge_lines(boxes):
         draw.rectangle((left - 2, top - 2, right + 2, bottom + 2), fill=(255, 220, 0, 90), outline=(230, 160, 0, 200))
+    return Image.alpha_composite(base, overlay).convert("RGB")
+
+
+def _png(image) -> bytes:
     out = io.BytesIO()
-    Image.alpha_composite(base, overlay).convert("RGB").save(out, "PNG", optimize=True)
+    image.save(out, "PNG", optimize=True)
     return out.getvalue()
 
 
-def _render_pdf(data: bytes, page_number: int, spans, document: Document) -> tuple[bytes, int]:
+def _render_pdf(data: bytes, page_number: int, spans, document: Document) -> tuple[object, list[Box]]:
     import pypdfium2 as pdfium
 
     pdf = pdfium.PdfDocument(data)
@@ -136,12 +140,12 @@ def _render_pdf(data: bytes, page_number: int, spans, document: Document) -> tup
             boxes = _ocr_boxes(ocr_page, ranges, scale / ocr_scale)
         else:
             boxes = _layer_boxes(page, document, page_number, spans, scale)
-        return _draw(image, boxes), len(boxes)
+        return _draw(image, boxes), boxes
     finally:
         pdf.close()
 
 
-def _render_image(data: bytes, page_number: int, spans, document: Document) -> tuple[bytes, int]:
+def _render_image(data: bytes, page_number: int, spans, document: Document) -> tuple[object, list[Box]]:
 
     frames = image_frames(open_image(data, document.doc_id), document.doc_id)
     frame = frames[page_number - 1]
@@ -149,11 +153,11 @@ def _render_image(data: bytes, page_number: int, spans, document: Document) -> t
     ratio = min(1.0, math.sqrt(MAX_RENDER_PIXELS / (frame.size[0] * frame.size[1])))
     boxes = _ocr_boxes(ocr_page, _local_ranges(document, page_number, spans, ocr_page.text), ratio)
     shown = frame.resize((int(frame.size[0] * ratio), int(frame.size[1] * ratio))) if ratio < 1 else frame
-    return _draw(shown, boxes), len(boxes)
+    return _draw(shown, boxes), boxes
 
 
-def render_page_boxes(data: bytes, page_number: int, spans, document: Document) -> tuple[bytes, int]:
-    """(PNG bytes of the page with the spans highlighted, number of boxes drawn: 0 if the quote was not located)."""
+def _rendered(data: bytes, page_number: int, spans, document: Document) -> tuple[object, list[Box]]:
+    """The page as an image with the spans highlighted, and the boxes drawn (none: the quote was not located)."""
     if hashlib.sha256(data).hexdigest() != document.content_hash:
         raise DocumentError(document.doc_id, "the file changed since it was indexed; index the folder again")
     page_text_range(document, page_number)
@@ -169,6 +173,21 @@ def render_page_boxes(data: bytes, page_number: int, spans, document: Document) 
         raise DocumentError(document.doc_id, f"page {page_number} cannot be shown ({type(exc).__name__})") from None
 
 
+def render_page_boxes(data: bytes, page_number: int, spans, document: Document) -> tuple[bytes, int]:
+    """(PNG bytes of the page with the spans highlighted, number of boxes drawn: 0 if the quote was not located)."""
+    image, boxes = _rendered(data, page_number, spans, document)
+    return _png(image), len(boxes)
+
+
 def render_page(data: bytes, page_number: int, spans, document: Document) -> bytes:
     """PNG bytes of page `page_number` (1-based) of the indexed file `data`, the [start, end) spans highlighted."""
     return render_page_boxes(data, page_number, spans, document)[0]
+
+
+def render_quote(data: bytes, page_number: int, spans, document: Document, margin: int = 48) -> bytes:
+    """PNG bytes of the band of the page around the highlighted spans (the whole page if they were not located)."""
+    image, boxes = _rendered(data, page_number, spans, document)
+    if boxes:
+        top, bottom = min(b[1] for b in boxes) - margin, max(b[3] for b in boxes) + margin
+        image = image.crop((0, max(0, int(top)), image.size[0], min(image.size[1], int(bottom))))
+    return _png(image)

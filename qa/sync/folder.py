@@ -6,13 +6,12 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from qa.ingest.documents import read_folder
+from qa.ingest.documents import UPLOADS, read_folder
 from qa.store.backend import Backend
 from qa.store.build import Build
 from qa.store.manifest import known_hashes
 from qa.sync.report import SyncReport
 from qa.sync.update import update_index
-from qa.sync.uploads import UPLOADS
 
 
 def sync_folder(build: Build) -> SyncReport:

@@ -8,10 +8,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from qa.ingest.documents import parse_document
+from qa.ingest.documents import UPLOADS, parse_document
 from qa.records import Document, DocumentError
 
-UPLOADS = "uploads/"  # doc_id prefix of documents added through the app, kept by folder syncs
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
 

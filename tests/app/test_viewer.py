@@ -16,6 +16,7 @@ from qa.app import Handlers, render, render_sources, viewer
 from qa.engine import Engine
 from qa.ingest.documents import parse_document
 from qa.ingest.ocr import OcrStatus, ocr_status
+from qa.ingest.originals import OriginalUnavailable, read_original
 from qa.records import Answer, Hit
 
 pytestmark = [
@@ -121,13 +122,13 @@ def test_a_hostile_doc_id_or_path_is_refused(handlers, corpus, tmp_path):
     for doc_id in ("../secret.pdf", str(outside), "a/../../secret.pdf"):
         markup = handlers.show_page(viewer.PageRequest(doc_id, 1, ()))
         assert "no longer in the index" in markup and "<img" not in markup
-        with pytest.raises(viewer.Unavailable, match="refused"):
-            viewer.read_original(str(corpus), doc_id)
+        with pytest.raises(OriginalUnavailable, match="refused"):
+            read_original(str(corpus), doc_id)
     root = tmp_path / "root"
     root.mkdir()
     (root / "link.pdf").symlink_to(outside)
-    with pytest.raises(viewer.Unavailable, match="outside the indexed folder"):
-        viewer.read_original(str(root), "link.pdf")
+    with pytest.raises(OriginalUnavailable, match="outside the indexed folder"):
+        read_original(str(root), "link.pdf")
     document = parse_document(outside.read_bytes(), "link.pdf")  # indexed, then replaced by a link out
     markup = viewer.PageImages().html(viewer.PageRequest("link.pdf", 1, ()), {"link.pdf": document}, str(root))
     assert "outside the indexed folder" in markup and "<img" not in markup
@@ -142,7 +143,7 @@ def test_a_changed_missing_or_large_file_is_a_one_line_note(tmp_path, monkeypatc
     assert "<img" in pages.html(request, {"t.pdf": document}, str(tmp_path))
     (tmp_path / "t.pdf").write_bytes(make_pdf(["Another text entirely."]))
     assert "changed since it was indexed" in pages.html(request, {"t.pdf": document}, str(tmp_path))
-    monkeypatch.setattr(viewer, "MAX_PAGE_FILE_BYTES", 100)
+    monkeypatch.setattr("qa.ingest.originals.MAX_ORIGINAL_BYTES", 100)
     assert "over 0 MB" in pages.html(request, {"t.pdf": document}, str(tmp_path))
     assert "<img" not in pages.html(viewer.PageRequest("t.pdf", 9, ()), {"t.pdf": document}, str(tmp_path))
 

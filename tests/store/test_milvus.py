@@ -14,7 +14,7 @@ import pytest
 pytest.importorskip("pymilvus")
 pytest.importorskip("milvus_lite")
 
-from qa.chat import Chat  # noqa: E402
+from qa.cli.chat import Chat  # noqa: E402
 from qa.engine import Engine  # noqa: E402
 from qa.records import IndexMismatch, InputError  # noqa: E402
 from qa.store import milvus  # noqa: E402

@@ -10,12 +10,12 @@ from conftest import FakeEmbedder, make_document
 
 from qa.embed.embedder import DEFAULT_MODEL
 from qa.ingest.chunking import ChunkParams
+from qa.ingest.documents import UPLOADS
 from qa.records import IndexMismatch, ModelUnavailable
 from qa.store.build import Build
 from qa.store.load import load_index
 from qa.sync.folder import sync_folder
 from qa.sync.update import update_index
-from qa.sync.uploads import UPLOADS
 from qa.sync.watch import watch_folder
 
 A = "Wells were dug in Ayacucho in 2020. The committee had forty volunteers."

@@ -8,7 +8,7 @@ import json
 import pytest
 from conftest import SEEDS
 
-from qa.chat import Chat, Chats
+from qa.cli.chat import Chat, Chats
 from qa.engine import Engine
 from qa.records import InputError
 

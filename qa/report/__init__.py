@@ -1,0 +1,1 @@
+"""Reports: answers written as a cited report (Markdown, Word, HTML), and every citation in a report checked later."""
