@@ -12,7 +12,7 @@ MAX_TOP_K = 10
 MAX_API_TURNS = 10  # earlier questions the `ask` API replays as the conversation (qa.cli.chat keeps as many)
 MAX_SOURCES = 200  # documents or glob patterns one question may be limited to
 MAX_PATTERN_CHARS = 1_000
-_TARGET = re.compile(r"[cp][0-9]{1,4}")
+_TARGET = re.compile(r"[cpv][0-9]{1,4}")
 
 
 class Refused(Exception):
@@ -70,7 +70,8 @@ def shown(value) -> int:
 
 
 def target(data) -> str:
-    """The source a card asks to open: `c<n>` (citation) or `p<n>` (passage); '' for anything else."""
+    """The source a card asks to open: `c<n>` (citation), `p<n>` (passage) or `v<n>` (a checked report's citation);
+    '' for anything else."""
     value = data.get("open") if isinstance(data, dict) else None
     return value if isinstance(value, str) and _TARGET.fullmatch(value) else ""
 
@@ -137,3 +138,10 @@ def chosen_documents(value, known) -> list[str]:
 def exact(doc_id: str) -> str:
     """A glob that matches exactly this document id: [, * and ? each escaped as a one-character class."""
     return "".join(f"[{ch}]" if ch in "[*?" else ch for ch in doc_id)
+
+
+def choice(value, allowed: tuple[str, ...]) -> str:
+    """One of the allowed choices."""
+    if value not in allowed:
+        raise Refused(f"Choose one of {', '.join(allowed)}.")
+    return value

@@ -223,14 +223,14 @@ class Handlers:
         finally:
             if request is not None:
                 for path in owned:
-                    _discard(path)
+                    discard_upload(path)
         taken = set(owned)
         report = [next(rows) if p in taken else Upload(safe_name(p), "rejected", NOT_UPLOADED) for p in paths]
         log = render.upload_html([(r.name, r.status, r.note) for r in report])
         return log, self.status(mode), None, self.documents()
 
 
-def _discard(path: str) -> None:
+def discard_upload(path: str) -> None:
     """Delete an upload from Gradio's upload folder once parsed, so it is never served back."""
     from gradio.utils import get_upload_folder
 

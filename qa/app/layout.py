@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from qa.app import render, render_sources
+from qa.app import render, render_checks, render_sources
 from qa.app.handlers import EXAMPLES, PRIVATE, TITLE, Handlers, gr
+from qa.app.reports import FORMATS, Reports
 from qa.engine import Engine
 from qa.ingest.documents import SUPPORTED
+from qa.report.read import READABLE
 from qa.search.options import MAX_QUESTION_CHARS, MODES
 from qa.sync.uploads import MAX_UPLOAD_BYTES
 
@@ -13,8 +15,10 @@ from qa.sync.uploads import MAX_UPLOAD_BYTES
 def build_app(engine: Engine, max_upload_bytes: int = MAX_UPLOAD_BYTES) -> gr.Blocks:
     """The chat, documents, settings, status and export panels, wired to Handlers; not launched."""
     h = Handlers(engine, max_upload_bytes)
+    r = Reports(h)
     with gr.Blocks(title=TITLE, analytics_enabled=False, fill_width=True, delete_cache=(3600, 86400)) as demo:
         answers, shown, pending, page_request = gr.State([]), gr.State(-1), gr.State(""), gr.State(None)
+        found = gr.State([])  # the checks of the last report checked
         with gr.Sidebar(open=True, width=320, elem_id="qa-sidebar"):
             gr.HTML('<div class="qa-section">Index</div>')
             status = gr.HTML(render.loading_html(), elem_id="qa-status")
@@ -36,6 +40,17 @@ def build_app(engine: Engine, max_upload_bytes: int = MAX_UPLOAD_BYTES) -> gr.Bl
                 label="Search only in",
                 info="Pick documents to limit questions to them; none picked searches all.",
                 elem_id="qa-filter",
+            )
+            gr.HTML('<div class="qa-section">Report</div>')
+            report_kind = gr.Radio(list(FORMATS), value="Word", label="Report format", elem_id="qa-report-kind")
+            make_report = gr.Button("Make a report of this chat", size="sm", elem_id="qa-make-report")
+            report_file = gr.File(label="Report", interactive=False, elem_id="qa-report-file")
+            checked_file = gr.File(
+                label="Check a report",
+                file_count="single",
+                file_types=list(READABLE),
+                height=100,
+                elem_id="qa-check-report",
             )
             gr.HTML('<div class="qa-section">Settings</div>')
             mode = gr.Radio(list(MODES), value="hybrid", label="Retrieval mode", elem_id="qa-mode")
@@ -76,6 +91,12 @@ def build_app(engine: Engine, max_upload_bytes: int = MAX_UPLOAD_BYTES) -> gr.Bl
                     sources = gr.HTML(
                         render_sources.sources_placeholder(), elem_id="qa-sources", js_on_load=render.static("open.js")
                     )
+                with gr.Tab("Check", id="check"):
+                    checked = gr.HTML(
+                        render_checks.checks_note("Upload a report under Check a report to check its citations."),
+                        elem_id="qa-checks",
+                        js_on_load=render.static("open.js"),
+                    )
                 with gr.Tab("Document", id="document"):
                     page = gr.HTML("", elem_id="qa-page-view")
                     viewer = gr.HTML(
@@ -96,6 +117,9 @@ def build_app(engine: Engine, max_upload_bytes: int = MAX_UPLOAD_BYTES) -> gr.Bl
         paged.then(h.show_page, page_request, page, show_progress="minimal", **PRIVATE)
         files.upload(h.upload, [files, mode], [uploads, status, files, chosen], concurrency_limit=1, **PRIVATE)
         mode.change(h.status, mode, status, show_progress="hidden", **PRIVATE)
+        make_report.click(r.make, [answers, report_kind], report_file, **PRIVATE)
+        checked_file.upload(r.check, checked_file, [checked, found, tabs], concurrency_limit=1, **PRIVATE)
+        checked.click(r.open_check, found, [viewer, tabs], **PRIVATE)
         copy.click(None, markdown, None, js=render.static("copy.js"))
         cleared = [chat, answers, shown, sources, viewer, markdown, download, tabs, page]
         clear.click(h.clear, None, cleared, **PRIVATE)

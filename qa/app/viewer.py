@@ -51,7 +51,7 @@ def opened(answer: Answer | None, target: str, documents: Mapping[str, Document]
             return None
         spans = tuple((c.start, c.end) for c in answer.citations if c.source == cite.source)
         return Opened(cite.source, (cite.start, cite.end), spans, cite.location())
-    if n > len(answer.passages):
+    if not target.startswith("p") or n > len(answer.passages):
         return None
     chunk = answer.passages[n - 1].chunk
     where = passage_location(chunk, documents.get(chunk.doc_id))

@@ -14,15 +14,19 @@ DEFAULT_FOLDER = "seeds"
 DEFAULT_INDEX = "index"
 
 
+def _index_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--index",
+        type=Path,
+        default=Path(os.environ.get("QA_INDEX", DEFAULT_INDEX)),
+        help="index folder (default: ./index or $QA_INDEX)",
+    )
+
+
 def _common(parser: argparse.ArgumentParser, index: bool = True) -> None:
     """--model, and --index for the commands that use the user's index (eval and bench build their own)."""
     if index:
-        parser.add_argument(
-            "--index",
-            type=Path,
-            default=Path(os.environ.get("QA_INDEX", DEFAULT_INDEX)),
-            help="index folder (default: ./index or $QA_INDEX)",
-        )
+        _index_option(parser)
     parser.add_argument(
         "--model",
         default=None,
@@ -109,6 +113,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question", nargs="+")
     _query_options(p)
     _source_option(p)
+    p.add_argument(
+        "--report", type=Path, default=None, metavar="FILE",
+        help="also write the questions and answers as a cited report: FILE.md, FILE.docx or FILE.html",
+    )  # fmt: skip
+
+    p = sub.add_parser("verify", help="check every citation of a report against the documents as they are now")
+    p.add_argument("report", type=Path, help="a report (.md, .txt, .html or .docx) with quotes and their sources")
+    _index_option(p)
+    p.add_argument("--json", action="store_true", help="print one JSON object per citation")
 
     p = sub.add_parser("chat", help="a conversation in the terminal; follow-up questions use what came before")
     _query_options(p)

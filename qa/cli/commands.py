@@ -7,12 +7,10 @@ import sys
 from dataclasses import asdict
 
 from qa.cli import text
+from qa.cli.measuring import run_bench, run_eval  # noqa: F401 - dispatched by name
+from qa.cli.output import emit
+from qa.cli.reports import run_verify, write_answers_report  # noqa: F401 - dispatched by name
 from qa.records import InputError
-
-
-def emit(obj) -> None:
-    """Print one JSON object on one line."""
-    print(json.dumps(obj, ensure_ascii=False))
 
 
 def _params(args):
@@ -98,11 +96,16 @@ def run_search(args) -> int:
 
 
 def run_ask(args) -> int:
+    if args.report is not None:
+        from qa.report.write import check_report_path
+
+        check_report_path(args.report)  # a bad report name is said before any question is asked
     engine = _asking_engine(args)
     questions = [" ".join(args.question)]
     if questions == ["-"]:
         questions = [line.strip() for line in sys.stdin if line.strip()]
     shown: set[str] = set()
+    answers = []
     for question in questions:
         try:
             answer = engine.ask(question, args.mode, args.top_k, sources=args.source)
@@ -112,10 +115,13 @@ def run_ask(args) -> int:
                 raise
             emit({"question": question, "error": str(exc)}) if args.json else print(f"qa: error: {exc}\n")
             continue
+        answers.append(answer)
         if args.json:
             emit(answer.to_dict())
         else:
             print("\n".join(text.answer_text(answer)) + ("\n" if len(questions) > 1 else ""))
+    if args.report is not None:
+        write_answers_report(answers, engine, args.report)
     return 0
 
 
@@ -173,46 +179,4 @@ def run_serve(args) -> int:
     auth = auth_from(args.auth, args.auth_file, warn=lambda message: say(f"warning: {message}"))
     listen = Listen(args.host or "127.0.0.1", args.port, allow_hosts=tuple(args.allow_host))
     serve(args.index, args.folder, listen, auth, args.model, on_build=say)
-    return 0
-
-
-def run_eval(args) -> int:
-    from qa.measure.corpora import Setup, folder_engine
-
-    setup = Setup(args.cache, args.model, args.encoder)
-    if args.kind == "questions":
-        from qa.measure.evaluate import eval_questions, read_cases
-
-        cases = read_cases(args.file)  # a bad file is reported before anything is indexed
-        result = eval_questions(cases, folder_engine(args.corpus, setup), args.mode, args.top_k)
-    elif args.kind == "chat":
-        from qa.measure.chat import eval_chat, read_conversations
-
-        conversations = read_conversations(args.file)
-        result = eval_chat(conversations, folder_engine(args.corpus, setup), args.mode, args.top_k)
-    elif args.kind == "beir":
-        from qa.measure.evaluate import eval_beir
-
-        result = eval_beir(args.dir, setup, args.backend or "local")
-    else:
-        from qa.measure.squad import eval_squad
-
-        result = eval_squad(args.file, setup, articles=args.articles, limit=args.limit)
-    print(json.dumps(result, ensure_ascii=False) if args.json else "\n".join(text.evaluation(result)))
-    return 0
-
-
-def run_bench(args) -> int:
-    if args.chunks is not None:
-        from qa.measure.synthetic import bench_synthetic
-
-        result = bench_synthetic(args.chunks, args.queries, backend=args.backend or "local")
-    else:
-        from qa.measure.bench import bench_corpus
-
-        if args.backend == "milvus":
-            raise InputError("qa bench --backend milvus measures a synthetic corpus: give --chunks N")
-
-        result = bench_corpus(args.target, args.model, args.queries, args.questions)
-    print(json.dumps(result, ensure_ascii=False) if args.json else "\n".join(text.bench(result)))
     return 0

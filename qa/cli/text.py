@@ -150,6 +150,7 @@ def bench(result: dict) -> list[str]:
         "",
         *_query_table(result["query"]),
         *_answer_line(result.get("answer")),
+        *_verify_line(result.get("verify")),
         "",
         f"memory: peak RSS {memory['peak_rss_mb']} MB; RSS (MB) {rss}",
         *([f"        peak RSS so far (MB) {peaks}"] if peaks else []),
@@ -170,6 +171,14 @@ def _contract(result: dict) -> list[str]:
     ] + _sync_line(result.get("sync_one_document"))
 
 
+def _verify_line(verify: dict | None) -> list[str]:
+    if not verify:
+        return []
+    statuses = ", ".join(f"{n} {s}" for s, n in verify["statuses"].items())
+    return [f"verify: a report of {verify['citations']} citations ({verify['documents']} documents) checked in "
+            f"{verify['seconds']} s ({statuses})"]  # fmt: skip
+
+
 def _sync_line(sync: dict | None) -> list[str]:
     if not sync:
         return []
@@ -177,3 +186,35 @@ def _sync_line(sync: dict | None) -> list[str]:
         f"sync of one changed document: {sync['seconds']} s (a fresh process: load, diff, delta written), "
         f"peak RSS {sync['peak_rss_mb']} MB, {sync['version_written_mb']} MB written of {sync['index_mb']} MB"
     ]
+
+
+def _where(source: str, place) -> str:
+    """'file, p. 4' or 'file, lines 3-5' (what of the place is known)."""
+    bits = [f"p. {place.page}"] if place.page is not None else []
+    if place.line_start is not None:
+        lines = place.line_start if place.line_start == place.line_end else f"{place.line_start}-{place.line_end}"
+        bits.append(
+            f"{place.sheet + ', ' if place.sheet else ''}{'line' if lines == place.line_start else 'lines'} {lines}"
+        )
+    return ", ".join([source, *bits])
+
+
+def verification(checks) -> list[str]:
+    """A line (or three) per checked citation, then the count of each status."""
+    lines = []
+    for check in checks:
+        cited = check.cited
+        lines.append(f"[{cited.n}] {check.status:<8} {_where(cited.source, cited.place)}")
+        if check.status == "moved" and check.now is not None:
+            lines.append(f"    now at {_where(check.now.source, check.now.place)}")
+        if check.status == "changed":
+            lines.append(f"    quoted:  \u201c{' '.join(cited.quote.split())}\u201d")
+            lines.append(f"    closest: \u201c{check.closest}\u201d" if check.closest else "    closest: none")
+            if check.diff:
+                lines.append(f"    diff:    {check.diff}")
+        if check.note and check.status in ("missing", "unknown"):
+            lines.append(f"    {check.note}")
+    counts = {status: sum(c.status == status for c in checks) for status in ("ok", "moved", "changed", "missing",
+                                                                              "unknown")}  # fmt: skip
+    lines.append(f"{len(checks)} citations: " + ", ".join(f"{n} {s}" for s, n in counts.items() if n))
+    return lines

@@ -20,6 +20,7 @@ from qa.measure.timing import (
     time_answers,
     time_queries,
 )
+from qa.measure.verifying import time_verification
 from qa.records import InputError
 from qa.search.bm25_build import build_bm25
 from qa.store.build import Build
@@ -139,6 +140,7 @@ def bench_corpus(target: Path, model: str | None = None, queries: int = 50, ques
         vectors, encode_ms = _encode_queries(embedder, texts)
         query = time_queries(index, texts, vectors, encode_ms)
         memory["after_queries"] = rss_mb()
+        verify = time_verification(index, None if beir else target)
         answer = time_answers(Path(tmp) / "index", model, texts)  # last: its engine loads its own model
     notes.append(
         f"queries: {origin}; dense and hybrid latency = query encode + rank (rank_* = rank only); "
@@ -156,6 +158,7 @@ def bench_corpus(target: Path, model: str | None = None, queries: int = 50, ques
         "index": stored,
         "query": query,
         "answer": answer,
+        "verify": verify,
         "memory": {"peak_rss_mb": peak_rss_mb(), "rss_mb": memory},
         **({"encoding": compare_encoders(sample, model)} if sample else {}),  # fp32 vs int8 on the same chunks
     }

@@ -35,6 +35,7 @@ from qa.measure.timing import (
     stored_size,
     time_queries,
 )
+from qa.measure.verifying import sampled_citations, time_verification, write_cited
 from qa.records import InputError
 from qa.search.dense import DenseVectors
 from qa.store import milvus
@@ -144,6 +145,7 @@ def bench_synthetic(chunks: int, queries: int = 50, backend: str = "local") -> d
         query = time_queries(index, texts, list(query_vectors), None)
         serve = serve_memory(Path(tmp) / "index", texts, query_vectors) if backend != "milvus" else {}
         sync = in_fresh_process(Path(tmp) / "index") if backend != "milvus" else None
+        verify = _verify(index, Path(tmp) / "cited") if backend != "milvus" else None
     stages.rss["after_queries"] = rss_mb()
     stages.seconds["records"] -= seconds["generate"]  # the indexing part: tokenizing and writing rows
     names = ("records", "bm25", "milvus_insert" if backend == "milvus" else "faiss", "write")
@@ -169,7 +171,14 @@ def bench_synthetic(chunks: int, queries: int = 50, backend: str = "local") -> d
         "ann": ann_recall(index.dense, query_vectors),
         "memory": _memory(stages, serve),
         "sync_one_document": sync,
+        "verify": verify,
     }
+
+
+def _verify(index, folder: Path) -> dict:
+    """`qa verify` of a report of 200 citations, its cited documents written out as files (hashed, then checked)."""
+    write_cited(index, sampled_citations(index), folder)
+    return time_verification(index, folder)
 
 
 def _memory(stages: _Stages, serve: dict) -> dict:

@@ -42,7 +42,7 @@ def markdown(report: Report, name: str = "REPORT.md") -> str:
         lines += [f"## {number}. {' '.join(reply.question.split())}", ""]
         if reply.searched and reply.searched != reply.question:
             lines += [f"*{message('Searched for', reply.language)}: {reply.searched}*", ""]
-        lines += [" ".join(entry.text(lambda n: f"[^{n}]").split()), ""]
+        lines += [" ".join(entry.text(lambda n: f"[^{n}]").split()).replace(" [^", "[^"), ""]
         lines += [f"[^{c.n}]: {footnote_text(c)}{footnote_tail(c, reply.language)}" for c in reply.citations]
         lines += [""] if reply.citations else []
     if report.sources:

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from qa.records import Citation
 
 SHORT_SHA = 12  # hex digits of the document's SHA-256 a footnote carries
+MARKS = (("\u201c", "\u201d"), ('"', '"'), ("\u00ab", "\u00bb"))  # quotation marks, in the order tried
 _QUOTED = re.compile(
-    r"(?P<open>[“\"«])(?P<quote>[^\n]{2,}?)(?P<close>[”\"»])[ \t]*[,.]?[ \t]*"
-    r"(?:\((?P<paren>[^()\n]{3,400})\)|\[(?P<bracket>[^\[\]\n]{3,400})\])"
+    r"(?:“(?P<curly>[^”\n]{1,3000})”|\"(?P<straight>[^\"\n]{1,3000})\"|«(?P<guillemets>[^»\n]{1,3000})»)"
+    r"[ \t]*[,.]?[ \t]*(?:\((?P<paren>[^()\n]{3,400})\)|\[(?P<bracket>[^\[\]\n]{3,400})\])"
 )
 _PAGE = re.compile(r"^(?:p\.?|pp?\.|page)\s*(\d+)$", re.IGNORECASE)
 _LINES = re.compile(r"^(?:lines?|ll?\.)\s*(\d+)(?:\s*[-–—]\s*(\d+))?$", re.IGNORECASE)
@@ -69,12 +70,20 @@ def reference_text(citation: Citation) -> str:
     return f"({citation.source}, {location_words(citation)}; {'; '.join(extras)})"
 
 
+def quoted(text: str) -> str:
+    """The text in quotation marks it does not itself hold (“…”, else "…", else «…»), so it reads back whole."""
+    for opening, closing in MARKS:
+        if opening not in text and closing not in text:
+            return f"{opening}{text}{closing}"
+    return f"{MARKS[0][0]}{text}{MARKS[0][1]}"
+
+
 def footnote_text(citation: Citation) -> str:
     """A footnote of a qa report: “quote” (file, place; sha256 …; chars …) — title."""
     quote = " ".join(citation.quote.split())
     title = " ".join(citation.title.split())
     tail = f" — {title}" if title and title != citation.source.rsplit("/", 1)[-1] else ""
-    return f"\u201c{quote}\u201d {reference_text(citation)}{tail}"
+    return f"{quoted(quote)} {reference_text(citation)}{tail}"
 
 
 def _place(parts: list[str]) -> tuple[Place, str | None, str | None]:
@@ -118,5 +127,6 @@ def find_citations(text: str, first: int = 1) -> list[Quoted]:
         source, place, sha, problem = parse_reference(inside)
         if not _FILE.search(source):
             continue  # "(see above)", "[sic]": no file named, so not a citation
-        found.append(Quoted(first + len(found), match["quote"].strip(), source, place, sha, problem))
+        quote = match["curly"] or match["straight"] or match["guillemets"]
+        found.append(Quoted(first + len(found), quote.strip(), source, place, sha, problem))
     return found

@@ -64,9 +64,9 @@ class Verifier:
     """Checks citations against the folder the index was built from, through the index; it reads and hashes each
     cited file once, and the whole folder only to look for a missing file under another name."""
 
-    def __init__(self, index: Index):
+    def __init__(self, index: Index, folder: Path | None = None):
         self.index = index
-        self.folder = Path(index.manifest.folder) if index.manifest.folder else None
+        self.folder = Path(folder or index.manifest.folder) if folder or index.manifest.folder else None
         self._current: dict[str, Current | str | None] = {}
         self._by_name: dict[str, list[str]] | None = None
         self._folder_hashes: dict[str, str] | None = None
@@ -157,7 +157,8 @@ def _found(cited: Quoted, current: Current, renamed: bool) -> Check:
     return Check(cited, "ok" if here is not None and not renamed else "moved", now)
 
 
-def verify_citations(citations: list[Quoted], index: Index) -> list[Check]:
-    """Each citation's status against the documents as they are now (the index's folder); nothing is written."""
-    verifier = Verifier(index)
+def verify_citations(citations: list[Quoted], index: Index, folder: Path | None = None) -> list[Check]:
+    """Each citation's status against the documents as they are now in `folder` (default: the one the index was
+    built from); nothing is written."""
+    verifier = Verifier(index, folder)
     return [verifier.check(c) for c in citations]

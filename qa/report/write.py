@@ -43,6 +43,9 @@ def write_report(report: Report, path: Path) -> Path:
         with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False) as handle:
             staged = handle.name
             handle.write(data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(staged, 0o666 & ~umask)  # as a file the user wrote, not the temporary file's 0600
         os.replace(staged, path)
     except OSError as exc:
         if staged:

@@ -245,3 +245,24 @@ def test_a_page_on_another_local_port_cannot_upload_or_read(page, app_url):
         server.shutdown()
     assert results == {"upload": "blocked", "config": "blocked", "ask": "blocked"}, results  # no CORS grant
     assert not list(Path(get_upload_folder()).rglob(name))  # and the upload was refused, not just unreadable
+
+
+def test_a_report_is_checked_in_the_side_panel(page, tmp_path):
+    report = tmp_path / "notes.md"
+    report.write_text(
+        "\u201c22,295 people went missing during the period of violence (1980\u20132000).\u201d "
+        "(001_b09e6e96470ac102.txt, lines 19\u201321)\n"
+        '"COOPI has worked in Peru since 2000." (004_b3fbc4fefc858b64.txt, line 4)\n',
+        encoding="utf-8",
+    )
+    page.locator("#qa-check-report input[type=file]").set_input_files(str(report))
+    rows = page.locator("#qa-checks .qa-check")
+    rows.first.wait_for(timeout=60_000)
+    assert rows.count() == 2
+    assert "qa-check-ok" in rows.nth(0).get_attribute("class") and "qa-check-changed" in rows.nth(1).get_attribute(
+        "class"
+    )
+    assert "COOPI has been present in Peru since 2000." in rows.nth(1).inner_text()  # the closest sentence now
+    rows.nth(0).locator("button.qa-open").click()  # a row opens its place in the document
+    page.wait_for_selector("#qa-viewer mark.qa-current:has-text('22,295')", timeout=30_000)
+    assert_only_loopback(page)
