@@ -51,6 +51,6 @@ lint: setup
 test: setup browser translation ocr lint
 	$(BIN)/python -m pytest -q -n 2 --dist loadscope
 
-# The quick loop: everything but the suites marked slow (durability, hostile input, load, browser, bench).
+# The quick loop: everything but the suites marked slow (durability, hostile input, load, browser, bench, live servers).
 test-fast: setup translation ocr lint
 	$(BIN)/python -m pytest -q -m "not slow" -n 2 --dist loadscope

@@ -67,15 +67,29 @@ def embedder() -> Embedder:
 
 
 @pytest.fixture(scope="session")
-def seeds_index(tmp_path_factory) -> Path:
-    """An index of seeds/ built once per test run with the real packaged model."""
+def seeds_index(tmp_path_factory, worker_id) -> Path:
+    """An index of seeds/ built once per test run with the real packaged model, shared by the run's workers
+    (pytest-xdist); read only: a test that writes copies it."""
+    from filelock import FileLock
+
     from qa.store.build import Build
     from qa.sync.folder import sync_folder
 
-    index_dir = tmp_path_factory.mktemp("seeds-index")
-    report = sync_folder(Build(index_dir, folder=SEEDS))
-    assert report.mode == "hybrid" and report.documents == 5
+    shared = tmp_path_factory.getbasetemp() if worker_id == "master" else tmp_path_factory.getbasetemp().parent
+    index_dir = shared / "seeds-index"
+    with FileLock(str(shared / "seeds-index.lock")):
+        if not (index_dir / "CURRENT").is_file():
+            report = sync_folder(Build(index_dir, folder=SEEDS))
+            assert report.mode == "hybrid" and report.documents == 5
     return index_dir
+
+
+@pytest.fixture(scope="session")
+def seeds_engine(seeds_index):
+    """One Engine over the seeds index for the tests that only ask it questions (its caches warm up once)."""
+    from qa.engine import Engine
+
+    return Engine(seeds_index)
 
 
 @pytest.fixture()

@@ -72,6 +72,7 @@ def seed_replies(seeds_index) -> dict[str, dict]:
     return {r["question"]: r for r in replies}
 
 
+@pytest.mark.slow  # every seed question through `qa ask - --json`
 @pytest.mark.parametrize("case", CASES, ids=[c["question"][:50] for c in CASES])
 def test_every_answer_keeps_the_contract_and_its_citations_check_out(seed_replies, case):
     reply = seed_replies[case["question"]]
@@ -88,7 +89,8 @@ def test_one_question_gives_one_json_reply_that_keeps_the_contract(cli, seeds_in
     assert reply["question"] == CASES[0]["question"] and reply["found"] == bool(reply["citations"])
 
 
-def test_seed_questions_are_answered_from_the_right_source_fast(seed_replies):
+@pytest.mark.slow  # the same run of every seed question
+def test_seed_questions_are_answered_from_the_right_source(seed_replies):
     """The seed cases' answers, sources and declines, scored as `qa eval questions` scores them."""
     answerable = [c for c in CASES if c.get("source") is not None]
     unanswerable = [c for c in CASES if c.get("source") is None]
@@ -204,3 +206,20 @@ def test_a_missing_question_file_is_reported_before_any_indexing(cli, tmp_path):
                        "--cache", tmp_path / "cache")  # fmt: skip
     assert code == 2 and "no such file" in err
     assert not (tmp_path / "cache").exists(), "nothing is built for a run that cannot start"
+
+
+def test_verify_says_no_citations_in_one_line_and_exits_by_what_it_found(cli, tmp_path):
+    folder = _tiny_corpus(tmp_path)
+    assert cli("index", folder, "--index", tmp_path / "idx", "--json")[0] == 0
+    empty, good = tmp_path / "empty.md", tmp_path / "good.md"
+    empty.write_text("No quotations here.\n", encoding="utf-8")
+    good.write_text('"The well in Huanta was finished in 2019." (a.txt, line 1)\n', encoding="utf-8")
+    code, out, err = cli("verify", empty, "--index", tmp_path / "idx")
+    assert code == 1 and out == "" and err.count("\n") == 1 and "no citations found" in err
+    code, out, _ = cli("verify", good, "--index", tmp_path / "idx")
+    assert code == 0 and "1 citations: 1 ok" in out
+    (folder / "a.txt").write_text("The well in Huanta was finished in 2020.", encoding="utf-8")
+    code, out, _ = cli("verify", good, "--index", tmp_path / "idx", "--json")
+    assert code == 1 and json.loads(out)["status"] == "changed"
+    code, _, err = cli("verify", tmp_path / "none.md", "--index", tmp_path / "idx")
+    assert code == 2 and err == f"qa: error: {tmp_path / 'none.md'}: no such file\n"

@@ -99,6 +99,7 @@ def test_a_citation_gives_the_page_holding_the_quote_even_when_its_chunk_starts_
 
 
 @needs_tesseract
+@pytest.mark.slow  # the formats question set end to end: OCR, indexing and ten answers
 def test_the_question_set_is_answered_with_the_right_page_row_or_slide(tmp_path):
     write_corpus(tmp_path / "docs")
     report = sync_folder(Build(tmp_path / "index", folder=tmp_path / "docs"))

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from qa.engine import Engine
 from qa.lang import translation
 from qa.lang.crosslingual import read_question
 
 RURAL_ES = "¿En qué porcentaje aumentaron los ingresos de las familias rurales?"
 
 
-@pytest.fixture(scope="module")
-def engine(seeds_index):
-    return Engine(seeds_index)
+@pytest.fixture()
+def engine(seeds_engine):
+    return seeds_engine
 
 
 def test_an_english_question_over_english_documents_is_not_translated():

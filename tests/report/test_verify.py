@@ -18,7 +18,7 @@ from qa.cli import main
 from qa.store.build import Build
 from qa.sync.folder import sync_folder
 
-pytestmark = pytest.mark.timeout(180)  # the model answers the questions of three reports
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]  # the model answers the questions of three reports
 
 QUESTIONS = {  # the document each question is answered from, and what happens to that document afterwards
     "000_6659238072dffd43.txt": "Since what year has JICA been operating in Peru?",  # untouched

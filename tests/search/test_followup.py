@@ -96,10 +96,9 @@ def test_a_pronoun_after_a_declined_answer_cannot_be_resolved():
     assert resolved.follow_up and resolved.unresolvable
 
 
-def test_engine_answers_a_follow_up_and_declines_one_to_a_declined_answer(seeds_index):
-    from qa.engine import Engine
+def test_engine_answers_a_follow_up_and_declines_one_to_a_declined_answer(seeds_engine):
 
-    engine = Engine(seeds_index)
+    engine = seeds_engine
     first = engine.ask("Since when has COOPI been present in Peru?")
     reply = engine.ask("In which northern regions does it work?", history=[Turn(first.question, first)])
     assert reply.found and "Piura and Tumbes" in reply.answer and reply.citations[0].source == COOPI
@@ -111,11 +110,10 @@ def test_engine_answers_a_follow_up_and_declines_one_to_a_declined_answer(seeds_
     assert not follow.found and follow.passages
 
 
-def test_engine_scopes_a_question_to_matching_sources(seeds_index):
-    from qa.engine import Engine
+def test_engine_scopes_a_question_to_matching_sources(seeds_engine):
     from qa.records import InputError
 
-    engine = Engine(seeds_index)
+    engine = seeds_engine
     hits, _ = engine.search("Peru cooperation", top_k=8, sources=["004*"])
     assert len(hits) == 8 and {h.chunk.doc_id for h in hits} == {COOPI}
     reply = engine.ask("Since when has JICA been operating in Peru?", sources=["001*", "004*"])

@@ -21,7 +21,7 @@ from qa.store import milvus  # noqa: E402
 from qa.store.backend import Backend  # noqa: E402
 from qa.store.milvus.index import MilvusIndex  # noqa: E402
 
-pytestmark = pytest.mark.timeout(180)  # each test starts Milvus Lite
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]  # a live server: each test starts Milvus Lite
 
 DOCS = {
     "wells.txt": "Water\n\nThe village dug 22,295 wells in 2020. Each well serves about forty families.\n",
