@@ -15,12 +15,13 @@ from qa.answer.extract import answer
 from qa.answer.features import word_weight
 from qa.answer.scorer import shipped_scorer
 from qa.answer.scoring import Weights
-from qa.answer.token_scorer import load_token_scorer
 from qa.embed.cache import CachedEmbedder
-from qa.embed.embedder import Embedder, cache_name, model_name, variant
-from qa.embed.encoders import TORCH_FP32, encoder_name
+from qa.embed.embedder import Embedder, model_name
+from qa.embed.encoders import encoder_name, runtime, same_vectors
+from qa.embed.models import DEFAULT_MODEL
 from qa.ingest.chunking import ChunkParams
 from qa.lang.crosslingual import ENGLISH, localize, read_question, with_query
+from qa.lang.detect import load_identifier
 from qa.records import Answer, Document, Hit, IndexMismatch, ModelUnavailable, QAError, Turn
 from qa.search.followup import resolve
 from qa.search.options import DEFAULT_MODE, DEFAULT_TOP_K, check_mode, check_top_k, clean_question
@@ -73,12 +74,10 @@ class Engine:
                     self._index = load_index(self.index_dir)
         return self._index
 
-    def _cached_embedder(self, name: str, encoder: str | None = None) -> CachedEmbedder:
+    def _cached_embedder(self, name: str, encoder: str) -> CachedEmbedder:
         with self._lock:
-            if self._embedder is None or (
-                self._given is None and self._embedder.key != cache_name(name, encoder or TORCH_FP32)
-            ):
-                made = self._given if self._given is not None else Embedder(name, **variant(encoder))
+            if self._embedder is None or (self._given is None and self._embedder.encoder != encoder):
+                made = self._given if self._given is not None else Embedder(name, encoder=encoder)
                 self._embedder = CachedEmbedder(made, max_items=CACHE_ITEMS)
             return self._embedder
 
@@ -90,9 +89,9 @@ class Engine:
         if self.model and model_name(self.model) != built_with:
             raise IndexMismatch(f"the index was built with model '{built_with}', not '{self.model}'; {REBUILD_HINT}")
         built = index.manifest.encoder
-        if self.encoder and self.encoder != built:
+        if self.encoder and not same_vectors(self.encoder, built):
             raise IndexMismatch(f"the index was built with encoder '{built}', not '{self.encoder}'; {REBUILD_HINT}")
-        return self._cached_embedder(built_with, built)
+        return self._cached_embedder(built_with, self.encoder or runtime(built, built_with == DEFAULT_MODEL))
 
     def load_in_background(self, wait: bool = False) -> threading.Thread:
         """Start loading the index and the model in a thread.
@@ -102,6 +101,7 @@ class Engine:
         """
         self._wait_for_model = wait
         self._model_ready.clear()
+        threading.Thread(target=load_identifier, name="qa-language", daemon=True).start()  # meanwhile, mostly in C
         thread = threading.Thread(target=self._load_model, name="qa-model", daemon=True)
         thread.start()
         return thread
@@ -111,7 +111,7 @@ class Engine:
             embedder = self.embedder(self.index)
             if embedder is not None:
                 embedder.encode(["warm up"])
-                load_token_scorer()
+                shipped_scorer(embedder, self.weights)  # the learned scorers, loaded once a process
         except ModelUnavailable as exc:
             self.dense_warning = f"{exc}; answering in BM25-only mode"
         except QAError:
@@ -188,7 +188,9 @@ class Engine:
 
     def _embedder_for(self, name: str) -> Embedder:
         """The raw model for building: shared with queries, but its build vectors are not cached in memory."""
-        encoder = self.encoder or built_encoder(self.index_dir) or encoder_name()  # asked, else as built, else new
+        packaged = name == DEFAULT_MODEL
+        built = built_encoder(self.index_dir)  # asked, else (run as) the index's, else a new index's default
+        encoder = self.encoder or (runtime(built, packaged) if built else encoder_name(None, packaged))
         return self._cached_embedder(name, encoder).embedder
 
     def build(self, **choices) -> Build:

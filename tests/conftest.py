@@ -11,7 +11,8 @@ import pytest
 from hypothesis import settings
 
 from qa.cli import main
-from qa.embed.embedder import DEFAULT_MODEL, Embedder
+from qa.embed.embedder import Embedder
+from qa.embed.models import DEFAULT_MODEL
 from qa.records import Document
 
 ROOT = Path(__file__).resolve().parent.parent

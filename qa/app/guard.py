@@ -78,8 +78,10 @@ async def refuse(send, status: int, message: str, as_json: bool = False) -> None
 class Guard:
     """ASGI middleware run before any of Gradio's: refuses foreign hosts and origins, and guards files."""
 
-    def __init__(self, app, hosts: HostRule, sessions: Sessions, api: dict[str, Endpoint], events: dict):
+    def __init__(self, app, hosts: HostRule, sessions: Sessions, api: dict[str, Endpoint], events: dict,
+                 routes: dict | None = None):  # fmt: skip
         self.app, self.hosts, self.sessions, self.api, self.events = app, hosts, sessions, api, events
+        self.routes = routes or {}  # path: an ASGI app of our own, called with the headers (qa.app.api)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] not in ("http", "websocket"):
@@ -92,6 +94,9 @@ class Guard:
             return await self._refuse(scope, send, 403, problem)
         if scope["type"] == "websocket":
             return await self.app(scope, receive, send)
+        route = self.routes.get(scope.get("path", "").rstrip("/"))
+        if route is not None:
+            return await route(scope, receive, send, headers)
         session, path = session_from_headers(scope["headers"]), scope.get("path", "")
         if _file_route(path) and not self._may_serve(path, session):
             return await refuse(send, 403, "Forbidden")
@@ -109,7 +114,7 @@ class Guard:
     async def _checked(self, scope, receive, send):
         """A `receive` replaying the body of a well-formed API or event call; None once a bad one is refused."""
         is_event = not API_CALL.fullmatch(scope["path"])
-        body, receive = await _read_body(receive, MAX_EVENT_BODY if is_event else MAX_API_BODY)
+        body, receive = await read_body(receive, MAX_EVENT_BODY if is_event else MAX_API_BODY)
         if body is None:
             await refuse(send, 413, "the request body is too large", as_json=True)
             return None
@@ -178,7 +183,7 @@ def _paths(body: bytes) -> list[str]:
     return [p for p in data if isinstance(p, str)] if isinstance(data, list) else []
 
 
-async def _read_body(receive, limit: int) -> tuple[bytes | None, object]:
+async def read_body(receive, limit: int) -> tuple[bytes | None, object]:
     """The whole request body (None if over `limit` bytes) and a `receive` that replays it."""
     chunks, size, more = [], 0, True
     while more:

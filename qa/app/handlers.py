@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from qa.app import checks, render, render_sources, viewer
+from qa.app.asking import ask_json
 from qa.app.choices import document_choices
 from qa.app.sessions import Sessions, session_of
 from qa.engine import Engine
@@ -63,13 +64,8 @@ class Handlers:
     @refusing
     def ask(self, question: str, history: list[str] | None = None, sources: list[str] | None = None) -> dict:
         """`qa ask --json`'s answer, asked after the earlier questions in `history`, within `sources` globs."""
-        text = checks.question(question, "The question is empty; type a question in words.")
-        earlier, patterns = checks.earlier_questions(history), checks.patterns(sources)
         try:
-            turns: list[Turn] = []
-            for before in earlier:  # the earlier answers, each asked with the turns before it
-                turns.append(Turn(before, self.engine.ask(before, history=turns, sources=patterns)))
-            return self.engine.ask(text, history=turns, sources=patterns).to_dict()
+            return ask_json(self.engine, question, history, sources)
         except QAError as exc:
             raise gr.Error(str(exc), print_exception=False) from None
 

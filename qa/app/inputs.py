@@ -170,33 +170,42 @@ def _api_call(path: str, body: bytes, api: dict[str, Endpoint]):
     return match["name"], api[match["name"]], bool(match["v2"]), data
 
 
+def named_problem(name: str, endpoint: Endpoint, data) -> str | None:
+    """Why parameters given by name (a JSON object) do not fit the endpoint: unknown or missing keys, bad values."""
+    if not isinstance(data, dict):
+        return "the body must be a JSON object"
+    unknown = sorted(str(key)[:40] for key in data if key not in endpoint.params)
+    if unknown:
+        return f"unknown parameter(s) {', '.join(unknown)}; /{name} takes: {', '.join(endpoint.params)}"
+    missing = [key for key in endpoint.params[: endpoint.required] if key not in data]
+    if missing:
+        return f"missing parameter(s) {', '.join(missing)}; /{name} takes: {', '.join(endpoint.params)}"
+    return _values_problem(endpoint, [(key, data[key]) for key in endpoint.params if key in data])
+
+
+def _values_problem(endpoint: Endpoint, given: list) -> str | None:
+    for key, value in given:
+        problem = endpoint.checks[key](value)
+        if problem:
+            return f"{key}: {problem}"
+    return None
+
+
 def api_problem(path: str, body: bytes, api: dict[str, Endpoint]) -> str | None:
     """Why a call to a public endpoint is malformed (unknown or missing keys, bad values), or None."""
     call = _api_call(path, body, api)
     if call is None:
         return None
     name, endpoint, v2, data = call
+    if v2:
+        return named_problem(name, endpoint, data)
     if not isinstance(data, dict):
         return "the body must be a JSON object"
-    if v2:
-        unknown = sorted(str(key)[:40] for key in data if key not in endpoint.params)
-        if unknown:
-            return f"unknown parameter(s) {', '.join(unknown)}; /{name} takes: {', '.join(endpoint.params)}"
-        missing = [key for key in endpoint.params[: endpoint.required] if key not in data]
-        if missing:
-            return f"missing parameter(s) {', '.join(missing)}; /{name} takes: {', '.join(endpoint.params)}"
-        given = [(key, data[key]) for key in endpoint.params if key in data]
-    else:
-        values, low, high = data.get("data"), endpoint.required, len(endpoint.params)
-        if not isinstance(values, list) or not low <= len(values) <= high:
-            count = f"{high}" if low == high else f"{low} to {high}"
-            return f'"data" must be a list of {count} value(s): {", ".join(endpoint.params)}'
-        given = list(zip(endpoint.params, values))
-    for key, value in given:
-        problem = endpoint.checks[key](value)
-        if problem:
-            return f"{key}: {problem}"
-    return None
+    values, low, high = data.get("data"), endpoint.required, len(endpoint.params)
+    if not isinstance(values, list) or not low <= len(values) <= high:
+        count = f"{high}" if low == high else f"{low} to {high}"
+        return f'"data" must be a list of {count} value(s): {", ".join(endpoint.params)}'
+    return _values_problem(endpoint, list(zip(endpoint.params, values)))
 
 
 def api_body(path: str, body: bytes, api: dict[str, Endpoint]) -> bytes:

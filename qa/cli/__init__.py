@@ -37,9 +37,10 @@ def _common(parser: argparse.ArgumentParser, index: bool = True) -> None:
 def _encoder_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--encoder",
-        choices=("torch-fp32", "onnx-int8"),  # qa.embed.encoders.ENCODERS, not imported: `qa --help` stays instant
+        choices=("onnx-fp32", "onnx-int8", "torch-fp32"),  # qa.embed.encoders.ENCODERS: `qa --help` stays instant
         default=None,
-        help="embedding encoder variant (default: the index's own, else $QA_ENCODER or torch-fp32)",
+        help="embedding encoder variant (default: the index's own, else $QA_ENCODER, else onnx-fp32 for the "
+        "packaged model and torch-fp32 for another; the fp32 variants make the same vectors)",
     )
 
 
@@ -193,6 +194,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="a folder of documents or a BEIR directory (default: ./seeds)",
     )
     p.add_argument("--chunks", type=int, default=None, help="instead, a synthetic corpus of N chunks")
+    p.add_argument("--serve", action="store_true",
+                   help="instead, time answering: one-shot qa ask, qa serve's readiness, POST /api/ask serially, "
+                   "at saturation and at 5 questions/s (JSON with --json)")  # fmt: skip
     p.add_argument("--questions", type=Path, default=None, help="a question file (JSONL) to time as queries")
     p.add_argument("--queries", type=int, default=50, help="queries timed per mode")
     _backend_option(p, "build the index")

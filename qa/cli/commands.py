@@ -172,11 +172,17 @@ def run_chat(args) -> int:
 
 
 def run_serve(args) -> int:
-    from qa.app import serve
-    from qa.app.server import Listen, auth_from
+    from dataclasses import replace
+
+    from qa.app.access import Listen, auth_from, check_access, started_engine
 
     say = lambda message: print(f"qa: {message}", file=sys.stderr)  # noqa: E731
     auth = auth_from(args.auth, args.auth_file, warn=lambda message: say(f"warning: {message}"))
     listen = Listen(args.host or "127.0.0.1", args.port, allow_hosts=tuple(args.allow_host))
-    serve(args.index, args.folder, listen, auth, args.model, on_build=say)
+    credentials = check_access(listen.host, auth)  # refused before anything is read
+    engine = started_engine(args.index, args.folder, args.model, on_build=say)  # the model loads from now on
+    from qa.app.layout import build_app  # gradio: seconds to import, beside the model loading
+    from qa.app.server import launch
+
+    launch(build_app(engine), replace(listen, auth=credentials))
     return 0

@@ -35,7 +35,13 @@ def run_eval(args) -> int:
 
 
 def run_bench(args) -> int:
-    if args.chunks is not None:
+    if args.serve:
+        from qa.measure.serving import bench_serving
+
+        if args.chunks is not None or args.backend == "milvus":
+            raise InputError("qa bench --serve measures a folder of documents served locally; drop --chunks/--backend")
+        result = bench_serving(args.target, args.questions, args.model)
+    elif args.chunks is not None:
         from qa.measure.synthetic import bench_synthetic
 
         result = bench_synthetic(args.chunks, args.queries, backend=args.backend or "local")
@@ -46,5 +52,6 @@ def run_bench(args) -> int:
             raise InputError("qa bench --backend milvus measures a synthetic corpus: give --chunks N")
 
         result = bench_corpus(args.target, args.model, args.queries, args.questions)
-    print(json.dumps(result, ensure_ascii=False) if args.json else "\n".join(text.bench(result)))
+    shown = text.serving(result) if args.serve else text.bench(result)
+    print(json.dumps(result, ensure_ascii=False) if args.json else "\n".join(shown))
     return 0

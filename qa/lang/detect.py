@@ -21,13 +21,22 @@ _LOCK = threading.Lock()
 
 @lru_cache(maxsize=4)
 def _identifier(languages: tuple[str, ...] | None):
-    """A py3langid identifier limited to `languages` (None: every language the model knows)."""
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+    """A py3langid identifier limited to `languages` (None: every language the model knows), holding only their
+    columns of the model (restricting one afterwards keeps all 142: 28 MB more)."""
+    import numpy as np
+    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+    from py3langid.modelio import load_model
 
-    identifier = LanguageIdentifier.from_model_file(MODEL_FILE)
-    if languages is not None:
-        identifier.set_languages(list(languages))
-    return identifier
+    ptc, pc, classes, nextmove, row, output = load_model(MODEL_DIR / MODEL_FILE)
+    kept = [i for i, c in enumerate(classes) if languages is None or c in languages]
+    ptc, pc = np.ascontiguousarray(ptc[:, kept]), np.asarray(pc)[kept]
+    return LanguageIdentifier(ptc, pc, [classes[i] for i in kept], nextmove, output, tk_row=row)
+
+
+def load_identifier() -> None:
+    """Load the language model now (~0.4 s), e.g. in a thread while other things load."""
+    with _LOCK:
+        _identifier(SUPPORTED)
 
 
 def _sample(text: str) -> str:

@@ -2,14 +2,15 @@
 
     python -m qa.measure.ready [--index DIR] [--question TEXT]
 
-Starts `qa serve` on a free loopback port, asks through the public `ask` API every half second and
-prints JSON: seconds from launch to the first answer and the mode that served it, and seconds until an
-answer is served by hybrid search.
+Starts `qa serve` on a free loopback port, asks through `POST /api/ask` every tenth of a second and prints JSON:
+seconds from launch to the first answer and the mode that served it, and seconds until an answer is served by
+hybrid search.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import socket
@@ -18,10 +19,11 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 QUESTION = "How many people went missing during the period of violence?"
-POLL = 0.5  # seconds between attempts
+POLL = 0.1  # seconds between attempts
 
 
 def free_port() -> int:
@@ -31,29 +33,36 @@ def free_port() -> int:
 
 
 def ask_once(port: int, question: str, timeout: float = 60.0) -> dict | None:
-    """The answer JSON from the `ask` endpoint, or None while the server is not up yet."""
-    base = f"http://127.0.0.1:{port}/gradio_api/call/ask"
-    body = json.dumps({"data": [question, [], []]}).encode()
+    """The answer JSON of `POST /api/ask`, or None while the server is not up yet."""
+    body = json.dumps({"question": question}).encode()
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/api/ask", body, {"Content-Type": "application/json"})
     try:
-        request = urllib.request.Request(base, body, {"Content-Type": "application/json"})
         with urllib.request.urlopen(request, timeout=timeout) as reply:
-            event = json.loads(reply.read())["event_id"]
-        with urllib.request.urlopen(f"{base}/{event}", timeout=timeout) as stream:
-            lines = stream.read().decode().splitlines()
-    except (urllib.error.URLError, ConnectionError, TimeoutError, KeyError, ValueError):
+            return json.loads(reply.read())
+    except (urllib.error.URLError, ConnectionError, TimeoutError, ValueError):
         return None
-    data = [line[len("data: ") :] for line in lines if line.startswith("data: ")]
-    result = json.loads(data[-1]) if data else None
-    return result[0] if isinstance(result, list) and result and isinstance(result[0], dict) else None
 
 
-def measure(index_dir: Path, question: str = QUESTION, limit: float = 300.0) -> dict:
-    """Launch `qa serve` on `index_dir` and time its first answer and its first hybrid answer."""
-    port, start = free_port(), time.perf_counter()
+def _launch(index_dir: Path, port: int) -> subprocess.Popen:
     launcher = "import sys; from qa.cli import main; sys.exit(main())"
     command = [sys.executable, "-c", launcher, "serve", "--index", str(index_dir), "--port", str(port)]
-    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                              env={**os.environ, "PYTHONUNBUFFERED": "1"})  # fmt: skip
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})  # fmt: skip
+
+
+def _stop(server: subprocess.Popen) -> str:
+    server.terminate()
+    try:
+        return server.communicate(timeout=30)[1] or ""
+    except subprocess.TimeoutExpired:
+        server.kill()
+        return server.communicate()[1] or ""
+
+
+def measure_ready(index_dir: Path, question: str = QUESTION, limit: float = 300.0) -> dict:
+    """Launch `qa serve` on `index_dir` and time its first answer and its first hybrid answer."""
+    port, start = free_port(), time.perf_counter()
+    server = _launch(index_dir, port)
     result = {"first_answer_s": None, "first_mode": None, "hybrid_s": None}
     try:
         while time.perf_counter() - start < limit and server.poll() is None:
@@ -66,11 +75,25 @@ def measure(index_dir: Path, question: str = QUESTION, limit: float = 300.0) -> 
                 break
             time.sleep(POLL)
     finally:
-        server.terminate()
-        _, errors = server.communicate(timeout=30)
+        errors = _stop(server)
     if result["first_answer_s"] is None:
         result["error"] = (errors or "no answer").strip().splitlines()[-1:]
     return result
+
+
+@contextlib.contextmanager
+def started_server(index_dir: Path, limit: float = 120.0) -> Iterator[int]:
+    """`qa serve` on `index_dir`, yielded (its port) once it answers in hybrid mode; stopped afterwards."""
+    port, start = free_port(), time.perf_counter()
+    server = _launch(index_dir, port)
+    try:
+        while (answer := ask_once(port, QUESTION)) is None or answer.get("mode") != "hybrid":
+            if server.poll() is not None or time.perf_counter() - start > limit:
+                raise RuntimeError(f"qa serve did not come up: {_stop(server).strip()[-300:]}")
+            time.sleep(POLL)
+        yield port
+    finally:
+        _stop(server)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -78,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--index", type=Path, default=Path("index"))
     parser.add_argument("--question", default=QUESTION)
     args = parser.parse_args(argv)
-    print(json.dumps(measure(args.index, args.question)))
+    print(json.dumps(measure_ready(args.index, args.question)))
     return 0
 
 

@@ -6,8 +6,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from qa.embed.embedder import Embedder, model_name, variant
-from qa.embed.encoders import TORCH_FP32, encoder_name
+from qa.embed.embedder import Embedder, model_name
+from qa.embed.encoders import TORCH_FP32, encoder_name, runtime, same_vectors
+from qa.embed.models import DEFAULT_MODEL
 from qa.embed.progress import finished, resumable
 from qa.ingest.chunking import ChunkParams, chunk_document
 from qa.ingest.documents import Unchanged
@@ -51,7 +52,7 @@ def _check_compatible(previous: Index, model: str, params: ChunkParams, encoder:
     built = previous.manifest
     if built.model not in (None, model):
         raise IndexMismatch(f"the index was built with model '{built.model}', not '{model}'; {REBUILD_HINT}")
-    if built.mode != "bm25" and built.encoder != encoder:
+    if built.mode != "bm25" and not same_vectors(built.encoder, encoder):
         raise IndexMismatch(f"the index was built with encoder '{built.encoder}', not '{encoder}'; {REBUILD_HINT}")
     if built.chunking != params:
         chunking = f"{built.chunking.size} words, overlap {built.chunking.overlap}"
@@ -66,16 +67,24 @@ def _encoder_of(embedder_for, name: str, default: str) -> str:
         return default
 
 
+def _chosen_encoder(asked: str | None, previous: Index | None, name: str) -> str:
+    """The encoder asked for, else the one to run for the previous index's vectors, else a new index's default."""
+    packaged = name == DEFAULT_MODEL
+    if asked or previous is None:
+        return encoder_name(asked, packaged)
+    return encoder_name(runtime(previous.manifest.encoder, packaged), packaged)
+
+
 def resolve_build(build: Build) -> Writing:
     """The build's choices made: what it asks for, else what the previous index was built with, else defaults;
-    `embedder_for` by default a new Embedder with the chosen encoder ($QA_ENCODER or torch fp32 for a new index)."""
+    `embedder_for` by default a new Embedder with the chosen encoder (qa.embed.encoders)."""
     previous = _previous(build.index_dir, build.rebuild)
     model, params = build.model, build.params
     if previous is not None:
         model, params = model or previous.manifest.model, params or previous.manifest.chunking
     name, params = model_name(model), params or ChunkParams()
-    chosen = encoder_name(build.encoder or (previous.manifest.encoder if previous is not None else None))
-    embedder_for = build.embedder_for or (lambda n: Embedder(n, **variant(chosen)))
+    chosen = _chosen_encoder(build.encoder, previous, name)
+    embedder_for = build.embedder_for or (lambda n: Embedder(n, encoder=chosen))
     encoder = _encoder_of(embedder_for, name, chosen)
     if previous is not None:
         _check_compatible(previous, name, params, encoder)

@@ -8,7 +8,8 @@ from conftest import tiny_index
 
 import qa.answer.cross_encoder as cross_encoder
 from qa.answer.candidates import Passages
-from qa.answer.cross_encoder import WEIGHTS, apply_deltas, best_phrase, encode_pairs, load_cross_encoder
+from qa.answer.cross_encoder import WEIGHTS, CrossEncoder, best_phrase, load_cross_encoder
+from qa.answer.cross_readers import OnnxReader, apply_deltas, encode_pairs, first_segment
 from qa.answer.extract import answer
 from qa.answer.scorer import shipped_scorer
 from qa.embed.cache import CachedEmbedder
@@ -48,13 +49,29 @@ def test_deltas_are_added_to_the_named_linear_layers():
     assert torch.allclose(model.dense.weight - before, torch.tensor([[0.5] * 3, [1.0] * 3]))
 
 
+@pytest.fixture(scope="module")
+def on_torch():
+    return CrossEncoder(runtime="torch")
+
+
 def test_only_the_candidate_sentence_tokens_carry_offsets(cross):
-    batch, inside = encode_pairs(cross.tokenizer, QUESTION, [("It opened.", FOUNDED), ("", STORES)])
-    assert batch["input_ids"].shape[0] == 2
+    _, inside = cross.reader.hidden(QUESTION, [("It opened.", FOUNDED), ("", STORES)])
+    assert isinstance(cross.reader, OnnxReader) and len(inside) == 2
     for sentence, spans in ((FOUNDED, inside[0]), (STORES, inside[1])):
         pieces = [sentence[a:b] for a, b in (s for s in spans if s is not None)]
         assert pieces and all(p and p in sentence for p in pieces)
         assert "".join(pieces).lower() == "".join(sentence.split()).lower()
+
+
+def test_onnx_runtime_reads_as_torch_does(cross, on_torch):
+    pairs = [("It opened in the spring.", FOUNDED), ("", STORES), (FOUNDED, MOVED * 12)]
+    batch, inside = encode_pairs(on_torch.reader.tokenizer, QUESTION, pairs)
+    ours = cross.reader.model.tokenize([(first_segment(QUESTION, b), s) for b, s in pairs])
+    assert (ours.ids == batch["input_ids"].numpy()).all() and (ours.types == batch["token_type_ids"].numpy()).all()
+    assert cross.reader.hidden(QUESTION, pairs)[1] == inside
+    for onnx_read, torch_read in zip(cross.score(QUESTION, pairs), on_torch.score(QUESTION, pairs)):
+        assert onnx_read.logit == pytest.approx(torch_read.logit, abs=1e-4)
+        assert (onnx_read.start, onnx_read.end) == (torch_read.start, torch_read.end)
 
 
 def test_the_best_phrase_stays_inside_the_sentence_tokens():

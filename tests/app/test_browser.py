@@ -10,7 +10,7 @@ import pytest
 from conftest import free_port
 
 from qa.app import build_app, launch
-from qa.app.server import Listen
+from qa.app.access import Listen
 from qa.engine import Engine
 from qa.ingest.documents import parse_document
 from qa.store.build import Build

@@ -12,7 +12,7 @@ import pytest
 from conftest import free_port
 
 from qa.app import build_app, launch
-from qa.app.server import Listen
+from qa.app.access import Listen
 from qa.engine import Engine
 
 CASES = [json.loads(line) for line in (Path(__file__).parents[1] / "data" / "seeds_qa.jsonl").read_text().splitlines()]

@@ -13,8 +13,8 @@ import pytest
 from conftest import free_port
 
 from qa.app import Handlers, build_app, check_access, launch
+from qa.app.access import Listen, auth_from
 from qa.app.guard import HostRule, origin_problem
-from qa.app.server import Listen, auth_from
 from qa.cli import build_parser
 from qa.engine import Engine
 from qa.records import InputError
@@ -320,3 +320,14 @@ def test_with_auth_on_nothing_runs_without_logging_in(locked):
     assert client.post("/login", data={"username": "ann", "password": PASSWORD}).status_code == 200
     assert client.get("/config").status_code == 200
     assert client.post("/gradio_api/call/v2/ask", json={"question": QUESTION}).status_code == 200
+
+
+@slow
+def test_with_auth_on_the_json_route_needs_basic_credentials(locked):
+    _, base = locked
+    url, body = f"{base}/api/ask", {"question": QUESTION}
+    refused = httpx.post(url, json=body, timeout=30)
+    assert refused.status_code == 401 and refused.headers["www-authenticate"] == 'Basic realm="qa"'
+    assert httpx.post(url, json=body, auth=("ann", "wrong-password!"), timeout=30).status_code == 401
+    answered = httpx.post(url, json=body, auth=("ann", PASSWORD), timeout=60)
+    assert answered.status_code == 200 and "22,295" in answered.json()["answer"]

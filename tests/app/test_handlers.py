@@ -11,7 +11,7 @@ import pytest
 from conftest import free_port
 
 from qa.app import Handlers, build_app, checks, launch, render
-from qa.app.server import Listen
+from qa.app.access import Listen
 from qa.engine import Engine
 from qa.lang import translation
 

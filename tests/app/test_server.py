@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from qa.app import check_access, serve
-from qa.app.server import Listen
+from qa.app.access import Listen
 from qa.records import InputError
 from qa.store.files import current_version
 

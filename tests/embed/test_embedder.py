@@ -5,16 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qa.embed.embedder import (
-    DEFAULT_MODEL,
-    MODEL_ENV,
-    Embedder,
-    TokenVectors,
-    model_name,
-    resolve_model_path,
-    set_offline_env,
-    text_key,
-)
+from qa.embed.embedder import MODEL_ENV, Embedder, TokenVectors, model_name, text_key
+from qa.embed.encoders import set_offline_env
+from qa.embed.models import DEFAULT_MODEL, resolve_model_path
 from qa.records import ModelUnavailable
 
 FOUNDED = "Maria Lopez founded the Andean Seed Bank in Cusco in 1998."
@@ -53,9 +46,10 @@ def test_the_model_loads_lazily():
     assert lazy._loaded is None and lazy.name == DEFAULT_MODEL
 
 
-def test_an_unloadable_model_is_model_unavailable_in_one_line(tmp_path):
-    with pytest.raises(ModelUnavailable, match=f"cannot load embedding model '{tmp_path / 'no-model'}'") as caught:
-        Embedder(str(tmp_path / "no-model")).encode(["x"])
+@pytest.mark.parametrize("encoder", [None, "onnx-fp32"])
+def test_an_unloadable_model_is_model_unavailable_in_one_line(tmp_path, encoder):
+    with pytest.raises(ModelUnavailable, match=f"{tmp_path / 'no-model'}") as caught:
+        Embedder(str(tmp_path / "no-model"), encoder=encoder).encode(["x"])
     assert "\n" not in str(caught.value)
 
 

@@ -19,9 +19,11 @@ def test_both_variants_are_timed_on_the_same_texts(tmp_path, monkeypatch):
     monkeypatch.setenv(MODEL_CACHE_ENV, str(tmp_path))
     result = compare_encoders(TEXTS + TEXTS[:1])
     assert result["texts"] == 3, "distinct texts only"
-    assert result["fp32_per_s"] > 0 and result["int8_per_s"] > 0
-    assert result["speedup"] == pytest.approx(result["int8_per_s"] / result["fp32_per_s"], rel=0.01)
-    assert 0.99 < result["int8_cosine_min"] <= result["int8_cosine_mean"] <= 1.0
+    assert set(result["per_s"]) == {"torch-fp32", "onnx-fp32", "onnx-int8"} and min(result["per_s"].values()) > 0
+    rate = result["per_s"]
+    assert result["speedup"]["onnx-int8"] == pytest.approx(rate["onnx-int8"] / rate["torch-fp32"], rel=0.01)
+    assert result["cosine_min"]["onnx-fp32"] > 0.99999 and result["speedup"]["torch-fp32"] == 1.0
+    assert 0.99 < result["cosine_min"]["onnx-int8"] <= result["cosine_mean"]["onnx-int8"] <= 1.0
 
 
 def test_no_texts_give_no_keys():

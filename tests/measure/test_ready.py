@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from qa.measure.ready import measure
+from qa.measure.ready import measure_ready
 
 
 @pytest.mark.slow  # launches a server and loads the model
 @pytest.mark.timeout(300)
 def test_serve_answers_then_meaning_search_joins(seeds_index):
-    result = measure(seeds_index, limit=240)
+    result = measure_ready(seeds_index, limit=240)
     assert result["first_answer_s"] is not None, result.get("error")
     assert result["first_mode"] in ("bm25", "hybrid")
     assert result["hybrid_s"] is not None and result["hybrid_s"] >= result["first_answer_s"]

@@ -27,7 +27,7 @@ def _records() -> list[dict]:
 def test_trained_factors_exported_give_the_same_logits(tmp_path):
     import torch
 
-    from qa.answer.cross_encoder import encode_pairs
+    from qa.answer.cross_readers import encode_pairs
 
     model, heads = fit_adapters(_records(), Recipe(steps=3, seed=0, rank=4, batch=1))
     assert float(heads["mix"].weight.detach()[0, 0]) != START_MIX  # the hand score's weight is learned
@@ -38,7 +38,7 @@ def test_trained_factors_exported_give_the_same_logits(tmp_path):
         np.savez(handle, **arrays)
     pairs = [("", GOLD), (GOLD, OTHERS[0])]
     with torch.inference_mode():
-        batch, _ = encode_pairs(CrossEncoder(path).tokenizer, QUESTION, pairs)
+        batch, _ = encode_pairs(CrossEncoder(path, runtime="torch").reader.tokenizer, QUESTION, pairs)
         trained = heads["rank"](model(**batch).last_hidden_state[:, 0]).squeeze(-1).numpy()
     loaded = [r.logit for r in CrossEncoder(path).score(QUESTION, pairs)]
     assert np.allclose(loaded, trained, atol=1e-4)

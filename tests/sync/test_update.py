@@ -8,7 +8,7 @@ import pathlib
 import pytest
 from conftest import FakeEmbedder, make_document
 
-from qa.embed.embedder import DEFAULT_MODEL
+from qa.embed.models import DEFAULT_MODEL
 from qa.ingest.chunking import ChunkParams
 from qa.ingest.documents import UPLOADS
 from qa.records import IndexMismatch, ModelUnavailable

@@ -15,8 +15,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qa.answer.cross_encoder import SETTINGS, encode_pairs
-from qa.embed.embedder import resolve_model_path, set_offline_env
+from qa.answer.cross_encoder import SETTINGS
+from qa.answer.cross_readers import encode_pairs
+from qa.embed.encoders import set_offline_env
+from qa.embed.models import DEFAULT_MODEL, resolve_model_path
 
 SPAN_WEIGHT = 0.5  # the start/end loss's weight against the ranking losses
 START_MIX = 2.0  # the hand score's weight in the listwise loss at the start (learned from there)
@@ -31,7 +33,7 @@ def build(rank: int, seed: int):
 
     set_offline_env()
     torch.manual_seed(seed)
-    path = resolve_model_path("sentence-transformers/all-MiniLM-L6-v2")
+    path = resolve_model_path(DEFAULT_MODEL)
     config = LoraConfig(r=rank, lora_alpha=2 * rank, lora_dropout=0.05, target_modules=TARGETS)
     model = get_peft_model(AutoModel.from_pretrained(path), config)
     heads = torch.nn.ModuleDict({"rank": torch.nn.Linear(384, 1), "span": torch.nn.Linear(384, 2),
