@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import os
 from collections.abc import Awaitable, Callable
 
 from qa.app import checks
@@ -22,7 +23,7 @@ from qa.engine import Engine
 from qa.records import QAError
 
 ROUTE = "/api/ask"
-WORKERS = 4  # questions answered at once; more wait their turn (the engine is thread-safe; 2 cores are busy at 2)
+WORKERS = os.cpu_count() or 2  # questions answered at once, one a core (each model run on one core); more wait
 Login = Callable[[str, str], Awaitable[bool]]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from qa.app import render, render_checks, render_sources
+from qa.app.api import WORKERS
 from qa.app.handlers import EXAMPLES, PRIVATE, TITLE, Handlers, gr
 from qa.app.reports import FORMATS, Reports
 from qa.engine import Engine
@@ -127,6 +128,6 @@ def build_app(engine: Engine, max_upload_bytes: int = MAX_UPLOAD_BYTES) -> gr.Bl
         ticker = gr.Timer(2.0, active=False)  # polls the status while the model loads in the background
         ticker.tick(h.refresh_status, mode, [status, ticker], show_progress="hidden", **PRIVATE)
         demo.load(h.warm, mode, [status, chosen, ticker], show_progress="hidden", **PRIVATE)
-        gr.api(h.ask, api_name="ask", concurrency_limit=4)  # the engine is thread-safe; queries overlap
+        gr.api(h.ask, api_name="ask", concurrency_limit=WORKERS)  # the engine is thread-safe; one question a core
     demo.qa_handlers = h
     return demo

@@ -14,6 +14,7 @@ from qa.embed.models import DEFAULT_MODEL, Loaded, load_model
 from qa.embed.onnx import mean_pooled
 
 MODEL_ENV = "QA_MODEL"
+TOKEN_BATCH = 8  # texts a run when token vectors are kept: the answerer's few sentences, in a quarter the memory
 
 
 def model_name(requested: str | None = None) -> str:
@@ -97,9 +98,9 @@ class Embedder:
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
         sentences = np.zeros((len(texts), self.dimension), dtype=np.float32)
         token_vectors: list = [None] * len(texts)
-        starts = range(0, len(texts), self.batch_size)
-        for start in tqdm(starts, desc="Batches", disable=not progress, leave=False):
-            rows = order[start : start + self.batch_size]
+        size = min(self.batch_size, TOKEN_BATCH) if tokens else self.batch_size
+        for start in tqdm(range(0, len(texts), size), desc="Batches", disable=not progress, leave=False):
+            rows = order[start : start + size]
             batch = model.tokenize([texts[i] for i in rows])
             hidden = model.run(batch)
             sentences[rows] = mean_pooled(hidden, batch.mask)

@@ -2,7 +2,9 @@
 int8 copy by ONNX Runtime's dynamic per-channel quantization), or with the cross-encoder's deltas merged in.
 
 Only this module needs torch and transformers, and only the first time: afterwards each file is read from the
-cache, its SHA-256 checked against the `.sha256` written beside it (qa.embed.onnx).
+cache, its SHA-256 checked against the `.sha256` written beside it (qa.embed.onnx). The weights are stored apart
+from the graph (`NAME.onnx.data`), so ONNX Runtime maps them from the file rather than copying them: a session
+holds about 80 MB less, and the word-embedding rows no question uses are never read.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pathlib import Path
 from qa.embed.encoders import model_cache_dir, set_offline_env
 from qa.records import ModelUnavailable
 
-EXPORT_FORMAT = "onnx-v2"  # part of the cache key: change it when the export changes
+EXPORT_FORMAT = "onnx-v3"  # part of the cache key: change it when the export changes
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 
@@ -34,10 +36,21 @@ def _fingerprint(model_path: str, extra: str = "") -> str:
 
 def _record(path: Path) -> None:
     """Write the file's SHA-256 beside it (`NAME.sha256`), whole."""
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    with path.open("rb") as handle:
+        digest = hashlib.file_digest(handle, "sha256").hexdigest()
     staged = path.with_suffix(path.suffix + ".sha256.tmp")
     staged.write_text(digest + "\n", encoding="ascii")
     os.replace(staged, f"{path}.sha256")
+
+
+def _weights_apart(path: Path) -> None:
+    """Rewrite an ONNX file with its weights in `NAME.data` beside it (what ONNX Runtime maps from disk)."""
+    import onnx
+
+    model = onnx.load(str(path))
+    path.unlink()
+    onnx.save_model(model, str(path), save_as_external_data=True, all_tensors_to_one_file=True,
+                    location=f"{path.name}.data", size_threshold=1024)  # fmt: skip
 
 
 def _to_onnx(model, sample: dict, target: Path) -> None:
@@ -89,18 +102,20 @@ def _export(model_path: str, target: Path, prepare: Callable | None) -> None:
 
 
 def _staged(target: Path, write: Callable[[Path], None]) -> None:
-    """Write `target` (by `write(path)`) and its checksum in a temporary folder beside it, then move both in,
-    the checksum first: a file is only used with its checksum beside it."""
+    """Write `target` (by `write(path)`), its weights apart and their checksums in a temporary folder beside it,
+    then move them in, the graph last: it is only used with its weights and checksums beside it."""
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
         staged = Path(tmp) / target.name
         write(staged)
-        _record(staged)
-        os.replace(f"{staged}.sha256", f"{target}.sha256")
-        os.replace(staged, target)
+        _weights_apart(staged)
+        for part in (staged, Path(f"{staged}.data")):
+            _record(part)
+        for name in (f"{target.name}.data", f"{target.name}.data.sha256", f"{target.name}.sha256", target.name):
+            os.replace(Path(tmp) / name, target.parent / name)
 
 
 def _ready(path: Path) -> bool:
-    return path.is_file() and Path(f"{path}.sha256").is_file()
+    return all(Path(f"{path}{end}").is_file() for end in ("", ".sha256", ".data", ".data.sha256"))
 
 
 def exported(model_path: str, variant: str, weights: Path | None = None, prepare: Callable | None = None) -> Path:

@@ -9,6 +9,7 @@ English.
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
@@ -50,11 +51,17 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-@lru_cache(maxsize=2)
-def _stemmer(language: str = "en"):
-    import snowballstemmer
+_LOCAL = threading.local()
 
-    return snowballstemmer.stemmer(_SNOWBALL[language])
+
+def _stemmer(language: str = "en"):
+    """This thread's Snowball stemmer: one holds the word it works on, so two threads must not share one."""
+    stemmers = _LOCAL.__dict__.setdefault("stemmers", {})
+    if language not in stemmers:
+        import snowballstemmer
+
+        stemmers[language] = snowballstemmer.stemmer(_SNOWBALL[language])
+    return stemmers[language]
 
 
 @lru_cache(maxsize=200_000)
