@@ -99,11 +99,11 @@ class Listen:
 def started_engine(index_dir: Path, folder: Path, model: str | None = None, on_build=lambda message: None):
     """The Engine `qa serve` answers with: the index built from `folder` if there is none, then the model loading
     in the background (keyword search answers meanwhile), started before gradio is imported so both overlap."""
+    from threadpoolctl import threadpool_limits
+
     from qa.embed.onnx import set_threads_per_run
     from qa.engine import Engine
     from qa.store.files import current_version
-
-    from threadpoolctl import threadpool_limits
 
     # questions are answered side by side, one a core (qa.app.api.WORKERS): each model run, BLAS call and FAISS
     # search takes one core, rather than every question's asking for all of them (qa bench --serve measures)
