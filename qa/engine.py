@@ -11,6 +11,7 @@ import numpy as np
 
 from qa.answer.candidates import Passages
 from qa.answer.compose import decline
+from qa.answer.cross_encoder import prepare_cross_encoder
 from qa.answer.extract import answer
 from qa.answer.features import word_weight
 from qa.answer.scorer import shipped_scorer
@@ -202,7 +203,10 @@ class Engine:
         """Bring the index in line with `folder`; uploads added through `add` are kept. `backend`: where the
         chunks live (qa.store.backend; default: where they are)."""
         choices = {"params": params, "rebuild": rebuild, "progress": progress, "backend": backend}
-        return sync_folder(self.build(folder=Path(folder), **choices))
+        report = sync_folder(self.build(folder=Path(folder), **choices))
+        if report.mode == "hybrid":
+            prepare_cross_encoder()  # exported once a machine: then no question waits for it
+        return report
 
     def watch(self, folder: Path, interval: float = 1.0) -> Iterator[SyncReport]:
         """A SyncReport after each burst of changes in `folder`; runs until interrupted."""

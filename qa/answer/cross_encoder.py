@@ -16,8 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.answer.cross_readers import make_reader
+from qa.answer.cross_readers import make_reader, onnx_export
 from qa.answer.scoring import Reading
+from qa.embed.encoders import has_onnx
 from qa.embed.models import DEFAULT_MODEL, resolve_model_path
 
 WEIGHTS = Path(__file__).parent / "weights" / "crossencoder.npz"
@@ -49,14 +50,18 @@ def best_phrase(start_logits: np.ndarray, end_logits: np.ndarray, spans: list) -
     return spans[rows[i]][0], spans[rows[j]][1], float(np.exp(pair[i, j]))
 
 
+def _params(weights: Path) -> dict[str, np.ndarray]:
+    with np.load(weights, allow_pickle=False) as data:
+        return {k: data[k].astype(np.float32) for k in data.files}
+
+
 class CrossEncoder:
     """The adapted MiniLM with its relevance and span heads; `score` reads candidates. Thread-safe.
 
     `runtime`: "onnx" or "torch" (default: ONNX Runtime where installed); the heads run in numpy either way."""
 
     def __init__(self, weights: Path = WEIGHTS, model_path: str | None = None, runtime: str | None = None):
-        with np.load(weights, allow_pickle=False) as data:
-            params = {k: data[k].astype(np.float32) for k in data.files}
+        params = _params(weights)
         path = model_path or resolve_model_path(DEFAULT_MODEL)
         self.reader = make_reader(path, Path(weights), params, runtime)
         self.rank_w, self.rank_b = params["rank_w"], params["rank_b"]
@@ -91,3 +96,14 @@ def load_cross_encoder(weights: Path = WEIGHTS) -> CrossEncoder | None:
             except Exception:  # any load failure means: answer as before
                 _cache[key] = None
         return _cache[key]
+
+
+def prepare_cross_encoder(weights: Path = WEIGHTS) -> None:
+    """Export the shipped cross-encoder for ONNX Runtime now if it is not yet (seconds, once a machine), so that
+    the first question does not pay for it; a failure here is the question's to report (it falls back)."""
+    if not weights.is_file() or not has_onnx():
+        return
+    try:
+        onnx_export(resolve_model_path(DEFAULT_MODEL), weights, _params(weights))
+    except Exception:  # noqa: BLE001 - any failure means: the answer loads the cross-encoder as it can
+        return

@@ -71,12 +71,16 @@ class TorchReader:
             return self.model(**batch).last_hidden_state.numpy(), inside
 
 
+def onnx_export(model_path: str, weights: Path, params: dict) -> Path:
+    """The cached ONNX file of the model with the deltas merged, exported now if there is none."""
+    return exported(model_path, "fp32", weights, prepare=lambda model: apply_deltas(model, params))
+
+
 class OnnxReader:
     """The same model exported with the deltas merged, on ONNX Runtime: no torch once exported. Thread-safe."""
 
     def __init__(self, model_path: str, weights: Path, params: dict):
-        onnx_file = exported(model_path, "fp32", weights, prepare=lambda model: apply_deltas(model, params))
-        self.model = OnnxModel(onnx_file, model_path, truncate=MAX_TOKENS)
+        self.model = OnnxModel(onnx_export(model_path, weights, params), model_path, truncate=MAX_TOKENS)
 
     def hidden(self, question: str, pairs: list[tuple[str, str]]) -> tuple[np.ndarray, list]:
         batch = self.model.tokenize([(first_segment(question, b), s) for b, s in pairs])

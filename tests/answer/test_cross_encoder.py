@@ -97,3 +97,13 @@ def test_without_its_weights_the_answer_falls_back(tmp_path, embedder, monkeypat
     assert scorer.cross is None and scorer.token_scorer is not None
     reply = answer(QUESTION, Passages(tuple(Hit(index.chunk(i), 1.0) for i in range(3)), index, "hybrid"), scorer)
     assert reply.found and reply.citations[0].quote == FOUNDED
+
+
+def test_the_onnx_copy_is_exported_once_with_its_weights_apart(cross, monkeypatch):
+    from qa.answer.cross_encoder import prepare_cross_encoder
+    from qa.embed.encoders import model_cache_dir
+
+    monkeypatch.setattr("qa.embed.export._export", lambda *a: pytest.fail("exported again"))
+    prepare_cross_encoder()  # already exported: nothing to do
+    names = {p.name for p in model_cache_dir().glob("*/cross-model-fp32.onnx*")}
+    assert {"cross-model-fp32.onnx", "cross-model-fp32.onnx.data", "cross-model-fp32.onnx.sha256"} <= names
