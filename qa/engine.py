@@ -20,6 +20,7 @@ from qa.embed.cache import CachedEmbedder
 from qa.embed.embedder import Embedder, model_name
 from qa.embed.encoders import encoder_name, runtime, same_vectors
 from qa.embed.models import DEFAULT_MODEL
+from qa.embed.onnx import set_threads_per_run
 from qa.ingest.chunking import ChunkParams
 from qa.lang.crosslingual import ENGLISH, localize, read_question, with_query
 from qa.lang.detect import load_identifier
@@ -40,6 +41,16 @@ from qa.sync.uploads import MAX_UPLOAD_BYTES, Upload, read_uploads
 from qa.sync.watch import watch_folder
 
 CACHE_ITEMS = 50_000  # embeddings kept in memory by a long-running engine (~75 MB)
+
+
+def one_question_a_core() -> None:
+    """For a server answering questions side by side, one a core: each model run, BLAS call and FAISS search of a
+    question takes one core rather than asking for all of them (qa bench --serve measures). For the models this
+    process loads from now on."""
+    from threadpoolctl import threadpool_limits
+
+    set_threads_per_run(1)
+    threadpool_limits(1)
 
 
 class Engine:

@@ -97,23 +97,23 @@ class Listen:
 
 
 def started_engine(index_dir: Path, folder: Path, model: str | None = None, on_build=lambda message: None):
-    """The Engine `qa serve` answers with: the index built from `folder` if there is none, then the model loading
-    in the background (keyword search answers meanwhile), started before gradio is imported so both overlap."""
-    from threadpoolctl import threadpool_limits
+    """The Engine `qa serve` answers with: the index built from `folder` if there is none and loaded, and the
+    language model loading in the background while gradio is imported (mostly in C, on the other core; the
+    embedding model loads once gradio is in: `Engine.load_in_background`, as both at once slowed gradio's import
+    by 0.5 s here, and keyword search answers meanwhile)."""
+    import threading
 
-    from qa.embed.onnx import set_threads_per_run
-    from qa.engine import Engine
+    from qa.engine import Engine, one_question_a_core
+    from qa.lang.detect import load_identifier
     from qa.store.files import current_version
 
-    # questions are answered side by side, one a core (qa.app.api.WORKERS): each model run, BLAS call and FAISS
-    # search takes one core, rather than every question's asking for all of them (qa bench --serve measures)
-    set_threads_per_run(1)
-    threadpool_limits(1)
+    one_question_a_core()
     engine = Engine(index_dir, model)
     if current_version(index_dir) is None:
         if not folder.is_dir():
             raise InputError(f"{index_dir}: no index yet, and {folder} is not a folder to build one from")
         on_build(f"no index in {index_dir} yet; indexing {folder} first")
         engine.sync(folder, progress=True)
-    engine.load_in_background()
+    threading.Thread(target=load_identifier, name="qa-language", daemon=True).start()
+    engine.index  # noqa: B018 - loaded now, beside the language model
     return engine

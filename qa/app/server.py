@@ -65,4 +65,5 @@ def serve(index_dir: Path, folder: Path, listen: Listen = Listen(), auth: str | 
     the user:password to ask for (required off loopback)."""
     credentials = check_access(listen.host, auth)
     engine = started_engine(index_dir, folder, model, on_build)
+    engine.load_in_background()  # keyword search answers until the model is in
     launch(build_app(engine), replace(listen, auth=credentials))

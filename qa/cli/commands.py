@@ -180,9 +180,10 @@ def run_serve(args) -> int:
     auth = auth_from(args.auth, args.auth_file, warn=lambda message: say(f"warning: {message}"))
     listen = Listen(args.host or "127.0.0.1", args.port, allow_hosts=tuple(args.allow_host))
     credentials = check_access(listen.host, auth)  # refused before anything is read
-    engine = started_engine(args.index, args.folder, args.model, on_build=say)  # the model loads from now on
-    from qa.app.layout import build_app  # gradio: seconds to import, beside the model loading
+    engine = started_engine(args.index, args.folder, args.model, on_build=say)
+    from qa.app.layout import build_app  # gradio: seconds to import, beside the language model loading
     from qa.app.server import launch
 
+    engine.load_in_background()  # keyword search answers until the embedding model is in
     launch(build_app(engine), replace(listen, auth=credentials))
     return 0

@@ -66,20 +66,32 @@ def _gist(answer: dict) -> tuple:
     return answer.get("answer"), tuple((c["source"], c["start"], c["end"]) for c in answer.get("citations", []))
 
 
+PEAK_MARK = "qa-bench-peak-kb "
+# the child's own peak (VmHWM: this process image only; ru_maxrss would count the forked copy of this one)
+ONE_SHOT = (
+    "import atexit, sys\n"
+    "def peak():\n"
+    "    line = next(x for x in open('/proc/self/status') if x.startswith('VmHWM:'))\n"
+    f"    print({PEAK_MARK!r} + line.split()[1], file=sys.stderr)\n"
+    "atexit.register(peak)\n"
+    "from qa.cli import main\n"
+    "sys.exit(main())\n"
+)
+
+
 def one_shot(index_dir: Path, question: str, runs: int | None = None) -> dict:
     """`qa ask` in a fresh process, `runs` times: seconds to the answer printed and peak memory, median."""
     runs, seconds, peaks = runs or ONE_SHOTS, [], []
-    command = [sys.executable, "-c", "import sys; from qa.cli import main; sys.exit(main())", "ask", question,
-               "--index", str(index_dir)]  # fmt: skip
+    command = [sys.executable, "-c", ONE_SHOT, "ask", question, "--index", str(index_dir)]
     for _ in range(runs):
         start = time.perf_counter()
-        child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         child.stdout.read()  # the answer printed: the stream closes as the process ends
-        _, status, usage = os.wait4(child.pid, 0)
         seconds.append(time.perf_counter() - start)
-        peaks.append(usage.ru_maxrss / 1024)
-        if status != 0:
-            return {"error": f"qa ask exited with {status >> 8}"}
+        errors = child.stderr.read()
+        if child.wait() != 0 or PEAK_MARK not in errors:
+            return {"error": f"qa ask exited with {child.returncode}: {errors.strip()[-200:]}"}
+        peaks.append(int(errors.rpartition(PEAK_MARK)[2].split()[0]) / 1024)
     middle = sorted(range(runs), key=lambda i: seconds[i])[runs // 2]
     return {"runs": runs, "median_s": round(seconds[middle], 3), "peak_mb_median": round(sorted(peaks)[runs // 2], 1),
             "seconds": [round(s, 3) for s in seconds], "peak_mb": [round(p, 1) for p in peaks]}  # fmt: skip
@@ -159,10 +171,11 @@ def _questions(index, file: Path | None) -> list[str]:
 
 def bench_serving(target: Path, questions_file: Path | None = None, model: str | None = None) -> dict:
     """Build the target's index in a temporary folder and measure serving it (see the module's docstring)."""
-    from qa.engine import Engine
+    from qa.engine import Engine, one_question_a_core
 
     if not target.is_dir():
         raise InputError(f"{target}: not a folder (give a folder of documents)")
+    one_question_a_core()  # as qa serve does, so the engine's own times compare with the server's
     with tempfile.TemporaryDirectory(prefix="qa-bench-serve-") as tmp:
         index_dir = Path(tmp) / "index"
         engine = Engine(index_dir, model)

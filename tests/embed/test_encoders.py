@@ -49,6 +49,12 @@ def int8() -> Embedder:
     return Embedder(encoder=ONNX_INT8)
 
 
+class FakeOnnx(FakeEmbedder):
+    """A fake embedder that says it is the ONNX fp32 variant (plumbing only)."""
+
+    encoder = ONNX_FP32
+
+
 class FakeInt8(FakeEmbedder):
     """A fake embedder that says it is the int8 variant (plumbing only)."""
 
@@ -160,6 +166,13 @@ def test_a_torch_fp32_index_is_synced_and_queried_on_onnx_fp32(tmp_path):
     assert engine._embedder_for(DEFAULT_MODEL).encoder == ONNX_FP32
     assert engine.embedder(load_index(tmp_path)).encoder == ONNX_FP32
     assert Engine(tmp_path, encoder=ONNX_FP32).embedder(load_index(tmp_path)) is not None
+
+
+def test_fp32_variants_sync_one_index_either_way(tmp_path):
+    _index(tmp_path, FakeOnnx())
+    documents = [make_document("b.txt", SENTENCES[1])]
+    report = update_index(Build(tmp_path, embedder_for=lambda _: FakeEmbedder()), documents, lambda _: True)
+    assert report.encoder == TORCH_FP32 and len(load_index(tmp_path).documents) == 2  # a big build on torch is fine
 
 
 def test_an_engine_asked_for_the_other_variant_refuses_the_index_in_one_line(tmp_path, cli):
