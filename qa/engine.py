@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import glob
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -28,6 +29,16 @@ from qa.records import Answer, Document, Hit, IndexMismatch, ModelUnavailable, Q
 from qa.search.followup import resolve
 from qa.search.options import DEFAULT_MODE, DEFAULT_TOP_K, check_mode, check_top_k, clean_question
 from qa.search.retrieval import ANSWER_POOL, Lookup, answer_passages, rank, scope
+from qa.store.access import (
+    RULES_FILE,
+    Reader,
+    Rule,
+    VisibleDocuments,
+    load_rules,
+    may_read,
+    save_rules,
+    visible,
+)
 from qa.store.backend import Backend
 from qa.store.build import Build
 from qa.store.files import REBUILD_HINT, current_version
@@ -72,6 +83,7 @@ class Engine:
         self._index: Index | None = None
         self._embedder: CachedEmbedder | None = None
         self._lock = threading.Lock()
+        self._visible: dict[tuple, set[str] | None] = {}  # (version, rules' mtime, groups) -> readable documents
         self._model_ready = threading.Event()
         self._model_ready.set()  # nothing loads in the background unless asked: the first question loads the model
         self._wait_for_model = True
@@ -152,15 +164,42 @@ class Engine:
             self.dense_warning = f"{exc}; answering in BM25-only mode"
             return None, None
 
-    def search(
-        self, query: str, mode: str = DEFAULT_MODE, top_k: int = DEFAULT_TOP_K, sources: Sequence[str] = ()
-    ) -> tuple[list[Hit], str]:
-        """The top_k passages for the query (from documents matching `sources` globs) and the mode that served it."""
+    def visible(self, reader: Reader | None, index: Index | None = None) -> set[str] | None:
+        """The documents `reader` may read (qa.store.access), None for all of them (no reader: no access control)."""
+        if reader is None:
+            return None
+        index = index or self.index
+        try:
+            stamp = (self.index_dir / RULES_FILE).stat().st_mtime_ns
+        except FileNotFoundError:
+            return None
+        key = (index.version, stamp, reader.groups)
+        with self._lock:
+            if key not in self._visible:
+                if len(self._visible) > 64:
+                    self._visible.clear()
+                self._visible[key] = visible(index.doc_ids(), load_rules(self.index_dir), reader)
+            return self._visible[key]
+
+    def readable(self, reader: Reader | None) -> Callable[[str], bool] | None:
+        """Whether `reader` may read a document of a given path, indexed or not (None: every document)."""
+        return may_read(load_rules(self.index_dir), reader) if reader is not None else None
+
+    def documents(self, reader: Reader | None = None) -> Mapping[str, Document]:
+        """The indexed documents `reader` may read (all of them for None), by doc_id."""
+        index = self.index
+        return VisibleDocuments(index.documents, self.visible(reader, index))
+
+    def search(self, query: str, mode: str = DEFAULT_MODE, top_k: int = DEFAULT_TOP_K, sources: Sequence[str] = (),
+               reader: Reader | None = None) -> tuple[list[Hit], str]:  # fmt: skip
+        """The top_k passages for the query (from documents matching `sources` globs, among those `reader` may
+        read) and the mode that served it."""
         query, mode, top_k = clean_question(query), check_mode(mode), check_top_k(top_k)
         index = self.index
         vector, _ = self._query_vector(index, query, mode)
         served = mode if vector is not None or mode == "bm25" else "bm25"
-        return rank(index, Lookup(query, vector, served, scope(index, sources)), top_k), served
+        rows = scope(index, sources, self.visible(reader, index))
+        return rank(index, Lookup(query, vector, served, rows), top_k), served
 
     def ask(
         self,
@@ -169,11 +208,13 @@ class Engine:
         top_k: int = DEFAULT_TOP_K,
         history: Sequence[Turn] = (),
         sources: Sequence[str] = (),
+        reader: Reader | None = None,
     ) -> Answer:
         """An extractive answer with citations, or a not-found answer with the closest passages.
 
         `history` holds the earlier turns of the conversation, oldest first: a follow-up question is
-        searched as a standalone query (the Answer's `searched`). `sources` limits it to matching documents.
+        searched as a standalone query (the Answer's `searched`). `sources` limits it to matching documents;
+        `reader` to the documents that user may read (the others are as if they were not indexed).
         """
         question, mode, top_k = clean_question(question), check_mode(mode), check_top_k(top_k)
         index = self.index
@@ -187,7 +228,7 @@ class Engine:
         vector, embedder = self._query_vector(index, asked.text, mode)
         served = mode if vector is not None or mode == "bm25" else "bm25"
         lexical = asked.lexical if len(asked.lexical) > 1 else asked.text
-        lookup = Lookup(lexical, vector, served, scope(index, sources), resolved.prefer)
+        lookup = Lookup(lexical, vector, served, scope(index, sources, self.visible(reader, index)), resolved.prefer)
         passages = Passages(tuple(answer_passages(index, lookup, max(top_k, ANSWER_POOL))), index, served)
         reply = answer(asked.text, passages, shipped_scorer(embedder, self.weights), asked.by_language)
         if resolved.unresolvable:
@@ -210,11 +251,14 @@ class Engine:
         return Build(self.index_dir, model=self.model, embedder_for=self._embedder_for, **choices)
 
     def sync(self, folder: Path, params: ChunkParams | None = None, rebuild: bool = False, progress: bool = False,
-             backend: Backend | None = None) -> SyncReport:  # fmt: skip
+             backend: Backend | None = None, access: tuple[Rule, ...] | None = None) -> SyncReport:  # fmt: skip
         """Bring the index in line with `folder`; uploads added through `add` are kept. `backend`: where the
-        chunks live (qa.store.backend; default: where they are)."""
+        chunks live (qa.store.backend; default: where they are); `access`: rules that replace the index's own
+        (qa.store.access; None keeps them)."""
         choices = {"params": params, "rebuild": rebuild, "progress": progress, "backend": backend}
         report = sync_folder(self.build(folder=Path(folder), **choices))
+        if access is not None:
+            save_rules(self.index_dir, access)
         if report.mode == "hybrid":
             prepare_cross_encoder()  # exported once a machine: then no question waits for it
         return report
@@ -223,23 +267,33 @@ class Engine:
         """A SyncReport after each burst of changes in `folder`; runs until interrupted."""
         return watch_folder(self.build(folder=Path(folder)), interval)
 
-    def add(self, documents: list[Document]) -> SyncReport:
-        """Add (or replace, by doc_id) these documents and keep every other one."""
-        return update_index(self.build(), documents, lambda _: True)
+    def add(self, documents: list[Document], readers: tuple[str, ...] = ()) -> SyncReport:
+        """Add (or replace, by doc_id) these documents and keep every other one; with `readers` (groups), only
+        their members may read the new documents (an access rule each)."""
+        report = update_index(self.build(), documents, lambda _: True)
+        if readers:
+            added = [Rule(glob.escape(d.doc_id), readers) for d in documents]
+            kept = [r for r in load_rules(self.index_dir) if r.path not in {a.path for a in added}]
+            save_rules(self.index_dir, (*kept, *added))
+        return report
 
     def remove(self, doc_ids: set[str]) -> SyncReport:
         """Drop these documents from the index and keep every other one."""
         return update_index(self.build(), [], lambda d: d not in doc_ids)
 
     def upload(self, paths: list[Path], max_bytes: int = MAX_UPLOAD_BYTES,
-               on_read: Callable[[int, str], None] = lambda i, name: None) -> list[Upload]:  # fmt: skip
-        """Add the files as `uploads/NAME` in one index update; one Upload per file, in order."""
-        known = {content_hash: doc_id for doc_id, content_hash in self.index.manifest.documents.items()}
+               on_read: Callable[[int, str], None] = lambda i, name: None,
+               reader: Reader | None = None) -> list[Upload]:  # fmt: skip
+        """Add the files as `uploads/NAME` in one index update; one Upload per file, in order. An upload by a
+        `reader` is compared with the documents they may read only, and joins their first group."""
+        index = self.index
+        allowed = self.visible(reader, index)
+        known = {h: d for d, h in index.manifest.documents.items() if allowed is None or d in allowed}
         read = read_uploads(paths, known, max_bytes, on_read)
         if not read.fresh:
             return read.rows
         try:
-            report = self.add([d for _, d in read.fresh])
+            report = self.add([d for _, d in read.fresh], reader.groups[:1] if reader is not None else ())
         except QAError as exc:
             return read.rejected(str(exc))
         index = self.index

@@ -3,7 +3,6 @@ list), failed logins slowed down. Free of gradio, so the model can start loading
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import ipaddress
 import os
@@ -12,11 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from qa.app.throttle import LOGIN_DELAY
+from qa.app.users import LiveUsers
 from qa.records import InputError
 
 MIN_PASSWORD_CHARS = 10
-LOGIN_DELAY = 1.0  # seconds added to a failed login; doubles with each failure in a row, up to MAX_LOGIN_DELAY
-MAX_LOGIN_DELAY = 8.0
 
 
 def is_loopback(host: str) -> bool:
@@ -48,8 +47,13 @@ def auth_from(cli: str | None, file: Path | None, warn: Callable[[str], None] = 
     return os.environ.get("QA_AUTH") or None
 
 
-def check_access(host: str, auth: str | None) -> tuple[str, str] | None:
-    """The (user, password) to require; a non-loopback host without one, or a short password, is refused."""
+def check_access(host: str, auth: str | None, accounts: bool = False) -> tuple[str, str] | None:
+    """The (user, password) to require; a non-loopback host without a password or accounts, a short password, or
+    both a password and accounts, is refused."""
+    if auth and accounts:
+        raise InputError("give either one password (--auth-file or $QA_AUTH) or accounts (--users), not both")
+    if accounts:
+        return None
     if auth:
         user, sep, password = auth.partition(":")
         if not (sep and user.strip() and password):
@@ -59,41 +63,48 @@ def check_access(host: str, auth: str | None) -> tuple[str, str] | None:
         return user.strip(), password
     if not is_loopback(host):
         raise InputError(
-            f"refusing to serve on {host} without a password: set QA_AUTH=user:password or pass --auth-file, "
-            "or bind 127.0.0.1"
+            f"refusing to serve on {host} without a password: set QA_AUTH=user:password, pass --auth-file or "
+            "--users, or bind 127.0.0.1"
         )
     return None
 
 
-def slow_login(credentials: tuple[str, str], delay: float = LOGIN_DELAY):
-    """Gradio's auth callable: a constant-time check, with failures delayed and taken one at a time."""
-    state = {"failures": 0, "lock": None}
+def password_check(listen: Listen):
+    """The login check (user, password) -> bool of a server: its accounts, else its one password, else None (no
+    login). Constant time for the one password; scrypt, off the event loop, for accounts. No waiting here: the
+    gate in front of the login form slows guessing (qa.app.throttle)."""
+    if listen.users is not None:
+        users = listen.users
 
-    async def check(user: str, password: str) -> bool:
-        state["lock"] = state["lock"] or asyncio.Lock()
-        async with state["lock"]:
-            given = f"{user}\0{password}".encode()
-            ok = hmac.compare_digest(given, "\0".join(credentials).encode())
-            if ok:
-                state["failures"] = 0
-                return True
-            state["failures"] += 1
-            await asyncio.sleep(min(MAX_LOGIN_DELAY, delay * 2 ** (state["failures"] - 1)))
-            return False
+        async def check_account(user: str, password: str) -> bool:
+            import anyio
 
-    return check
+            return await anyio.to_thread.run_sync(lambda: users.current().reader(user, password) is not None)
+
+        return check_account
+    if listen.auth is not None:
+        expected = "\0".join(listen.auth).encode()
+
+        async def check_password(user: str, password: str) -> bool:
+            return hmac.compare_digest(f"{user}\0{password}".encode(), expected)
+
+        return check_password
+    return None
 
 
 @dataclass(frozen=True)
 class Listen:
     """Where the server answers and to whom: its address and port, other host names it answers to (behind a
-    proxy), and the login it asks for (None: none), failed logins delayed from `login_delay` seconds."""
+    proxy), the login it asks for (one user:password, or accounts; None: none), failed logins slowed from
+    `login_delay` seconds (qa.app.throttle), and the audit log to write (None: none)."""
 
     host: str = "127.0.0.1"
     port: int = 7860
     auth: tuple[str, str] | None = None
     allow_hosts: tuple[str, ...] = ()
     login_delay: float = LOGIN_DELAY
+    users: LiveUsers | None = None
+    audit: Path | None = None
 
 
 def started_engine(index_dir: Path, folder: Path, model: str | None = None, on_build=lambda message: None):

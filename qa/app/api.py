@@ -13,25 +13,24 @@ import base64
 import binascii
 import json
 import os
-from collections.abc import Awaitable, Callable
 
 from qa.app import checks
+from qa.app.asgi import MAX_API_BODY, read_body, respond
 from qa.app.asking import ask_json
-from qa.app.guard import MAX_API_BODY, read_body
+from qa.app.audit import AuditLog
+from qa.app.gate import Gate
 from qa.app.inputs import PUBLIC_API, Endpoint, named_problem
+from qa.app.users import LiveUsers
 from qa.engine import Engine
 from qa.records import QAError
+from qa.store.access import Reader
 
 ROUTE = "/api/ask"
 WORKERS = os.cpu_count() or 2  # questions answered at once, one a core (each model run on one core); more wait
-Login = Callable[[str, str], Awaitable[bool]]
 
 
 async def _answer(send, status: int, data: dict, headers: tuple = ()) -> None:
-    body = json.dumps(data, ensure_ascii=False).encode()
-    head = [(b"content-type", b"application/json"), (b"cache-control", b"no-store"), *headers]
-    await send({"type": "http.response.start", "status": status, "headers": head})
-    await send({"type": "http.response.body", "body": body})
+    await respond(send, status, json.dumps(data, ensure_ascii=False).encode(), b"application/json", headers)
 
 
 def _credentials(headers: dict[str, str]) -> tuple[str, str] | None:
@@ -47,16 +46,19 @@ def _credentials(headers: dict[str, str]) -> tuple[str, str] | None:
 
 
 class JsonAsk:
-    """The ASGI app of `POST /api/ask` over one engine; `login` checks a user and password (None: no login)."""
+    """The ASGI app of `POST /api/ask` over one engine: `gate` checks HTTP Basic logins (None: no login), `users`
+    says what a user may read (None: everything), `audit` notes each question (None: nothing)."""
 
-    def __init__(self, engine: Engine, login: Login | None = None, endpoint: Endpoint = PUBLIC_API["ask"]):
+    def __init__(self, engine: Engine, gate: Gate | None = None, users: LiveUsers | None = None,
+                 audit: AuditLog | None = None, endpoint: Endpoint = PUBLIC_API["ask"]):  # fmt: skip
         import anyio
 
-        self.engine, self.login, self.endpoint = engine, login, endpoint
+        self.engine, self.gate, self.users, self.audit, self.endpoint = engine, gate, users, audit, endpoint
         self.limiter = anyio.CapacityLimiter(WORKERS)
 
     async def __call__(self, scope, receive, send, headers: dict[str, str]) -> None:
-        problem = await self._refusal(scope, headers)
+        reader, problem = await self._signed_in(scope, headers)
+        problem = problem or self._refusal(scope, headers)
         if problem is not None:
             return await _answer(send, problem[0], {"error": problem[1]}, problem[2])
         body, _ = await read_body(receive, MAX_API_BODY)
@@ -69,28 +71,37 @@ class JsonAsk:
         problem = named_problem("ask", self.endpoint, data)
         if problem is not None:
             return await _answer(send, 400, {"error": problem})
-        status, result = await self._run(data)
+        status, result = await self._run(data, reader)
         await _answer(send, status, result)
 
-    async def _refusal(self, scope, headers: dict[str, str]) -> tuple[int, str, tuple] | None:
+    async def _signed_in(self, scope, headers: dict[str, str]) -> tuple[Reader | None, tuple | None]:
+        """(who asks, None), or (None, the refusal) when a login is needed and not given: checked first of all."""
+        if self.gate is None:
+            return None, None
+        given = _credentials(headers)
+        client = str((scope.get("client") or ("?",))[0])
+        if given is None or not await self.gate.attempt(client, *given):
+            challenge = ((b"www-authenticate", b'Basic realm="qa"'),)
+            return None, (401, "log in with HTTP Basic (curl -u user:password)", challenge)
+        accounts = self.users.current() if self.users is not None else None
+        return (accounts.reader_named(given[0]) if accounts is not None else None), None
+
+    @staticmethod
+    def _refusal(scope, headers: dict[str, str]) -> tuple[int, str, tuple] | None:
         """(status, message, headers) for a request refused before its body is read, or None."""
         if scope["method"] != "POST":
             return 405, f"{ROUTE} takes POST", ((b"allow", b"POST"),)
         if headers.get("content-type", "").partition(";")[0].strip().lower() != "application/json":
             return 415, "send the question as JSON (Content-Type: application/json)", ()
-        if self.login is not None:
-            given = _credentials(headers)
-            if given is None or not await self.login(*given):
-                challenge = ((b"www-authenticate", b'Basic realm="qa"'),)
-                return 401, "log in with HTTP Basic (curl -u user:password)", challenge
         return None
 
-    async def _run(self, data: dict) -> tuple[int, dict]:
+    async def _run(self, data: dict, reader: Reader | None) -> tuple[int, dict]:
         """(status, JSON) of the engine's answer, run on a worker thread."""
         import anyio
 
         values = [data.get(name) for name in self.endpoint.params]
+        ask = lambda: ask_json(self.engine, *values, reader=reader, audit=self.audit)  # noqa: E731
         try:
-            return 200, await anyio.to_thread.run_sync(lambda: ask_json(self.engine, *values), limiter=self.limiter)
+            return 200, await anyio.to_thread.run_sync(ask, limiter=self.limiter)
         except (checks.Refused, QAError) as exc:
             return 400, {"error": str(exc)}

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 TITLED_UP_TO = 5_000  # documents; above, the filter lists file names (titles would mean reading every text)
 
 
-def document_choices(index) -> list[tuple[str, str]]:
-    """(label, doc_id) for each indexed document, sorted by title (or by file name in a large index)."""
-    if len(index.manifest.documents) > TITLED_UP_TO:
-        return [(doc_id, doc_id) for doc_id in sorted(index.manifest.documents)]
-    documents = sorted(index.documents.values(), key=lambda d: (d.title.casefold(), d.doc_id))
-    return [(label(d.doc_id, d.title), d.doc_id) for d in documents]
+def document_choices(documents: Mapping) -> list[tuple[str, str]]:
+    """(label, doc_id) for each document (those one reader may read), sorted by title (by file name when there are
+    too many to read every title)."""
+    ids = list(documents)
+    if len(ids) > TITLED_UP_TO:
+        return [(doc_id, doc_id) for doc_id in sorted(ids)]
+    titled = sorted((documents[d] for d in ids), key=lambda d: (d.title.casefold(), d.doc_id))
+    return [(label(d.doc_id, d.title), d.doc_id) for d in titled]
 
 
 def label(doc_id: str, title: str) -> str:

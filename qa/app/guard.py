@@ -1,4 +1,5 @@
-"""The guard in front of Gradio: Host and Origin checks, no CORS, the session cookie, files and API shape."""
+"""The guard in front of Gradio: Host and Origin checks, the login gate, no CORS, security headers, the session
+cookie, files, and only the page's own events and the public API, each call's shape checked."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import json
 import re
 from collections.abc import Iterable
 
+from qa.app.asgi import MAX_API_BODY, headers_of, read_body, refuse, replaying, secured
+from qa.app.gate import Gate, login_form, open_before_login
 from qa.app.inputs import API_CALL, MAX_EVENT_BODY, Endpoint, api_body, api_problem, event_problem
 from qa.app.sessions import Sessions, cookie_header, new_session_id, session_from_headers
 
@@ -14,8 +17,14 @@ API = "/gradio_api"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 WILDCARDS = frozenset({"0.0.0.0", "::", ""})
-MAX_API_BODY = 64 * 1024
+MAX_LOGIN_BODY = 16 * 1024
+# Gradio routes qa never uses, closed: shared deep links (the chat written to a file anyone may fetch), run
+# history, the MCP server, monitoring, live reload, code editing, media streams, recordings
+CLOSED = ("/gradio_api/deep_link", "/gradio_api/runs", "/gradio_api/run-history", "/gradio_api/mcp", "/monitoring",
+          "/gradio_api/monitoring", "/gradio_api/dev/", "/dev/", "/gradio_api/vibe", "/vibe", "/gradio_api/stream/",
+          "/gradio_api/process_recording", "/gradio_api/undo-vibe-edit")  # fmt: skip
 _HOST = re.compile(r"(?P<name>[a-z0-9._-]{1,253}|\[[0-9a-f:.]{2,45}\])(?::(?P<port>[0-9]{1,5}))?")
+_RESULTS = re.compile(r"/gradio_api/call/(?:v2/)?(?P<name>[^/]+)/[^/]+/?")
 
 
 def _is_ip(name: str) -> bool:
@@ -47,11 +56,6 @@ class HostRule:
         return known and (int(port) if port else 80) == self.port
 
 
-def _headers(scope) -> dict[str, str]:
-    """The request headers by lower-case name (the last of repeated ones)."""
-    return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
-
-
 def origin_problem(method: str, headers: dict[str, str]) -> str | None:
     """Why a request must be refused as cross-origin, or None: unsafe methods only from this very origin."""
     origin, host = headers.get("origin"), headers.get("host", "").lower()
@@ -67,36 +71,60 @@ def origin_problem(method: str, headers: dict[str, str]) -> str | None:
     return None
 
 
-async def refuse(send, status: int, message: str, as_json: bool = False) -> None:
-    """Answer with `status` and a one-line message, nothing else."""
-    body = json.dumps({"error": message}).encode() if as_json else (message + "\n").encode()
-    kind = b"application/json" if as_json else b"text/plain; charset=utf-8"
-    await send({"type": "http.response.start", "status": status, "headers": [(b"content-type", kind)]})
-    await send({"type": "http.response.body", "body": body})
+def closed(path: str, query: bytes) -> bool:
+    """Whether the request is for a Gradio feature qa keeps off (see CLOSED), or loads a deep link."""
+    return path.startswith(CLOSED) or b"deep_link=" in query
+
+
+def private_api(path: str, api: dict[str, Endpoint]) -> bool:
+    """Whether the path calls, or reads the results of, an API name that is not public (a UI event by name)."""
+    match = API_CALL.fullmatch(path) or _RESULTS.fullmatch(path)
+    return match is not None and match["name"] not in api
 
 
 class Guard:
-    """ASGI middleware run before any of Gradio's: refuses foreign hosts and origins, and guards files."""
+    """ASGI middleware run before any of Gradio's; see the module's docstring. `gate`: the login (None: none);
+    `routes`: path -> an ASGI app of our own, called with the headers (qa.app.api)."""
 
     def __init__(self, app, hosts: HostRule, sessions: Sessions, api: dict[str, Endpoint], events: dict,
-                 routes: dict | None = None):  # fmt: skip
+                 routes: dict | None = None, gate: Gate | None = None):  # fmt: skip
         self.app, self.hosts, self.sessions, self.api, self.events = app, hosts, sessions, api, events
-        self.routes = routes or {}  # path: an ASGI app of our own, called with the headers (qa.app.api)
+        self.routes, self.gate = routes or {}, gate
 
     async def __call__(self, scope, receive, send):
         if scope["type"] not in ("http", "websocket"):
             return await self.app(scope, receive, send)
-        headers = _headers(scope)
-        if not self.hosts.allows(headers.get("host", "")):
-            return await self._refuse(scope, send, 421, "this server does not answer to that host name")
-        problem = origin_problem(scope.get("method", "WEBSOCKET"), headers)  # a websocket is never safe
+        headers, method, path = headers_of(scope), scope.get("method", "WEBSOCKET"), scope.get("path", "")
+        problem = self._outside(headers, method, path, scope.get("query_string", b""))
         if problem:
-            return await self._refuse(scope, send, 403, problem)
+            return await self._refuse(scope, send, *problem)
+        route = self.routes.get(path.rstrip("/"))
+        if route is not None:
+            return await route(scope, receive, send, headers)  # its own login (HTTP Basic)
+        if self.gate is not None and path.rstrip("/") == "/login" and method == "POST":
+            return await self._login(scope, receive, send, headers)
+        if self.gate is not None and self.gate.user(headers) is None and not open_before_login(method, path):
+            return await self._refuse(scope, send, 401, "log in first")
+        if path.rstrip("/") == "/logout":
+            if method != "POST":
+                return await refuse(send, 405, "log out with POST from the app's page", headers=((b"allow", b"POST"),))
+            scope = {**scope, "method": "GET"}  # Gradio's own logout, now that the origin is checked
         if scope["type"] == "websocket":
             return await self.app(scope, receive, send)
-        route = self.routes.get(scope.get("path", "").rstrip("/"))
-        if route is not None:
-            return await route(scope, receive, send, headers)
+        await self._http(scope, receive, send, headers)
+
+    def _outside(self, headers: dict[str, str], method: str, path: str, query: bytes) -> tuple[int, str] | None:
+        """(status, message) for a request refused whoever asks: other hosts, other origins, closed features."""
+        if not self.hosts.allows(headers.get("host", "")):
+            return 421, "this server does not answer to that host name"
+        problem = origin_problem(method, headers)  # a websocket is never safe
+        if problem:
+            return 403, problem
+        if closed(path, query) or private_api(path, self.api):
+            return 404, "not found"
+        return None
+
+    async def _http(self, scope, receive, send, headers: dict[str, str]) -> None:
         session, path = session_from_headers(scope["headers"]), scope.get("path", "")
         if _file_route(path) and not self._may_serve(path, session):
             return await refuse(send, 403, "Forbidden")
@@ -110,6 +138,17 @@ class Guard:
                 return
             receive = checked
         await self.app(scope, receive, self._cleaned(send, session))
+
+    async def _login(self, scope, receive, send, headers: dict[str, str]) -> None:
+        """The login form, throttled per client and user; a right password goes on to Gradio's own login."""
+        body, receive = await read_body(receive, MAX_LOGIN_BODY)
+        if body is None:
+            return await refuse(send, 413, "the request body is too large", as_json=True)
+        user, password = login_form(body)
+        client = session_from_headers(scope["headers"]) or str((scope.get("client") or ("?",))[0])
+        if not await self.gate.attempt(client, user, password):
+            return await refuse(send, 400, "Incorrect credentials.", as_json=True)
+        await self.app(scope, receive, self._cleaned(send, session_from_headers(scope["headers"])))
 
     async def _checked(self, scope, receive, send):
         """A `receive` replaying the body of a well-formed API or event call; None once a bad one is refused."""
@@ -125,14 +164,14 @@ class Guard:
         if problem:
             await refuse(send, status, problem, as_json=True)
             return None
-        return receive if is_event else _replaying(api_body(scope["path"], body, self.api), receive)
+        return receive if is_event else replaying(api_body(scope["path"], body, self.api), receive)
 
     async def _refuse(self, scope, send, status: int, message: str) -> None:
-        """Refuse an HTTP request with a message, or close a websocket before it opens."""
+        """Refuse an HTTP request with a message (JSON on the API), or close a websocket before it opens."""
         if scope["type"] == "websocket":
             await send({"type": "websocket.close", "code": 1008})
         else:
-            await refuse(send, status, message)
+            await refuse(send, status, message, as_json=scope.get("path", "").startswith(API))
 
     def _may_serve(self, path: str, session: str | None) -> bool:
         """Only `/file=` URLs of conversation exports this session produced, matched by full path."""
@@ -140,11 +179,11 @@ class Guard:
         return bool(target) and "/file=" in path and self.sessions.may_download(session, target)
 
     def _cleaned(self, send, session: str | None):
-        """`send` without CORS grants, and with a session cookie for a browser that has none."""
+        """`send` with the security headers, without CORS grants, and with a session cookie for a new browser."""
 
         async def wrapped(message):
             if message["type"] == "http.response.start":
-                kept = [(k, v) for k, v in message.get("headers", []) if not k.lower().startswith(b"access-control-")]
+                kept = secured(message.get("headers", []))
                 if session is None:
                     kept.append((b"set-cookie", cookie_header(new_session_id())))
                 message = {**message, "headers": kept}
@@ -181,33 +220,3 @@ def _paths(body: bytes) -> list[str]:
     except ValueError:
         return []
     return [p for p in data if isinstance(p, str)] if isinstance(data, list) else []
-
-
-async def read_body(receive, limit: int) -> tuple[bytes | None, object]:
-    """The whole request body (None if over `limit` bytes) and a `receive` that replays it."""
-    chunks, size, more = [], 0, True
-    while more:
-        message = await receive()
-        if message["type"] != "http.request":
-            return b"", receive
-        chunks.append(message.get("body", b""))
-        size += len(chunks[-1])
-        more = message.get("more_body", False)
-        if size > limit:
-            return None, receive
-    body = b"".join(chunks)
-    return body, _replaying(body, receive)
-
-
-def _replaying(body: bytes, receive):
-    """A `receive` that gives `body` as the whole request, then defers to `receive`."""
-    sent = False
-
-    async def replay():
-        nonlocal sent
-        if sent:
-            return await receive()
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return replay

@@ -201,6 +201,9 @@ def api_problem(path: str, body: bytes, api: dict[str, Endpoint]) -> str | None:
         return named_problem(name, endpoint, data)
     if not isinstance(data, dict):
         return "the body must be a JSON object"
+    if set(data) - {"data"}:
+        extra = ", ".join(sorted(str(k)[:40] for k in data if k != "data"))
+        return f'unknown key(s) {extra}: send {{"data": [{", ".join(endpoint.params)}]}}'
     values, low, high = data.get("data"), endpoint.required, len(endpoint.params)
     if not isinstance(values, list) or not low <= len(values) <= high:
         count = f"{high}" if low == high else f"{low} to {high}"

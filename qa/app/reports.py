@@ -26,7 +26,7 @@ class Reports:
         self.handlers = handlers
 
     @refusing
-    def make(self, answers: list, kind: str, request: gr.Request = None) -> str:
+    def make(self, answers: list, kind: str, request: gr.Request = None) -> str:  # answers: this session's own
         """Write the conversation as a cited report in the chosen format; its path, for this session only."""
         answers, suffix = checks.answers(answers), FORMATS[checks.choice(kind, tuple(FORMATS))]
         if not any(a is not None for a in answers):
@@ -48,7 +48,7 @@ class Reports:
         if request is not None and not self.handlers.sessions.take_upload(session_of(request), path):
             return render_checks.checks_note("Refused: not uploaded through this page in this session."), [], gr.skip()
         try:
-            found = self._checked(Path(path))
+            found = self._checked(Path(path), self.handlers.engine.readable(self.handlers.reader(request)))
         except QAError as exc:
             return render_checks.checks_note(str(exc)), [], gr.skip()
         finally:
@@ -56,7 +56,7 @@ class Reports:
                 discard_upload(path)
         return render_checks.checks_html(Path(path).name, found), found, gr.Tabs(selected="check")
 
-    def _checked(self, path: Path) -> list:
+    def _checked(self, path: Path, may_read=None) -> list:
         """The checks of the report at `path`; QAError with one line for anything that is not a checkable report."""
         name = path.name
         if path.suffix.lower() not in READABLE:
@@ -71,15 +71,15 @@ class Reports:
         citations = report_citations(data, name)
         if not citations:
             raise InputError(f"{name}: no citations found (a quotation followed by its source in brackets)")
-        return verify_citations(citations, self.handlers.engine.index)
+        return verify_citations(citations, self.handlers.engine.index, may_read=may_read)
 
-    def open_check(self, found: list, evt: gr.EventData) -> tuple:
+    def open_check(self, found: list, evt: gr.EventData, request: gr.Request = None) -> tuple:
         """Open the document of a checked citation: where its quote is now, else where it was cited."""
         target = checks.target(getattr(evt, "_data", None))
         check = next((c for c in found or [] if f"v{c.cited.n}" == target), None)
         if check is None or check.status == "unknown":
             return gr.skip(), gr.skip()
-        documents = self.handlers.engine.index.documents
+        documents = self.handlers.documents_for(request)
         place = _opened(check, documents)
         if place is None:
             raise gr.Error("That document is no longer in the index.", print_exception=False)

@@ -8,7 +8,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from qa.app import api, render
-from qa.app.access import Listen, check_access, slow_login, started_engine
+from qa.app.access import Listen, check_access, password_check, started_engine
+from qa.app.audit import AuditLog
+from qa.app.gate import Gate
 from qa.app.guard import Guard, HostRule
 from qa.app.handlers import gr
 from qa.app.inputs import PUBLIC_API, event_checks
@@ -19,21 +21,27 @@ def launch(demo: gr.Blocks, listen: Listen = Listen(), block: bool = True, quiet
            started: Callable[[], object] = lambda: None):  # fmt: skip
     """Start the server (outside calls off, the Guard in front), then call `started`; blocks unless block=False."""
     hosts, events = HostRule(listen.host, listen.port, listen.allow_hosts), event_checks(demo)
-    login = slow_login(listen.auth, listen.login_delay) if listen.auth else None
-    routes = {api.ROUTE: api.JsonAsk(demo.qa_handlers.engine, login)}
-    guard = {"hosts": hosts, "sessions": demo.qa_handlers.sessions, "api": PUBLIC_API, "events": events,
-             "routes": routes}  # fmt: skip
+    check = password_check(listen)
+    gate = Gate(check, listen.login_delay) if check is not None else None
+    audit = AuditLog(listen.audit) if listen.audit is not None else None
+    handlers = demo.qa_handlers
+    handlers.serve_for(listen.users, audit)
+    routes = {api.ROUTE: api.JsonAsk(handlers.engine, gate, listen.users, audit)}
+    guard = {"hosts": hosts, "sessions": handlers.sessions, "api": PUBLIC_API, "events": events, "routes": routes,
+             "gate": gate}  # fmt: skip
 
     @contextlib.asynccontextmanager
     async def guarded(app):
         # Gradio adds its CORS middleware outside any given in app_kwargs; the guard must come before it
         app.middleware_stack = Guard(app.middleware_stack or app.build_middleware_stack(), **guard)
+        if gate is not None:
+            gate.bind(app)
         yield
 
     result = demo.launch(
         server_name=listen.host,
         server_port=listen.port,
-        auth=login,
+        auth=check,
         prevent_thread_lock=True,
         share=False,
         quiet=quiet,

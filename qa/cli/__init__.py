@@ -89,6 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.add_argument("--rebuild", action="store_true", help="start from scratch instead of syncing")
     p.add_argument("--watch", action="store_true", help="keep the index in sync as files change, until interrupted")
+    p.add_argument("--access", type=Path, default=None, metavar="FILE",
+                   help="access rules (TOML [[rule]] tables of `path` glob and `groups`), kept with the index: "
+                   "with qa serve --users, each user reads only what their groups may")  # fmt: skip
     p.add_argument("--chunk-size", type=int, default=None, help="words per chunk (default 120)")
     p.add_argument("--chunk-overlap", type=int, default=None, help="sentences repeated between chunks (default 1)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -156,6 +159,22 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="another host name the server answers to (e.g. behind a proxy); repeatable",
     )
+    p.add_argument("--users", type=Path, default=None, metavar="FILE",
+                   help="accounts (qa users add): each user logs in with their own password and reads only what "
+                   "their groups may (qa index --access)")  # fmt: skip
+    p.add_argument("--audit", type=Path, default=None, metavar="FILE",
+                   help="append one JSON line per question: time, user, question, cited sources")  # fmt: skip
+
+    p = sub.add_parser("users", help="manage the accounts of a shared qa serve")
+    action = p.add_subparsers(dest="action", required=True)
+    add = action.add_parser("add", help="add a user, or change their groups and password (read from stdin)")
+    add.add_argument("name")
+    add.add_argument("--groups", default="", help="comma-separated groups (G1,G2); the first gets their uploads")
+    remove = action.add_parser("remove", help="remove a user")
+    remove.add_argument("name")
+    listing = action.add_parser("list", help="the users and their groups")
+    for sub_parser in (add, remove, listing):
+        sub_parser.add_argument("--users", type=Path, required=True, metavar="FILE", help="the users file")
 
     p = sub.add_parser("eval", help="measure answer and retrieval quality")
     kind = p.add_subparsers(dest="kind", required=True)

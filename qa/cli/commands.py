@@ -7,6 +7,7 @@ import sys
 from dataclasses import asdict
 
 from qa.cli import text
+from qa.cli.accounts import run_users  # noqa: F401 - dispatched by name
 from qa.cli.measuring import run_bench, run_eval  # noqa: F401 - dispatched by name
 from qa.cli.output import emit
 from qa.cli.reports import run_verify, write_answers_report  # noqa: F401 - dispatched by name
@@ -74,15 +75,33 @@ def run_index(args) -> int:
     if not args.folder.is_dir():
         raise InputError(f"{args.folder}: no such folder (give the folder of documents to index)")
     backend, engine = _backend(args), _engine(args)
+    access = _access(args.access)  # a bad rules file is reported before anything is read
     show = (
         (lambda r: emit(_report_dict(r))) if args.json else (lambda r: print("\n".join(text.summary(r, args.folder))))
     )
-    show(engine.sync(args.folder, _params(args), args.rebuild, progress=not args.json, backend=backend))
+    show(engine.sync(args.folder, _params(args), args.rebuild, progress=not args.json, backend=backend, access=access))
+    if access is not None:
+        _say_open(engine, access)
     if args.watch:
         print(f"Watching {args.folder} for changes (Ctrl-C to stop)...", file=sys.stderr)
         for report in engine.watch(args.folder):
             show(report)
     return 0
+
+
+def _access(path):
+    from qa.store.access import read_rules
+
+    return read_rules(path) if path is not None else None
+
+
+def _say_open(engine, access) -> None:
+    """How many documents no rule matches: every signed-in user may read them."""
+    from qa.store.access import unruled
+
+    count = unruled(engine.index.doc_ids(), access)
+    print(f"access: {len(access)} rules; {count} documents match none, so every signed-in user may read them",
+          file=sys.stderr)  # fmt: skip
 
 
 def run_search(args) -> int:
@@ -175,11 +194,14 @@ def run_serve(args) -> int:
     from dataclasses import replace
 
     from qa.app.access import Listen, auth_from, check_access, started_engine
+    from qa.app.users import LiveUsers
 
     say = lambda message: print(f"qa: {message}", file=sys.stderr)  # noqa: E731
     auth = auth_from(args.auth, args.auth_file, warn=lambda message: say(f"warning: {message}"))
-    listen = Listen(args.host or "127.0.0.1", args.port, allow_hosts=tuple(args.allow_host))
-    credentials = check_access(listen.host, auth)  # refused before anything is read
+    credentials = check_access(args.host or "127.0.0.1", auth, args.users is not None)  # before anything is read
+    users = LiveUsers(args.users) if args.users is not None else None
+    listen = Listen(args.host or "127.0.0.1", args.port, allow_hosts=tuple(args.allow_host), users=users,
+                    audit=args.audit)  # fmt: skip
     engine = started_engine(args.index, args.folder, args.model, on_build=say)
     from qa.app.layout import build_app  # gradio: seconds to import, beside the language model loading
     from qa.app.server import launch

@@ -8,6 +8,7 @@ missing one may have been renamed (a file with the same SHA-256). Nothing is wri
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,8 +65,8 @@ class Verifier:
     """Checks citations against the folder the index was built from, through the index; it reads and hashes each
     cited file once, and the whole folder only to look for a missing file under another name."""
 
-    def __init__(self, index: Index, folder: Path | None = None):
-        self.index = index
+    def __init__(self, index: Index, folder: Path | None = None, may_read: Callable[[str], bool] | None = None):
+        self.index, self.may_read = index, may_read or (lambda doc_id: True)  # the others are as if not there
         self.folder = Path(folder or index.manifest.folder) if folder or index.manifest.folder else None
         self._current: dict[str, Current | str | None] = {}
         self._by_name: dict[str, list[str]] | None = None
@@ -74,11 +75,11 @@ class Verifier:
     def resolve(self, source: str) -> str | None:
         """The indexed document a reference names: its path, or a file name only one indexed document has."""
         name = source.strip().replace("\\", "/").removeprefix("./")
-        if name in self.index.documents:
+        if name in self.index.documents and self.may_read(name):
             return name
         if self._by_name is None:
             self._by_name = {}
-            for doc_id in self.index.doc_ids():
+            for doc_id in filter(self.may_read, self.index.doc_ids()):
                 self._by_name.setdefault(doc_id.rsplit("/", 1)[-1], []).append(doc_id)
         found = self._by_name.get(name.rsplit("/", 1)[-1], [])
         return found[0] if len(found) == 1 else None
@@ -117,7 +118,8 @@ class Verifier:
                 except DocumentError:
                     continue
                 self._folder_hashes.setdefault(hashlib.sha256(data).hexdigest(), source_name(path, self.folder))
-        return next((name for digest, name in self._folder_hashes.items() if digest.startswith(sha)), None)
+        found = (name for digest, name in self._folder_hashes.items() if digest.startswith(sha) and self.may_read(name))
+        return next(found, None)
 
     def check(self, cited: Quoted) -> Check:
         """The status of one citation read from a report."""
@@ -157,8 +159,9 @@ def _found(cited: Quoted, current: Current, renamed: bool) -> Check:
     return Check(cited, "ok" if here is not None and not renamed else "moved", now)
 
 
-def verify_citations(citations: list[Quoted], index: Index, folder: Path | None = None) -> list[Check]:
+def verify_citations(citations: list[Quoted], index: Index, folder: Path | None = None,
+                     may_read: Callable[[str], bool] | None = None) -> list[Check]:  # fmt: skip
     """Each citation's status against the documents as they are now in `folder` (default: the one the index was
-    built from); nothing is written."""
-    verifier = Verifier(index, folder)
+    built from), among those `may_read` allows (None: all; the others are `unknown`); nothing is written."""
+    verifier = Verifier(index, folder, may_read)
     return [verifier.check(c) for c in citations]

@@ -39,13 +39,14 @@ class Searchable(Protocol):
     def rows_of(self, doc_ids: set[str]) -> np.ndarray: ...
 
 
-def scope(index: Searchable, patterns: Sequence[str]) -> np.ndarray | None:
-    """The chunk rows of the documents whose source path matches any glob; None (everything) for no patterns."""
+def scope(index: Searchable, patterns: Sequence[str], allowed: set[str] | None = None) -> np.ndarray | None:
+    """The chunk rows of the documents whose source path matches any glob, among the `allowed` documents (None:
+    all; the others are as if they were not indexed); None (everything) for no patterns and no limit."""
     if not patterns:
-        return None
+        return None if allowed is None else index.rows_of(allowed)
     chosen: set[str] = set()
     for pattern in patterns:
-        matched = {d for d in index.doc_ids() if fnmatchcase(d, pattern)}
+        matched = {d for d in index.doc_ids() if fnmatchcase(d, pattern) and (allowed is None or d in allowed)}
         if not matched:
             raise InputError(f"no indexed document matches the source pattern {pattern!r}")
         chosen |= matched

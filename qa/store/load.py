@@ -11,6 +11,7 @@ import numpy as np
 from qa.records import IndexCorrupt, IndexMissing, InputError
 from qa.search.bm25 import LexicalIndex
 from qa.search.dense import DenseVectors, StoredVectors
+from qa.store.access import RULES_FILE
 from qa.store.chunk_store import open_store
 from qa.store.files import (
     CURRENT,
@@ -68,8 +69,12 @@ def _check_root(folder: Path) -> None:
     """Refuse unknown files beside the versions too (a stray pickle is never loaded, nor silently ignored)."""
     for path in folder.iterdir():
         name = path.name
-        if name == CURRENT or name.startswith((".", f"{CURRENT}.tmp-", "README")) or VERSION_NAME.match(name):
-            continue  # the index's own files, hidden files and a README saying what the folder is
+        if (
+            name in (CURRENT, RULES_FILE)
+            or name.startswith((".", f"{CURRENT}.tmp-", "README"))
+            or VERSION_NAME.match(name)
+        ):
+            continue  # the index's own files (its versions, access rules), hidden files and a README
         raise IndexCorrupt(f"{path}: unexpected file in the index folder (never loaded); move it elsewhere")
 
 
