@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import http.cookies
 from collections.abc import Awaitable, Callable
-from urllib.parse import parse_qs
 
+from qa.app.asgi import replaying
 from qa.app.throttle import Throttle
 
 # what the login page itself loads (GET/HEAD only)
@@ -55,7 +55,17 @@ class Gate:
         return await self.throttle.attempt(client, user, lambda: self.check(user, password))
 
 
-def login_form(body: bytes) -> tuple[str, str]:
-    """(user, password) of the login form (urlencoded, as Gradio's page posts it)."""
-    fields = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
-    return (fields.get("username") or [""])[0].strip(), (fields.get("password") or [""])[0]
+async def login_form(scope, body: bytes) -> tuple[str, str]:
+    """(user, password) of the login form, urlencoded or multipart (as Gradio's page posts it)."""
+    from starlette.requests import Request
+
+    try:
+        form = await Request(scope, replaying(body, _nothing_more)).form()
+    except Exception:  # noqa: BLE001 - a malformed form is a wrong login, nothing more
+        return "", ""
+    user, password = form.get("username"), form.get("password")
+    return (user.strip() if isinstance(user, str) else ""), (password if isinstance(password, str) else "")
+
+
+async def _nothing_more():
+    return {"type": "http.disconnect"}

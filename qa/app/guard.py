@@ -144,7 +144,7 @@ class Guard:
         body, receive = await read_body(receive, MAX_LOGIN_BODY)
         if body is None:
             return await refuse(send, 413, "the request body is too large", as_json=True)
-        user, password = login_form(body)
+        user, password = await login_form(scope, body)
         client = session_from_headers(scope["headers"]) or str((scope.get("client") or ("?",))[0])
         if not await self.gate.attempt(client, user, password):
             return await refuse(send, 400, "Incorrect credentials.", as_json=True)

@@ -266,3 +266,62 @@ def test_a_report_is_checked_in_the_side_panel(page, tmp_path):
     rows.nth(0).locator("button.qa-open").click()  # a row opens its place in the document
     page.wait_for_selector("#qa-viewer mark.qa-current:has-text('22,295')", timeout=30_000)
     assert_only_loopback(page)
+
+
+TEAM = {"ann": ("finance", "correct-horse-battery"), "bob": ("research", "another-long-password")}
+JICA = "Since what year has JICA been operating in Peru?"
+
+
+@pytest.fixture(scope="module")
+def team_url(seeds_index, tmp_path_factory):
+    """The seeds with JICA's page (000_) for finance only and ICRC's (001_) for research only; ann and bob."""
+    from qa.app.users import LiveUsers, Users
+    from qa.store.access import Rule, save_rules
+
+    folder = tmp_path_factory.mktemp("team-browser")
+    index_dir, users = folder / "index", folder / "users.json"
+    shutil.copytree(seeds_index, index_dir)
+    save_rules(index_dir, (Rule("000_*", ("finance",)), Rule("001_*", ("research",))))
+    accounts = Users.read(users, missing_ok=True)
+    for name, (group, password) in TEAM.items():
+        accounts = accounts.with_user(name, (group,), password)
+    accounts.write()
+    demo = build_app(Engine(index_dir))
+    port = free_port()
+    launch(demo, Listen(port=port, users=LiveUsers(users)), block=False, quiet=True)
+    yield f"http://127.0.0.1:{port}/"
+    demo.close()
+
+
+def logged_in(browser, url: str, name: str):
+    """A fresh browser context logged in as `name` through the login page."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    page.goto(url)
+    page.locator("input[type=text]").first.fill(name)
+    page.locator("input[type=password]").fill(TEAM[name][1])
+    page.get_by_role("button", name="Login").click()
+    page.wait_for_selector("#qa-status .qa-stats", timeout=120_000)
+    return context, page
+
+
+def test_two_users_each_see_only_their_groups_documents(browser, team_url):
+    seen = {}
+    for name in TEAM:
+        context, page = logged_in(browser, team_url, name)
+        page.locator("#qa-filter input").click()
+        options = page.locator("#qa-filter [role=option]")
+        options.first.wait_for(timeout=10_000)
+        listed = " ".join(options.all_inner_texts())
+        page.keyboard.press("Escape")
+        stats = page.locator("#qa-status .qa-stats").inner_text()
+        ask(page, JICA)
+        page.wait_for_selector("#qa-chat .message-row >> nth=1", timeout=60_000)
+        page.wait_for_timeout(500)
+        sources = page.locator("#qa-sources").inner_text()
+        seen[name] = (listed, stats, sources)
+        context.close()
+    ann, bob = seen["ann"], seen["bob"]
+    assert "000_" in ann[0] and "001_" not in ann[0] and "001_" in bob[0] and "000_" not in bob[0]
+    assert ann[1].split()[0] == bob[1].split()[0] == "4", (ann[1], bob[1])  # four documents each
+    assert "000_" in ann[2] and "000_" not in bob[2]

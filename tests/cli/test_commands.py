@@ -223,3 +223,22 @@ def test_verify_says_no_citations_in_one_line_and_exits_by_what_it_found(cli, tm
     assert code == 1 and json.loads(out)["status"] == "changed"
     code, _, err = cli("verify", tmp_path / "none.md", "--index", tmp_path / "idx")
     assert code == 2 and err == f"qa: error: {tmp_path / 'none.md'}: no such file\n"
+
+
+def test_index_keeps_access_rules_and_says_what_no_rule_covers(cli, tmp_path):
+    from qa.store.access import Rule, load_rules
+
+    folder = tmp_path / "docs"
+    (folder / "finance").mkdir(parents=True)
+    (folder / "finance" / "a.txt").write_text("The well in Huanta was finished in 2019.", encoding="utf-8")
+    (folder / "b.txt").write_text("The bridge in Lima opened in 2020.", encoding="utf-8")
+    rules = tmp_path / "access.toml"
+    rules.write_text('[[rule]]\npath = "finance/*"\ngroups = ["finance"]\n', encoding="utf-8")
+    code, _, err = cli("index", folder, "--index", tmp_path / "idx", "--access", rules)
+    assert code == 0 and "1 rules; 1 documents match none" in err
+    assert load_rules(tmp_path / "idx") == (Rule("finance/*", ("finance",)),)
+    code, _, _ = cli("index", folder, "--index", tmp_path / "idx")  # a later sync keeps them
+    assert code == 0 and load_rules(tmp_path / "idx") == (Rule("finance/*", ("finance",)),)
+    rules.write_text("[[rule]]\npath = 'x'\n", encoding="utf-8")
+    code, out, err = cli("index", folder, "--index", tmp_path / "idx", "--access", rules)
+    assert code == 2 and err.count("\n") == 1 and str(rules) in err and out == ""

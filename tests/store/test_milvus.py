@@ -291,3 +291,17 @@ def test_seeds_with_the_real_model_match_the_local_index(tmp_path, seeds_index):
         answer = remote.ask(question)
         assert answer.found
         _check_citations(remote.index, answer)
+
+
+def test_access_rules_filter_inside_milvus(tmp_path, fake_model):
+    from qa.store.access import Reader, Rule
+
+    engine = Engine(tmp_path / "index", embedder=fake_model)
+    engine.sync(_folder(tmp_path), backend=_backend(tmp_path), access=(Rule("wells.txt", ("water",)),))
+    outsider, member = Reader("bob", ("roads",)), Reader("ann", ("water",))
+    for mode in ("bm25", "dense", "hybrid"):
+        hits, _ = engine.search("how many wells were dug", mode=mode, reader=outsider)
+        assert "wells.txt" not in {h.chunk.doc_id for h in hits}, mode
+    hidden = engine.ask("How many wells did the village dig?", reader=outsider)
+    assert "wells.txt" not in {c.source for c in hidden.citations} | {p.chunk.doc_id for p in hidden.passages}
+    assert "22,295" in engine.ask("How many wells did the village dig?", reader=member).answer
