@@ -21,7 +21,6 @@ from qa.embed.cache import CachedEmbedder
 from qa.embed.embedder import Embedder, model_name
 from qa.embed.encoders import encoder_name, runtime, same_vectors
 from qa.embed.models import DEFAULT_MODEL
-from qa.embed.onnx import set_threads_per_run
 from qa.ingest.chunking import ChunkParams
 from qa.lang.crosslingual import ENGLISH, localize, read_question, with_query
 from qa.lang.detect import load_identifier
@@ -29,16 +28,7 @@ from qa.records import Answer, Document, Hit, IndexMismatch, ModelUnavailable, Q
 from qa.search.followup import resolve
 from qa.search.options import DEFAULT_MODE, DEFAULT_TOP_K, check_mode, check_top_k, clean_question
 from qa.search.retrieval import ANSWER_POOL, Lookup, answer_passages, rank, scope
-from qa.store.access import (
-    RULES_FILE,
-    Reader,
-    Rule,
-    VisibleDocuments,
-    load_rules,
-    may_read,
-    save_rules,
-    visible,
-)
+from qa.store.access import AccessCache, Reader, Rule, VisibleDocuments, load_rules, save_rules
 from qa.store.backend import Backend
 from qa.store.build import Build
 from qa.store.files import REBUILD_HINT, current_version
@@ -52,16 +42,6 @@ from qa.sync.uploads import MAX_UPLOAD_BYTES, Upload, read_uploads
 from qa.sync.watch import watch_folder
 
 CACHE_ITEMS = 50_000  # embeddings kept in memory by a long-running engine (~75 MB)
-
-
-def one_question_a_core() -> None:
-    """For a server answering questions side by side, one a core: each model run, BLAS call and FAISS search of a
-    question takes one core rather than asking for all of them (qa bench --serve measures). For the models this
-    process loads from now on."""
-    from threadpoolctl import threadpool_limits
-
-    set_threads_per_run(1)
-    threadpool_limits(1)
 
 
 class Engine:
@@ -83,7 +63,7 @@ class Engine:
         self._index: Index | None = None
         self._embedder: CachedEmbedder | None = None
         self._lock = threading.Lock()
-        self._visible: dict[tuple, set[str] | None] = {}  # (version, rules' mtime, groups) -> readable documents
+        self._access = AccessCache(self.index_dir)  # who may read what (qa.store.access)
         self._model_ready = threading.Event()
         self._model_ready.set()  # nothing loads in the background unless asked: the first question loads the model
         self._wait_for_model = True
@@ -166,24 +146,11 @@ class Engine:
 
     def visible(self, reader: Reader | None, index: Index | None = None) -> set[str] | None:
         """The documents `reader` may read (qa.store.access), None for all of them (no reader: no access control)."""
-        if reader is None:
-            return None
-        index = index or self.index
-        try:
-            stamp = (self.index_dir / RULES_FILE).stat().st_mtime_ns
-        except FileNotFoundError:
-            return None
-        key = (index.version, stamp, reader.groups)
-        with self._lock:
-            if key not in self._visible:
-                if len(self._visible) > 64:
-                    self._visible.clear()
-                self._visible[key] = visible(index.doc_ids(), load_rules(self.index_dir), reader)
-            return self._visible[key]
+        return self._access.visible(index or self.index, reader)
 
     def readable(self, reader: Reader | None) -> Callable[[str], bool] | None:
         """Whether `reader` may read a document of a given path, indexed or not (None: every document)."""
-        return may_read(load_rules(self.index_dir), reader) if reader is not None else None
+        return self._access.readable(reader)
 
     def documents(self, reader: Reader | None = None) -> Mapping[str, Document]:
         """The indexed documents `reader` may read (all of them for None), by doc_id."""

@@ -50,3 +50,24 @@ def test_document_lists_counts_and_uploads_follow_the_rules(ruled):
     assert len(ruled.documents()) == 5 and ruled.readable(BOB)("000_x.txt") is False
     hits, _ = ruled.search("JICA volunteers", reader=BOB)
     assert hits and not any(h.chunk.doc_id.startswith("000_") for h in hits)
+
+
+def test_an_upload_joins_its_uploaders_first_group(ruled, tmp_path):
+    note = tmp_path / "memo.txt"
+    note.write_text("The Quillabamba office ordered 340 water filters in May.", encoding="utf-8")
+    [row] = ruled.upload([note], reader=Reader("cy", ("finance", "research")))
+    doc_id = next(d for d in ruled.documents() if d.endswith("/memo.txt"))
+    assert row.status == "added" and doc_id in ruled.documents(ANN) and doc_id not in ruled.documents(BOB)
+    assert "340" in ruled.ask("How many water filters did the Quillabamba office order?", reader=ANN).answer
+
+
+def test_a_report_citing_a_hidden_document_is_unknown_to_that_reader(ruled):
+    from qa.report.read import report_citations
+    from qa.report.references import footnote_text
+    from qa.report.verify import verify_citations
+
+    cited = ruled.ask(JICA).citations[0]
+    report = f"[^1]: {footnote_text(cited)}".encode()
+    checks = lambda reader: verify_citations(report_citations(report, "r.md"), ruled.index,  # noqa: E731
+                                             may_read=ruled.readable(reader))  # fmt: skip
+    assert checks(ANN)[0].status == "ok" and checks(BOB)[0].status == "unknown"

@@ -114,7 +114,8 @@ def started_engine(index_dir: Path, folder: Path, model: str | None = None, on_b
     by 0.5 s here, and keyword search answers meanwhile)."""
     import threading
 
-    from qa.engine import Engine, one_question_a_core
+    from qa.embed.onnx import one_question_a_core
+    from qa.engine import Engine
     from qa.lang.detect import load_identifier
     from qa.store.files import current_version
 

@@ -89,6 +89,16 @@ def threads_per_run() -> int:
     return int(given) if given and given.isdigit() else _THREADS["per_run"] or 0
 
 
+def one_question_a_core() -> None:
+    """For a server answering questions side by side, one a core: each model run, BLAS call and FAISS search of a
+    question takes one core rather than asking for all of them (qa bench --serve measures). For the models this
+    process loads from now on."""
+    from threadpoolctl import threadpool_limits
+
+    set_threads_per_run(1)
+    threadpool_limits(1)
+
+
 class OnnxModel:
     """A transformer exported to ONNX (token embeddings out) with its tokenizer. Thread-safe: ONNX Runtime runs
     concurrent calls; each thread tokenizes with its own tokenizer copy."""

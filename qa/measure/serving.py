@@ -171,7 +171,8 @@ def _questions(index, file: Path | None) -> list[str]:
 
 def bench_serving(target: Path, questions_file: Path | None = None, model: str | None = None) -> dict:
     """Build the target's index in a temporary folder and measure serving it (see the module's docstring)."""
-    from qa.engine import Engine, one_question_a_core
+    from qa.embed.onnx import one_question_a_core
+    from qa.engine import Engine
 
     if not target.is_dir():
         raise InputError(f"{target}: not a folder (give a folder of documents)")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import threading
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -140,3 +141,33 @@ class VisibleDocuments(Mapping):
 
     def __len__(self) -> int:
         return len(self._documents) if self._allowed is None else sum(1 for _ in self)
+
+
+class AccessCache:
+    """The rules of one index folder and the documents each group set may read, worked out once per index
+    version and rules file (both checked on every call: a new version or new rules are seen at once)."""
+
+    def __init__(self, index_dir: Path):
+        self.index_dir = Path(index_dir)
+        self._visible: dict[tuple, set[str] | None] = {}
+        self._lock = threading.Lock()
+
+    def visible(self, index, reader: Reader | None) -> set[str] | None:
+        """The documents of `index` that `reader` may read; None for all of them."""
+        if reader is None:
+            return None
+        try:
+            stamp = (self.index_dir / RULES_FILE).stat().st_mtime_ns
+        except FileNotFoundError:
+            return None
+        key = (index.version, stamp, reader.groups)
+        with self._lock:
+            if key not in self._visible:
+                if len(self._visible) > 64:
+                    self._visible.clear()
+                self._visible[key] = visible(index.doc_ids(), load_rules(self.index_dir), reader)
+            return self._visible[key]
+
+    def readable(self, reader: Reader | None) -> Callable[[str], bool] | None:
+        """Whether `reader` may read a document of a given path, indexed or not; None: every document."""
+        return may_read(load_rules(self.index_dir), reader) if reader is not None else None
