@@ -131,12 +131,12 @@ def _read_pages(pdf, todo: list[int], pages: list[str], source: str) -> tuple[li
     """The pages with OCR text put in for the `todo` ones, and notes on pages read at a lower resolution."""
     out, notes, clock = list(pages), [], time.perf_counter()
     for done, i in enumerate(todo, start=1):
-        page = pdf[i]
-        if page_scale(*page.get_size()) < OCR_DPI / 72:
-            notes.append(f"page {i + 1} is over the {MAX_PAGE_PIXELS // 10**6} MP cap; read at a lower resolution")
         try:
+            page = pdf[i]
+            if page_scale(*page.get_size()) < OCR_DPI / 72:
+                notes.append(f"page {i + 1} is over the {MAX_PAGE_PIXELS // 10**6} MP cap; read at a lower resolution")
             out[i] = ocr_pdf_page(page)[0].text
-        except RuntimeError as exc:  # pytesseract's timeout, or Tesseract failing on the page
+        except RuntimeError as exc:  # pdfium failing to load the page, pytesseract's timeout, or Tesseract failing
             notes.append(f"page {i + 1} could not be read by OCR ({str(exc)[:80]})")
         progress(source, done, len(todo), time.perf_counter() - clock)
     return out, notes
@@ -155,7 +155,12 @@ def ocr_scanned_pages(data: bytes, pages: list[str], source: str) -> tuple[list[
             return pages, (), (f"scanned pages not read: the PDF cannot be rendered ({type(exc).__name__})",)
         raise DocumentError(source, f"malformed PDF ({type(exc).__name__})") from None
     try:
-        todo = _scanned(pdf, pages)
+        try:
+            todo = _scanned(pdf, pages)
+        except RuntimeError as exc:  # pdfium opened the file but cannot load one of its pages
+            if any(pages):
+                return pages, (), (f"scanned pages not read: a page cannot be rendered ({type(exc).__name__})",)
+            raise DocumentError(source, f"malformed PDF ({type(exc).__name__})") from None
         if not todo:
             return pages, (), ()
         status = ocr_status()
