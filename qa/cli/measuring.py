@@ -12,20 +12,21 @@ def run_eval(args) -> int:
     from qa.measure.corpora import Setup, folder_engine
 
     setup = Setup(args.cache, args.model, args.encoder)
+    backend = getattr(args, "backend", None) or "local"
     if args.kind == "questions":
         from qa.measure.evaluate import eval_questions, read_cases
 
         cases = read_cases(args.file)  # a bad file is reported before anything is indexed
-        result = eval_questions(cases, folder_engine(args.corpus, setup), args.mode, args.top_k)
+        result = eval_questions(cases, folder_engine(args.corpus, setup, backend), args.mode, args.top_k)
     elif args.kind == "chat":
         from qa.measure.chat import eval_chat, read_conversations
 
         conversations = read_conversations(args.file)
-        result = eval_chat(conversations, folder_engine(args.corpus, setup), args.mode, args.top_k)
+        result = eval_chat(conversations, folder_engine(args.corpus, setup, backend), args.mode, args.top_k)
     elif args.kind == "beir":
         from qa.measure.evaluate import eval_beir
 
-        result = eval_beir(args.dir, setup, args.backend or "local")
+        result = eval_beir(args.dir, setup, backend)
     else:
         from qa.measure.squad import eval_squad
 

@@ -54,10 +54,13 @@ def corpus_index(
     return load_index(folder)
 
 
-def folder_engine(corpus: Path, setup: Setup) -> Engine:
-    """An engine over an index of `corpus` kept under the cache folder (synced, so it is current)."""
+def folder_engine(corpus: Path, setup: Setup, backend: str = "local") -> Engine:
+    """An engine over an index of `corpus` kept under the cache folder (synced, so it is current; Milvus: a Milvus
+    Lite file beside it)."""
     encoder = setup.encoder
     key = hashlib.sha256(f"{corpus.resolve()}{'#' + encoder if encoder else ''}".encode()).hexdigest()[:16]
-    engine = Engine(setup.cache / "indexes" / f"folder-{key}", setup.model, encoder=encoder, embedder=setup.embedder)
-    engine.sync(corpus)
+    folder = setup.cache / "indexes" / (f"folder-{key}" if backend == "local" else f"folder-{key}-{backend}")
+    target = Backend("milvus", str(setup.cache / f"folder-{key}.db"), "qa") if backend == "milvus" else None
+    engine = Engine(folder, setup.model, encoder=encoder, embedder=setup.embedder)
+    engine.sync(corpus, backend=target)
     return engine

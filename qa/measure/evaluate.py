@@ -12,13 +12,12 @@ from tqdm import tqdm
 from qa.engine import Engine
 from qa.measure.corpora import Setup, cached_embedder, corpus_index
 from qa.measure.datasets import beir_documents, beir_queries, file_key, read_qrels
-from qa.measure.metrics import contains_answer, doc_ranking, ranking_metrics
+from qa.measure.metrics import cited_holding, contains_answer, doc_ranking, ranking_metrics
 from qa.records import Hit, InputError
 from qa.search.options import MODES, check_mode, check_top_k
 from qa.search.retrieval import Lookup, rank
 from qa.store.files import read_jsonl
 from qa.store.index import Index
-from qa.store.milvus.index import MILVUS_FUSIONS
 
 BEIR_DEPTH = 1000  # chunks ranked per query: enough for 100 distinct documents
 
@@ -33,23 +32,34 @@ class BeirQueries:
     qrels: dict[str, dict[str, int]]
 
 
-def _beir_mode(index: Index, queries: BeirQueries, mode: str, fusion: str | None = None) -> dict:
-    """Mean ranking metrics of one mode (a Milvus index's hybrid with a given `fusion`, if any)."""
+def _beir_rankings(index: Index, queries: BeirQueries, mode: str) -> list[list[Hit]]:
+    """Each query's ranked chunks in one mode, in query order."""
+    pairs = tqdm(list(zip(queries.ids, queries.vectors)), desc=f"beir {mode}", leave=False)
+    return [rank(index, Lookup(queries.texts[qid], vector, mode), BEIR_DEPTH) for qid, vector in pairs]
+
+
+def _beir_metrics(rankings: list[list[Hit]], queries: BeirQueries) -> dict:
+    """Mean ranking metrics over the queries."""
     totals: dict[str, float] = {}
-    for qid, vector in tqdm(list(zip(queries.ids, queries.vectors)), desc=f"beir {mode} {fusion or ''}", leave=False):
-        text = queries.texts[qid]
-        if fusion:
-            ranking = index.hybrid_search(text, vector, BEIR_DEPTH, None, fusion)
-            hits = [Hit(index.chunk(row), score) for row, score in ranking]
-        else:
-            hits = rank(index, Lookup(text, vector, mode), BEIR_DEPTH)
+    for qid, hits in zip(queries.ids, rankings):
         for name, value in ranking_metrics(doc_ranking(hits), queries.qrels[qid]).items():
             totals[name] = totals.get(name, 0.0) + value
     return {name: round(value / len(queries.ids), 4) for name, value in totals.items()}
 
 
+def same_top(first: list[list[Hit]], second: list[list[Hit]], depth: int = 10) -> float:
+    """The share of queries whose top `depth` chunks are the same, in the same order, in both rankings."""
+
+    def top(hits: list[Hit]) -> list[tuple[str, int, int]]:
+        return [(h.chunk.doc_id, h.chunk.start, h.chunk.end) for h in hits[:depth]]
+
+    same = [top(a) == top(b) for a, b in zip(first, second)]
+    return round(sum(same) / max(len(same), 1), 4)
+
+
 def eval_beir(root: Path, setup: Setup, backend: str = "local") -> dict:
-    """nDCG@10, Recall@10/100 and MRR@10 per retrieval mode over a BEIR directory's test queries."""
+    """nDCG@10, Recall@10/100 and MRR@10 per retrieval mode over a BEIR directory's test queries; on Milvus, also
+    the share of queries whose top 10 equals the local index's (`top10_same_as_local`)."""
     embedder = cached_embedder(setup)
     qrels = read_qrels(root / "qrels" / "test.tsv")
     texts = beir_queries(root, qrels)
@@ -59,10 +69,12 @@ def eval_beir(root: Path, setup: Setup, backend: str = "local") -> dict:
     index = corpus_index(setup.cache, file_key(corpus), lambda: beir_documents(corpus), embedder, backend)
     ids = sorted(texts)
     queries = BeirQueries(texts, ids, embedder.encode([texts[q] for q in ids], progress=False), qrels)
-    results = {mode: _beir_mode(index, queries, mode) for mode in MODES}
-    if backend == "milvus":  # every fusion the Milvus backend offers, to choose between them
-        for fusion in MILVUS_FUSIONS:
-            results[f"hybrid_{fusion}"] = _beir_mode(index, queries, "hybrid", fusion)
+    rankings = {mode: _beir_rankings(index, queries, mode) for mode in MODES}
+    results = {mode: _beir_metrics(found, queries) for mode, found in rankings.items()}
+    if backend == "milvus":
+        local = corpus_index(setup.cache, file_key(corpus), lambda: beir_documents(corpus), embedder)
+        same = {mode: same_top(found, _beir_rankings(local, queries, mode)) for mode, found in rankings.items()}
+        results["top10_same_as_local"] = same
     sizes = {"queries": len(ids), "documents": len(index.documents), "chunks": len(index.chunks)}
     return {"backend": backend, **sizes, **results}
 
@@ -84,7 +96,16 @@ def _tally(counts: dict, failures: list, case: dict, reply) -> None:
             failures.append({"question": case["question"], "got": reply.answer})
         return
     counts["answerable"] += 1
-    ok = reply.found and contains_answer(reply.answer, case.get("answers", []))
+    answers = case.get("answers", [])
+    ok = reply.found and contains_answer(reply.answer, answers)
+    if reply.found:
+        cited, holding = cited_holding(reply.citations, answers)
+        counts.update(
+            answered=counts["answered"] + 1, cited=counts["cited"] + cited, holding=counts["holding"] + holding
+        )
+    if reply.short is not None:
+        counts["short_given"] += 1
+        counts["short_ok"] += contains_answer(reply.short.text, answers)
     counts["answer_ok"] += ok
     counts["citation_ok"] += any(c.source == case["source"] for c in reply.citations)
     counts["hit"] += any(h.chunk.doc_id == case["source"] for h in reply.passages)
@@ -97,7 +118,8 @@ def eval_questions(cases: list[dict], engine: Engine, mode: str = "hybrid", top_
     """Answer, citation and decline accuracy of question cases (read_cases), asked of `engine`
     (qa.measure.corpora.folder_engine)."""
     mode, top_k = check_mode(mode), check_top_k(top_k)
-    names = ["answerable", "unanswerable", "answer_ok", "citation_ok", "hit", "declined_ok", "declined_wrong"]
+    names = ["answerable", "unanswerable", "answer_ok", "citation_ok", "hit", "declined_ok", "declined_wrong",
+             "answered", "cited", "holding", "short_given", "short_ok"]  # fmt: skip
     counts, failures = dict.fromkeys(names, 0), []
     for case in tqdm(cases, desc="questions", leave=False):
         _tally(counts, failures, case, engine.ask(case["question"], mode, top_k))
@@ -111,5 +133,9 @@ def eval_questions(cases: list[dict], engine: Engine, mode: str = "hybrid", top_
         "declined_correctly": f"{counts['declined_ok']}/{counts['unanswerable']}",
         "declined_rate": round(counts["declined_ok"] / u, 4),
         "wrongly_declined": counts["declined_wrong"],
+        "citation_precision": round(counts["holding"] / max(counts["cited"], 1), 4),
+        "sentences_per_answer": round(counts["cited"] / max(counts["answered"], 1), 4),
+        "short_precision": round(counts["short_ok"] / max(counts["short_given"], 1), 4),
+        "short_coverage": round(counts["short_given"] / a, 4),
         "failures": failures,
     }

@@ -22,6 +22,11 @@ def contains_answer(text: str, answers: list[str]) -> bool:
     return any(f" {normalize(a)} " in haystack for a in answers if normalize(a))
 
 
+def cited_holding(citations, answers: list[str]) -> tuple[int, int]:
+    """(cited sentences, those holding a gold answer) of one answer: its citation precision's parts."""
+    return len(citations), sum(contains_answer(c.quote, answers) for c in citations)
+
+
 def doc_ranking(hits) -> list[str]:
     """Documents in order of their best chunk."""
     seen: dict[str, None] = {}

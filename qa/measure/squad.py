@@ -12,7 +12,7 @@ from qa.answer.scorer import Scorer, shipped_scorer
 from qa.embed.cache import CachedEmbedder
 from qa.measure.corpora import Setup, cached_embedder, corpus_index
 from qa.measure.datasets import file_key, in_half, read_squad
-from qa.measure.metrics import contains_answer, doc_ranking, exact_f1
+from qa.measure.metrics import cited_holding, contains_answer, doc_ranking, exact_f1
 from qa.search.options import MODES
 from qa.search.retrieval import ANSWER_POOL, Lookup, answer_passages
 from qa.store.index import Index
@@ -36,8 +36,9 @@ def _warm(embedder: CachedEmbedder, questions: list[str], index: Index):
 
 
 def _squad_mode(index: Index, questions: list, vectors, mode: str, scorer: Scorer) -> dict:
-    """Recall, answer accuracy and the short answer's exact match / F1 (a missing one scores 0) in one mode."""
-    r1 = r5 = correct = given = 0
+    """Recall, answer accuracy, citation precision, and the short answer's exact match / F1 (a missing one scores 0)
+    and precision (exact when given) in one mode."""
+    r1 = r5 = correct = given = answered = cited = holding = 0
     em = f1 = 0.0
     for (question, answers, doc_id), vector in tqdm(list(zip(questions, vectors)), desc=f"squad {mode}"):
         hits = answer_passages(index, Lookup(question, vector, mode), max(5, ANSWER_POOL))
@@ -46,13 +47,19 @@ def _squad_mode(index: Index, questions: list, vectors, mode: str, scorer: Score
         r5 += doc_id in ranked[:5]
         reply = answer(question, Passages(tuple(hits), index, mode), scorer)
         correct += contains_answer(reply.citations[0].quote if reply.citations else "", answers)
+        if reply.found:
+            answered, (c, h) = answered + 1, cited_holding(reply.citations, answers)
+            cited, holding = cited + c, holding + h
         if reply.short is not None:
             e, f = exact_f1(reply.short.text, answers)
             given, em, f1 = given + 1, em + e, f1 + f
     n = max(len(questions), 1)
-    figures = {"recall@1": round(r1 / n, 4), "recall@5": round(r5 / n, 4), "answer_accuracy": round(correct / n, 4)}
+    figures = {"recall@1": round(r1 / n, 4), "recall@5": round(r5 / n, 4), "answer_accuracy": round(correct / n, 4),
+               "citation_precision": round(holding / max(cited, 1), 4),
+               "sentences_per_answer": round(cited / max(answered, 1), 4)}  # fmt: skip
     if scorer.token_scorer is not None:
-        figures.update(short_em=round(em / n, 4), short_f1=round(f1 / n, 4), short_given=round(given / n, 4))
+        figures.update(short_em=round(em / n, 4), short_f1=round(f1 / n, 4), short_given=round(given / n, 4),
+                       short_precision=round(em / max(given, 1), 4))  # fmt: skip
     return figures
 
 

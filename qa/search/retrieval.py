@@ -82,8 +82,6 @@ def rank(index: Searchable, lookup: Lookup, top_k: int, fusion: str = DEFAULT_FU
         ranking = index.lexical_search(query, top_k, rows)
     elif mode == "dense":
         ranking = index.dense_search(vector, top_k, rows)
-    elif hasattr(index, "hybrid_search"):  # a backend that fuses itself (Milvus), with its own measured fusion
-        ranking = index.hybrid_search(query, vector, top_k, rows)
     else:
         pool = max(POOL, top_k)
         dense, lexical = index.dense_search(vector, pool, rows), index.lexical_search(query, pool, rows)

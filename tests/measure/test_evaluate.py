@@ -10,7 +10,7 @@ import pytest
 from qa.measure import evaluate
 from qa.measure.corpora import Setup, folder_engine
 from qa.measure.squad import eval_squad
-from qa.records import Chunk, Citation, Hit, InputError
+from qa.records import Chunk, Citation, Hit, InputError, Short
 from qa.store.files import current_version
 
 DOCS = {
@@ -49,15 +49,32 @@ def test_read_cases_checks_each_case(tmp_path):
         evaluate.read_cases(path)
 
 
-def _reply(found: bool, answer: str, sources=(), passages=()):
-    citations = tuple(Citation(1, s, s, answer, 0, 1, 1, 1, None, 1.0) for s in sources)
+def _reply(found: bool, answer: str, sources=(), passages=(), short=None):
+    quotes = answer.split(" [1] ") if sources else []
+    citations = tuple(Citation(1, s, s, q, 0, 1, 1, 1, None, 1.0) for s, q in zip(sources, quotes))
     hits = tuple(Hit(Chunk(0, s, 0, 1, "x", ()), 1.0) for s in passages)
-    return SimpleNamespace(found=found, answer=answer, citations=citations, passages=hits)
+    return SimpleNamespace(found=found, answer=answer, citations=citations, passages=hits, short=short)
+
+
+NAMES = ["answerable", "unanswerable", "answer_ok", "citation_ok", "hit", "declined_ok", "declined_wrong", "answered",
+         "cited", "holding", "short_given", "short_ok"]  # fmt: skip
+
+
+def test_tally_counts_cited_sentences_holding_the_answer_and_right_short_phrases():
+    counts, failures = dict.fromkeys(NAMES, 0), []
+    case = {"question": "How many wells?", "answers": ["forty"], "source": "a.txt"}
+    two = _reply(
+        True, "They dug forty wells. [1] Volunteers helped. [1]", ["a.txt", "a.txt"], short=Short("forty", 0, 5)
+    )
+    evaluate._tally(counts, failures, case, two)
+    evaluate._tally(counts, failures, case, _reply(True, "It had forty wells. [1]", ["a.txt"], short=Short("It", 0, 2)))
+    evaluate._tally(counts, failures, case, _reply(False, "not found"))
+    assert (counts["answered"], counts["cited"], counts["holding"]) == (2, 3, 2)
+    assert (counts["short_given"], counts["short_ok"]) == (2, 1)
 
 
 def test_tally_counts_answers_citations_hits_and_declines():
-    names = ["answerable", "unanswerable", "answer_ok", "citation_ok", "hit", "declined_ok", "declined_wrong"]
-    counts, failures = dict.fromkeys(names, 0), []
+    counts, failures = dict.fromkeys(NAMES, 0), []
     case = {"question": "q1", "answers": ["forty"], "source": "a.txt"}
     evaluate._tally(counts, failures, case, _reply(True, "They dug forty wells. [1]", ["a.txt"], ["a.txt"]))
     evaluate._tally(counts, failures, case, _reply(True, "They dug four wells. [1]", ["b.txt"], ["b.txt", "a.txt"]))
@@ -65,7 +82,7 @@ def test_tally_counts_answers_citations_hits_and_declines():
     unanswerable = {"question": "q2", "answers": [], "source": None}
     evaluate._tally(counts, failures, unanswerable, _reply(False, "not found"))
     evaluate._tally(counts, failures, unanswerable, _reply(True, "A wrong guess. [1]", ["a.txt"]))
-    assert counts == {
+    assert {k: counts[k] for k in NAMES[:7]} == {
         "answerable": 3,
         "unanswerable": 2,
         "answer_ok": 1,
@@ -100,6 +117,7 @@ def test_eval_questions_over_a_folder(tmp_path, corpus, fake_model):
     assert result["answer_accuracy"] == 1.0 and result["citation_accuracy"] == 1.0 and result["hit@2"] == 1.0
     assert result["declined_correctly"] == "1/1" and result["declined_rate"] == 1.0
     assert result["wrongly_declined"] == 0 and result["failures"] == []
+    assert result["citation_precision"] == 1.0 and result["sentences_per_answer"] == 1.0
 
 
 def test_eval_questions_lists_each_failure(tmp_path, corpus, fake_model):
@@ -188,6 +206,7 @@ def test_eval_squad_reports_recall_and_answer_accuracy_per_mode(tmp_path, fake_m
     path.write_text(json.dumps(squad), encoding="utf-8")
     result = eval_squad(path, Setup(tmp_path / "cache", embedder=fake_model))
     assert result["questions"] == 2 and result["paragraphs"] == 2
-    assert result["bm25"] == {"recall@1": 1.0, "recall@5": 1.0, "answer_accuracy": 1.0}
+    assert result["bm25"] == {"recall@1": 1.0, "recall@5": 1.0, "answer_accuracy": 1.0, "citation_precision": 1.0,
+                              "sentences_per_answer": 1.0}  # fmt: skip
     assert result["hybrid"]["recall@5"] == result["dense"]["recall@5"] == 1.0
     assert eval_squad(path, Setup(tmp_path / "cache", embedder=fake_model), limit=1)["questions"] == 1

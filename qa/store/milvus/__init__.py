@@ -1,8 +1,9 @@
-"""The Milvus backend's connection and collection: one entity per chunk, its vector and a BM25 field.
+"""The Milvus backend's connection and collection: one entity per chunk, with its vector.
 
 The same code talks to Milvus Lite (a file path, embedded, one process at a time) and to a Milvus
 server or cluster (`http://host:19530`). The token comes from $QA_MILVUS_TOKEN and is never written.
-BM25 runs in Milvus over `terms`, the chunk's tokens as qa's own tokenizer makes them (see lexical_terms).
+BM25 ranks in qa, from the index folder (qa.store.milvus.index); collections made before that also hold
+a BM25 field over `terms`, which writes keep filling (see lexical_terms).
 """
 
 from __future__ import annotations
@@ -17,20 +18,16 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from qa.records import Chunk, IndexError_, IndexMismatch, InputError
-from qa.search.tokens import query_terms, tokenize
+from qa.search.tokens import tokenize
 
 TOKEN_ENV = "QA_MILVUS_TOKEN"
 DEFAULT_COLLECTION = "qa_chunks"
 INSTALL_HINT = "pip install -e '.[milvus]' (pymilvus and milvus-lite)"
 TIMEOUT = 10.0  # seconds to reach a server before saying it is unreachable
 MAX_BYTES = 60_000  # VARCHAR fields hold at most 65,535 bytes; text is also kept whole in documents.jsonl
-BM25_PARAMS = {
-    "bm25_k1": 1.2,
-    "bm25_b": 0.75,
-}  # as qa.search.bm25's; a server applies them, Milvus Lite 3.2.2 keeps 1.5
-ANALYZER = {"tokenizer": "standard"}  # the terms are already folded, stemmed and without stop words
-FIELDS = ("pk", "source", "key", "text", "terms", "sparse", "dense", "start", "end", "line_start", "line_end", "page",
-          "sentences", "heading_path")  # fmt: skip
+FIELDS = ("pk", "source", "key", "text", "dense", "start", "end", "line_start", "line_end", "page", "sentences",
+          "heading_path")  # fmt: skip
+OLD_BM25_FIELD = "terms"  # the BM25 input of collections made before BM25 moved into qa
 CHUNK_FIELDS = ["source", "start", "end"]  # read back with each hit, to check a hit against the local chunk
 
 
@@ -136,31 +133,26 @@ def _connect_error(shown: str, exc: Exception) -> BackendUnavailable:
 
 
 def _schema(module, dimension: int):
-    from pymilvus import DataType, Function, FunctionType
+    from pymilvus import DataType
 
     schema = module.MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
     schema.add_field("pk", DataType.INT64, is_primary=True)
     schema.add_field("source", DataType.VARCHAR, max_length=4096)
     schema.add_field("key", DataType.VARCHAR, max_length=64)
     schema.add_field("text", DataType.VARCHAR, max_length=65535)
-    schema.add_field("terms", DataType.VARCHAR, max_length=65535, enable_analyzer=True, analyzer_params=ANALYZER)
-    schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
     schema.add_field("dense", DataType.FLOAT_VECTOR, dim=dimension)
     for name in ("start", "end", "line_start", "line_end", "page"):
         schema.add_field(name, DataType.INT64)
     schema.add_field("sentences", DataType.VARCHAR, max_length=65535)
     schema.add_field("heading_path", DataType.VARCHAR, max_length=65535)
-    schema.add_function(Function(name="bm25", function_type=FunctionType.BM25, input_field_names=["terms"],
-                                 output_field_names=["sparse"]))  # fmt: skip
     return schema
 
 
 def create_collection(client, name: str, dimension: int) -> None:
-    """A new collection: exact inner product over the vectors, BM25 over the terms, an index on source."""
+    """A new collection: exact inner product over the vectors, as FAISS's flat index ranks them locally."""
     module = pymilvus()
     params = client.prepare_index_params()
     params.add_index("dense", index_type="FLAT", metric_type="IP")
-    params.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25", params=BM25_PARAMS)
     client.create_collection(name, schema=_schema(module, dimension), index_params=params)
 
 
@@ -194,31 +186,24 @@ def clip(text: str) -> str:
     return text.encode()[:MAX_BYTES].decode(errors="ignore")
 
 
-def milvus_terms(counts: dict[str, int]) -> str:
-    """qa's tokens as words Milvus's standard tokenizer keeps whole: '22295', '527_0427', '97_5_' (97.5%)."""
-    return " ".join(" ".join([re.sub(r"\W", "_", t)] * n) for t, n in counts.items())
-
-
 def lexical_terms(text: str, language: str = "en", stem: bool = True) -> str:
-    """A chunk's terms field: its tokens in order, as qa.search.bm25 makes them."""
+    """A chunk's terms for an older collection's BM25 field: its tokens in order, as qa.search.bm25 makes them."""
     words = [re.sub(r"\W", "_", t) for t in tokenize(text, stem, language)]
     return clip(" ".join(words))
 
 
-def query_text(query, stem: bool = True) -> str:
-    """The BM25 query for Milvus: a string, or (text, language) pairs, tokenized as the chunks were."""
-    parts = [(query, "en")] if isinstance(query, str) else list(query)
-    return milvus_terms(query_terms(parts, stem))
+def has_old_bm25(client, name: str) -> bool:
+    """Whether the collection was made with a BM25 field, whose input every entity must then carry."""
+    return any(f["name"] == OLD_BM25_FIELD for f in client.describe_collection(name)["fields"])
 
 
-def entity(chunk: Chunk, key: str, vector, language: str, stem: bool = True) -> dict:
-    """The Milvus entity of a chunk: where it is, its text, terms and vector."""
-    return {
+def entity(chunk: Chunk, key: str, vector, language: str, old_bm25: bool = False) -> dict:
+    """The Milvus entity of a chunk: where it is, its text and vector (and terms, for an older collection)."""
+    found = {
         "pk": chunk_pk(chunk),
         "source": chunk.doc_id,
         "key": key,
         "text": clip(chunk.text),
-        "terms": lexical_terms(chunk.embed_text(), language, stem),
         "dense": [float(x) for x in vector],
         "start": chunk.start,
         "end": chunk.end,
@@ -228,6 +213,7 @@ def entity(chunk: Chunk, key: str, vector, language: str, stem: bool = True) -> 
         "sentences": json.dumps([[s.start, s.end, int(s.is_heading)] for s in chunk.sentences]),
         "heading_path": clip(json.dumps(list(chunk.heading_path), ensure_ascii=False)),
     }
+    return found | ({OLD_BM25_FIELD: lexical_terms(chunk.embed_text(), language)} if old_bm25 else {})
 
 
 def source_filter(doc_ids) -> str:

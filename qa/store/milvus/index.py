@@ -1,8 +1,9 @@
-"""An index whose chunks, vectors and BM25 ranking live in Milvus; the local folder keeps the rest.
+"""An index whose chunks and vectors live in Milvus; the local folder keeps the rest.
 
 The index folder keeps the manifest (backend, URI without secrets, collection), the documents' full
-texts (documents.jsonl: citations are sliced from them) and the chunk records with a local BM25
-vocabulary and IDF, which the answerer reads for question word weights. Every ranking is done by Milvus.
+texts (documents.jsonl: citations are sliced from them), the chunk records and the BM25 matrix of
+exactly the chunks this index serves. Milvus ranks the dense side; BM25 and the fusion of the two run
+in qa with the local index's own code, so a question ranks and answers the same on both backends.
 """
 
 from __future__ import annotations
@@ -11,13 +12,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from qa.search.fusion import POOL, convex
 from qa.store import milvus
 from qa.store.index import Index
 
-MILVUS_FUSIONS = ("rrf", "weighted", "convex")  # in Milvus, in Milvus, in qa over two Milvus searches
-MILVUS_FUSION = "weighted"  # SciFact nDCG@10: weighted 0.7269, rrf 0.7192 (README "Scaling out")
-RRF_K = 60
 BATCH = 1000  # primary keys per query when reading vectors back
 
 
@@ -45,12 +42,12 @@ class MilvusIndex(Index):
         return self.manifest.collection
 
     def _hits(self, results) -> list[tuple[int, float]]:
-        """(row, score) pairs of the chunks this index knows, best first; BM25 distances may come negated."""
+        """(row, score) pairs of the chunks this index knows, best first."""
         found = []
         for hit in results[0] if results else []:
             row = self.rows_by_pk.get(int(hit.id))
             if row is not None:
-                found.append((row, abs(float(hit.distance))))
+                found.append((row, float(hit.distance)))
         return found
 
     def _filter(self, rows: np.ndarray | None) -> str:
@@ -76,38 +73,6 @@ class MilvusIndex(Index):
                              filter=self._filter(rows), search_params={"metric_type": "IP"},
                              output_fields=["pk"])  # fmt: skip
         return self._hits(results)
-
-    def lexical_search(self, query, k: int, rows: np.ndarray | None = None) -> list[tuple[int, float]]:
-        terms = milvus.query_text(query, self.manifest.stem)
-        if not terms or (rows is not None and not len(rows)) or not self.chunks:
-            return []
-        results = self._call("search", data=[terms], anns_field="sparse", limit=min(k, len(self.chunks)),
-                             filter=self._filter(rows), search_params={"metric_type": "BM25"},
-                             output_fields=["pk"])  # fmt: skip
-        return self._hits(results)
-
-    def hybrid_search(self, query, query_vector: np.ndarray, k: int, rows=None, fusion: str = MILVUS_FUSION):
-        """Dense and BM25 candidates fused inside Milvus (RRF, or weighted with Milvus's score normalization),
-        or ("convex") ranked by Milvus twice and fused here as the local index does."""
-        terms = milvus.query_text(query, self.manifest.stem)
-        if not terms:
-            return self.dense_search(query_vector, k, rows)
-        if (rows is not None and not len(rows)) or not self.chunks:
-            return []
-        if fusion == "convex":
-            pool = max(POOL, k)
-            fused = convex(self.dense_search(query_vector, pool, rows), self.lexical_search(query, pool, rows))
-            return sorted(fused.items(), key=lambda item: -item[1])[:k]
-        module, where, limit = milvus.pymilvus(), self._filter(rows), min(k, len(self.chunks))
-        pool = min(max(POOL, k), len(self.chunks))  # candidates from each side, as local fusion takes
-        requests = [
-            module.AnnSearchRequest(data=[np.asarray(query_vector, dtype=np.float32).tolist()], anns_field="dense",
-                                    param={"metric_type": "IP"}, limit=pool, expr=where or None),
-            module.AnnSearchRequest(data=[terms], anns_field="sparse", param={"metric_type": "BM25"}, limit=pool,
-                                    expr=where or None),
-        ]  # fmt: skip
-        ranker = module.RRFRanker(RRF_K) if fusion != "weighted" else module.WeightedRanker(0.5, 0.5, norm_score=True)
-        return self._hits(self._call("hybrid_search", reqs=requests, ranker=ranker, limit=limit, output_fields=["pk"]))
 
     def vectors_of(self, rows: list[int]) -> np.ndarray:
         """The stored vectors of these rows, in order (read back from Milvus in batches)."""

@@ -181,10 +181,11 @@ def write_milvus(writing: Writing, documents: list[Document], chunks: list[Chunk
     seconds = {"milvus_embed": time.perf_counter() - start}
     start = time.perf_counter()
     _delete_sources(client, backend.collection, sources & set(old.values()))
-    languages = {d.doc_id: d.language for d in documents}
+    languages, old_bm25 = {d.doc_id: d.language for d in documents}, milvus.has_old_bm25(client, backend.collection)
     for first in range(0, len(todo), INSERT_BATCH):
         batch = zip(todo[first : first + INSERT_BATCH], vectors[first : first + INSERT_BATCH])
-        entities = [milvus.entity(c, text_key(model, c.embed_text()), v, languages[c.doc_id]) for c, v in batch]
+        entities = [milvus.entity(c, text_key(model, c.embed_text()), v, languages[c.doc_id], old_bm25)
+                    for c, v in batch]  # fmt: skip
         client.upsert(backend.collection, entities)
     if todo or sources:
         client.flush(backend.collection)  # seal what was written: Milvus Lite scans unflushed rows one by one
