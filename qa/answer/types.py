@@ -38,6 +38,7 @@ _HAS_DATE = re.compile(
 )
 _NAME = re.compile(r"\b[A-Z][\w'’-]+(?:\s+(?:of|de|la|del|the|and|y)?\s*[A-Z][\w'’-]+)+|\b[A-Z]{3,}\b")
 _PHONE = re.compile(r"\+?\d[\d ()-]{7,}\d")
+_YEAR_AFTER = re.compile(r"\b(?:in|since|from|until|till|by|of|to|and|between|before|after)\s+(?:1[5-9]\d\d|20\d\d)\b")
 _UNIT = re.compile(r"\bhow (?:many|much) ([a-z]+)")
 
 
@@ -90,10 +91,25 @@ def holds_type(sentence: str, kind: str | None, question: str) -> bool:
         return True
     question_words = {w.casefold() for w in re.findall(r"\w+", question)}
     fresh = " ".join(w for w in re.findall(r"[\w%$.,'’-]+", sentence) if w.casefold().strip(".,") not in question_words)
-    if kind == NUMBER:
-        return bool(_HAS_NUMBER.search(fresh))
+    if kind == NUMBER:  # a year ("since 2018") dates something; it counts nothing
+        return bool(_HAS_NUMBER.search(_YEAR_AFTER.sub(" ", fresh)))
     if kind == DATE:
         return bool(_HAS_DATE.search(fresh))
     if kind == PLACE and re.search(r"\d", fresh):
         return True  # an address
     return bool(_new_names(sentence, question_words))
+
+
+def phrase_fits(phrase: str, question: str) -> bool:
+    """Whether a short answer phrase is of the kind the question asks for (a number for how many, a date for when,
+    a name for who, a name or address for where); any phrase fits a question that names no kind."""
+    kind = question_type(question)
+    if kind is None:
+        return True
+    question_words = {w.casefold() for w in re.findall(r"\w+", question)}
+    fresh = [w for w in re.findall(r"[\w%$.,'’-]+", phrase) if w.casefold().strip(".,") not in question_words]
+    if kind == NUMBER:
+        return bool(_HAS_NUMBER.search(" ".join(fresh)))
+    if kind == DATE:
+        return bool(_HAS_DATE.search(" ".join(fresh)) or re.search(r"\d", " ".join(fresh)))
+    return any(w[:1].isupper() or (kind == PLACE and w[:1].isdigit()) for w in fresh)
