@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -102,6 +103,18 @@ class Asked:
         return cls(text, language, lexical.stem, terms, unit, _bigrams(text, language))
 
 
+_LABEL = re.compile(r"([^\W\d][^\n\d.!?:]{0,40}?):?[ \t]*\n")  # "Telephone" above its value, "Medical director"
+
+
+def names_label(text: str, asked: Asked) -> bool:
+    """Whether the sentence is a label over its value ("Telephone\n\n+51 ...") and the question names the label."""
+    label = _LABEL.match(text)
+    if label is None or len(label.group(1).split()) > 3:
+        return False
+    words = set(tokenize(label.group(1).casefold(), asked.stem, asked.language))
+    return bool(words) and words <= set(tokenize(asked.text, asked.stem, asked.language))
+
+
 def _features(c: Candidate, asked: Asked, encoded: Encoded | None, kind, form, best_passage) -> Features:
     tokens = tokenize(c.text, asked.stem, asked.language)
     soft_coverage, missing, soft_slot = _soft(c, asked, encoded)
@@ -116,7 +129,7 @@ def _features(c: Candidate, asked: Asked, encoded: Encoded | None, kind, form, b
         length=math.log1p(len(tokens)),
         typed=0 if kind is None else 1 if holds_type(c.text, kind, asked.text) else -1,
         unit=_counts_unit(tokens, asked.unit),
-        form=bool(form and form.search(c.text)),
+        form=bool(form and form.search(c.text)) or names_label(c.text, asked),
         passage=c.hit.score / best_passage,
     )
 

@@ -21,6 +21,8 @@ _MD_HEADING = re.compile(r"[ \t]{0,3}#{1,6}\s")
 _TERMINAL = re.compile(r"[.!?…][\"'”’)\]]*$")
 _FIGURE = re.compile(r"^[\s$€£¥+\-–—~≈<>]*\d[\d\s.,%$€£¥+\-–—/:()x]*(?:[a-zA-Z%]{0,3})?$")
 _WORD = re.compile(r"\w+")
+_NAME = r"[A-ZÁÉÍÓÚÑ][\w'’-]+(?:\s+[A-ZÁÉÍÓÚÑ][\w'’-]+)+"
+_VALUE = re.compile(rf"\S+@\S+\.\w|(?:https?://|www\.)\S|[A-Z][a-z]{{1,3}}\.\s+{_NAME}|{_NAME},")  # e-mail, web, name
 # Spanish titles that pysbd's Spanish rules end a sentence after ("el Sr. | García")
 _TITLE_ES = re.compile(r"\b(?:Sr|Sra|Srta|Sres|Dr|Dra|Lic|Ing|Prof|Ud|Uds|Gral|Mons|Excmo|Excma)\.$")
 _SPACES = {c: " " for c in range(0x3001) if chr(c).isspace()}  # one for one, so offsets stay true
@@ -182,9 +184,10 @@ def _merge_rule(unit: _Unit, nxt: _Unit, text: str) -> bool:
         return False
     if body.endswith(":") or following[:1].islower():
         return True
-    # A short label ("Telephone", "Address") followed by a value with figures on the next line.
+    # A short label ("Telephone", "Medical director") followed on the next line by a value: one with figures, an
+    # e-mail or web address, or a name with a title or a role ("Dr. Elena Mamani", "Lucía Paredes, Press Officer").
     label = _words(body) <= 3 and not re.search(r"\d", body)
-    return label and _is_fragment(nxt, text) and bool(re.search(r"\d", following))
+    return label and _is_fragment(nxt, text) and bool(re.search(r"\d", following) or _VALUE.match(following))
 
 
 def _merge_end(units: list[_Unit], i: int, text: str) -> int:

@@ -101,6 +101,23 @@ def test_featurize_marks_the_form_the_question_names():
     assert forms["Call the office on +51 9541 31650."] and not forms["The office is in Lima."]
 
 
+def test_featurize_marks_a_label_the_question_names_in_the_sentences_language():
+    texts = [
+        "Telephone\n\n+51 1 442 7310",
+        "Responsable\n\nMarco Quispe, coordinador regional",
+        "Press\n\nAna Ruiz, officer",
+    ]
+    index = tiny_index(texts)
+    found = featurize("What is the telephone number?", _found(index, (0, 1, 2)), index, None)
+    assert [c.features.form for c in found if c.text.startswith(("Telephone", "Press"))] == [True, False]
+    spanish = {"es": "¿Quién es el responsable de la oficina?"}
+    [labelled] = [c for c in _found(index, (0, 1, 2)) if c.text.startswith("Responsable")]
+    doc_id = labelled.hit.chunk.doc_id
+    index.documents[doc_id] = dataclasses.replace(index.documents[doc_id], language="es")
+    [read] = featurize("Who is the manager of the office?", [labelled], index, None, spanish)
+    assert read.features.form, "the Spanish label matches the Spanish question, not its translation"
+
+
 def test_featurize_counts_question_word_pairs_in_order():
     index = tiny_index(TEXTS)
     found = featurize("Did the committee dig forty wells?", _found(index, (0,)), index, None)

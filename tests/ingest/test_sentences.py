@@ -30,6 +30,17 @@ def test_figure_on_its_own_line_joins_its_caption():
     assert headings == ["The impact of our work"]
 
 
+def test_a_label_joins_a_name_with_a_title_or_role_or_an_e_mail_but_menu_lines_stay_apart():
+    text = "Medical director\n\nDr. Elena Mamani\n\nKey figures for 2023\n\n"
+    text += "Responsable\n\nMarco Quispe, coordinador regional\n\nE-mail\n\ninfo@redaltiplano.org\n\n"
+    text += "About us\n\nOur History\n"
+    assert _texts(text) == [
+        "Medical director\n\nDr. Elena Mamani",
+        "Responsable\n\nMarco Quispe, coordinador regional",
+        "E-mail\n\ninfo@redaltiplano.org",
+    ], "the heading and the two menu lines are headings on their own"
+
+
 def test_label_joins_its_value():
     text = "Contact us\n\nAddress\n\nCalle Tomas Edison 255, San Isidro, Lima\n\nTelephone\n\n+51 9541 31650\n"
     assert _texts(text) == ["Address\n\nCalle Tomas Edison 255, San Isidro, Lima", "Telephone\n\n+51 9541 31650"]
