@@ -37,7 +37,8 @@ def answer(question: str, passages: Passages, scorer: Scorer, by_language: dict 
     """The answer to `question` from `passages`: cited sentences, or not found when nothing is evidence enough."""
     ranking = rank_sentences(question, passages, scorer, by_language)
     best_first = list(ranking.best_first)
-    if not supported(question, best_first, passages.index, scorer.weights):
+    versions = tuple(t for t in (by_language or {}).values() if t != question)
+    if not supported(question, best_first, passages.index, scorer.weights, versions):
         return not_found(question, passages)
     pick = learned_pick(question, best_first, ranking.encoded, scorer)
     if pick is None:

@@ -32,14 +32,18 @@ def unknown_names(question: str, index: Searchable, spelling: float = Weights.sp
     return [n for n in names if n and not all(_known(t, vocab, spelling) for t in tokenize(n, index.lexical.stem))]
 
 
-def supported(question: str, best_first: list[Candidate], index: Searchable, weights: Weights) -> bool:
-    """Whether the best sentence is strong enough evidence to answer at all."""
+def supported(question: str, best_first: list[Candidate], index: Searchable, weights: Weights,
+              versions: tuple[str, ...] = ()) -> bool:  # fmt: skip
+    """Whether the best sentence is strong enough evidence to answer at all; a name the corpus lacks blocks only
+    when every version of the question (its translations in `versions`) has one: translation renames things."""
     if not best_first:
         return False
     dense = best_first[0].features.cosine is not None
     if best_first[0].score < (weights.found_threshold if dense else weights.lexical_threshold):
         return False
-    if best_first[0].score < weights.named_threshold and unknown_names(question, index, weights.spelling):
+    if best_first[0].score < weights.named_threshold and all(
+        unknown_names(text, index, weights.spelling) for text in (question, *versions)
+    ):
         return False
     best = best_first[0].features
     meaning = max(best.cosine or 0.0, best.before_cosine or 0.0)

@@ -9,6 +9,7 @@ unavailable, a question not in English is answered from BM25 on the original wor
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 from qa.lang import translation
@@ -49,9 +50,18 @@ class Question:
     warning: str | None = None  # why translation could not serve this question
 
 
+_INNER_NAME = re.compile(r"(?<=\S\s)[A-ZÁÉÍÓÚÑ][\w'’.-]*")  # a capitalized word that does not open the question
+
+
+def question_language(question: str) -> str:
+    """The question's language, judged without the names inside it: "Who runs Semillas del Sur?" is English."""
+    words = _INNER_NAME.sub(" ", question)
+    return detect_language(words if re.search(r"\w{2,}", words) else question)
+
+
 def read_question(question: str, languages: tuple[str, ...]) -> Question:
     """How to search `question` in an index holding documents in `languages`."""
-    asked = detect_language(question)
+    asked = question_language(question)
     wanted = sorted((set(languages) | {ENGLISH}) - {asked})
     if asked == ENGLISH and languages == (ENGLISH,):
         return Question(asked, question, ((question, asked),), {asked: question})

@@ -60,6 +60,17 @@ def test_supported_declines_a_question_naming_what_the_documents_lack_unless_the
     assert supported(question, [dataclasses.replace(middling, score=weights.named_threshold + 0.1)], index, weights)
 
 
+def test_a_name_translation_renamed_does_not_block_when_the_question_as_asked_names_it_rightly(index):
+    weights = Weights()
+    middling = candidate(index, "The wells serve 300 families.", weights.named_threshold - 0.1)
+    translated, asked = (
+        "How many families do the wells of Seedbank serve?",
+        "¿A cuántas familias sirven los pozos de Ayacucho?",
+    )
+    assert not supported(translated, [middling], index, weights)
+    assert supported(translated, [middling], index, weights, (asked,))
+
+
 def test_supported_declines_an_off_topic_best_sentence(index):
     weights = Weights()
     question = "How many families do the wells serve?"

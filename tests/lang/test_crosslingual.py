@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from qa.lang import translation
-from qa.lang.crosslingual import read_question
+from qa.lang.crosslingual import question_language, read_question
 
 RURAL_ES = "¿En qué porcentaje aumentaron los ingresos de las familias rurales?"
 
@@ -52,3 +52,9 @@ def test_without_translation_a_spanish_question_is_answered_from_bm25_and_said_o
     reply = engine.ask("¿Cuántos migrantes recibieron apoyo de USAID en 2022?")
     assert reply.mode == "bm25" and "apertium" in engine.translation_warning
     assert "apt-get install apertium" in engine.translation_warning
+
+
+def test_a_question_is_judged_by_its_own_words_not_the_names_inside_it():
+    assert question_language("Who handles press enquiries at Semillas del Sur?") == "en"
+    assert question_language("¿Quién es el responsable de la Oficina Regional del Cusco?") == "es"
+    assert question_language("JICA?") == "en"
