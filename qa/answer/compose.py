@@ -6,21 +6,41 @@ from dataclasses import replace
 
 from qa.answer.candidates import Candidate, Passages
 from qa.answer.lists import list_items
-from qa.answer.scoring import Weights
+from qa.answer.scoring import Weights, probability
 from qa.answer.short import short_answer
+from qa.answer.types import question_type
 from qa.records import Answer, Citation, Span
 from qa.search.retrieval import Searchable
+from qa.search.tokens import tokenize
 
 NOT_FOUND = "The documents do not contain an answer to this question."
 
 
-def select(best_first: list[Candidate], weights: Weights) -> list[Candidate]:
-    """The best sentence, plus up to two nearly as good that also hold the asked-for kind of fact."""
+def context_words(c: Candidate, index: Searchable) -> frozenset[str]:
+    """The words of a candidate's document title and headings: what its sentences are about."""
+    return frozenset(tokenize(" ".join([index.document(c.hit.chunk.doc_id).title, *c.hit.chunk.heading_path])))
+
+
+def earns_place(extra: Candidate, cited: list[Candidate], question: str, index: Searchable) -> bool:
+    """Whether a sentence after the first answers another part of the question: it holds a question word that
+    neither the sentences cited so far nor the first one's title and headings hold (from another document, a name
+    the question asks about or a word of its own title or headings: another subject asked about)."""
+    said = context_words(cited[0], index).union(*(tokenize(c.text) for c in cited))
+    new = set(tokenize(extra.text)) & set(tokenize(question)) - said
+    if extra.hit.chunk.doc_id != cited[0].hit.chunk.doc_id:
+        names = tokenize(" ".join(w for w in question.split()[1:] if w[:1].isupper()))
+        new &= context_words(extra, index).union(names)
+    return bool(new)
+
+
+def select(question: str, best_first: list[Candidate], weights: Weights, index: Searchable, sure: bool = False):
+    """The best sentence, plus up to two nearly as good that hold the asked-for kind of fact: when the scorer is
+    `sure` of the first, only those that answer another part of the question (earns_place)."""
     chosen = best_first[:1]
     for c in best_first[1:]:
         if len(chosen) >= weights.max_sentences or c.score < weights.extra_ratio * chosen[0].score:
             break
-        if c.features.typed >= 0:
+        if c.features.typed >= 0 and (not sure or earns_place(c, chosen, question, index)):
             chosen.append(c)
     return chosen
 
@@ -47,13 +67,14 @@ def citation(n: int, c: Candidate, index: Searchable) -> Citation:
     )
 
 
-def chosen(best_first: list[Candidate], index: Searchable, weights: Weights) -> list[Candidate]:
-    """The sentences to quote: the best with the items of a list it introduces or belongs to, else `select`'s."""
+def chosen(question: str, best_first: list[Candidate], index: Searchable, weights: Weights, sure: bool = False):
+    """The sentences to quote: the best with the items of a list it introduces or (unless one fact of a named kind
+    is asked for) belongs to, else `select`'s."""
     first = best_first[0]
     text = index.document(first.hit.chunk.doc_id).text
-    items = list_items(first, text, weights)
+    items = list_items(first, text, weights, bullets=question_type(question) is None)
     if not items:
-        return select(best_first, weights)
+        return select(question, best_first, weights, index, sure)
     return [first] + [replace(first, span=Span(a, b), text=text[a:b]) for a, b in items]
 
 
@@ -61,7 +82,8 @@ def compose(question: str, best_first: list[Candidate], passages: Passages, weig
     """The answer quoting the chosen sentences with [n] markers; with a learned `pick` (qa.answer.pick), the exact
     phrase of the first too."""
     index, citations, parts = passages.index, [], []
-    for c in chosen(best_first, index, weights):
+    sure = pick is not None and probability(pick.readings[0].logit) >= weights.sole_confidence
+    for c in chosen(question, best_first, index, weights, sure):
         cited = citation(len(citations) + 1, c, index)
         citations.append(cited)
         parts.append(f"{' '.join(c.text.split())} [{cited.n}]")

@@ -40,13 +40,14 @@ def _block(text: str, begin: int, step: int, bullets: bool, limit: int) -> list[
     return out
 
 
-def list_items(chosen: Candidate, doc_text: str, weights: Weights) -> list[tuple[int, int]]:
-    """The items of the list the sentence introduces, or of the bulleted list it belongs to (its own line left out)."""
+def list_items(chosen: Candidate, doc_text: str, weights: Weights, bullets: bool = True) -> list[tuple[int, int]]:
+    """The items of the list the sentence introduces, or (with `bullets`) of the bulleted list it belongs to (its
+    own line left out)."""
     first, last = _lines(doc_text, chosen.span.start)
     limit, end = weights.list_items, _lines(doc_text, max(chosen.span.end - 1, chosen.span.start))[1]
     if re.search(r":[ \t]*(?:\n|$)", chosen.text.rstrip()):  # "funded by:" ending the sentence or one of its lines
         return _block(doc_text, end + 1, 1, False, limit)
-    if not BULLET.match(doc_text[first:last]):
+    if not bullets or not BULLET.match(doc_text[first:last]):
         return []
     before = _block(doc_text, first - 2, -1, True, limit) if first >= 2 else []
     after = _block(doc_text, last + 1, 1, True, limit)

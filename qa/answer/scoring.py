@@ -53,6 +53,7 @@ class Weights:
     spelling: float = 0.8  # a name this close (difflib ratio) to a corpus word is a misspelling, not unknown
     extra_ratio: float = 0.9
     max_sentences: int = 3
+    sole_confidence: float = 0.7  # probability of the first above which it stands alone (even half, own dev set)
     rerank: int = 8  # candidates the token scorer (qa.answer.token_scorer) reads, as it was trained
     reorder: bool = False  # let it re-order them: it did not beat this hand ranking on held-out even questions
     token_floor: float = 0.075  # declined when the token scorer gives none of them this probability (even half, seeds)

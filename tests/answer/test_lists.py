@@ -29,3 +29,9 @@ def test_a_bullet_brings_its_sibling_bullets_verbatim():
 def test_a_plain_sentence_brings_no_items():
     text = "One sentence here. Another one there."
     assert list_items(_chosen(text, "One sentence here."), text, Weights()) == []
+
+
+def test_a_bullet_stands_alone_when_one_fact_of_a_named_kind_is_asked_for():
+    text = "Facts\n\n- Founded in 2009 in Cusco.\n- Employs 46 staff.\n- Works in four regions.\n"
+    assert list_items(_chosen(text, "Employs 46 staff."), text, Weights(), bullets=False) == []
+    assert len(list_items(_chosen(text, "Employs 46 staff."), text, Weights())) == 2
