@@ -83,7 +83,8 @@ def evaluation(result: dict) -> list[str]:
     lines = []
     for key, value in result.items():
         if isinstance(value, dict):
-            lines.append(f"{key:>8}: " + "  ".join(f"{k} {v:.4f}" for k, v in value.items()))
+            lines.append(f"{key:>8}: " + "  ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}"
+                                                   for k, v in value.items()))  # fmt: skip
         elif key == "failures":
             lines += [f"  miss: {failure['question']} -> {failure['got'][:100]}" for failure in value]
         else:

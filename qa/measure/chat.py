@@ -9,7 +9,7 @@ from qa.measure.metrics import contains_answer
 from qa.records import InputError, Turn
 from qa.store.files import read_jsonl
 
-FOLLOW_UP_KINDS = ("pronoun", "ellipsis", "short")
+FOLLOW_UP_KINDS = ("pronoun", "ellipsis", "short", "definite")
 
 
 def read_conversations(path: Path) -> dict[str, list[dict]]:

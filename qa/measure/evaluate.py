@@ -115,15 +115,19 @@ def _tally(counts: dict, failures: list, case: dict, reply) -> None:
 
 
 def eval_questions(cases: list[dict], engine: Engine, mode: str = "hybrid", top_k: int = 5) -> dict:
-    """Answer, citation and decline accuracy of question cases (read_cases), asked of `engine`
-    (qa.measure.corpora.folder_engine)."""
+    """Answer, citation and decline accuracy, citation precision and short-phrase precision of question cases
+    (read_cases), asked of `engine` (qa.measure.corpora.folder_engine); right answers per `kind` where cases say it."""
     mode, top_k = check_mode(mode), check_top_k(top_k)
     names = ["answerable", "unanswerable", "answer_ok", "citation_ok", "hit", "declined_ok", "declined_wrong",
              "answered", "cited", "holding", "short_given", "short_ok"]  # fmt: skip
-    counts, failures = dict.fromkeys(names, 0), []
+    counts, failures, kinds = dict.fromkeys(names, 0), [], {}
     for case in tqdm(cases, desc="questions", leave=False):
+        before = counts["answer_ok"] + counts["declined_ok"]
         _tally(counts, failures, case, engine.ask(case["question"], mode, top_k))
+        if "kind" in case:  # right: answered with the gold answer, or declined when there is none
+            kinds.setdefault(case["kind"], []).append(counts["answer_ok"] + counts["declined_ok"] - before)
     a, u = max(counts["answerable"], 1), max(counts["unanswerable"], 1)
+    by_kind = {kind: f"{sum(right)}/{len(right)}" for kind, right in sorted(kinds.items())}
     return {
         "questions": len(cases),
         "mode": mode,
@@ -137,5 +141,6 @@ def eval_questions(cases: list[dict], engine: Engine, mode: str = "hybrid", top_
         "sentences_per_answer": round(counts["cited"] / max(counts["answered"], 1), 4),
         "short_precision": round(counts["short_ok"] / max(counts["short_given"], 1), 4),
         "short_coverage": round(counts["short_given"] / a, 4),
+        **({"right_by_kind": by_kind} if by_kind else {}),
         "failures": failures,
     }
