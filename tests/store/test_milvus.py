@@ -308,3 +308,14 @@ def test_access_rules_filter_inside_milvus(tmp_path, fake_model):
     hidden = engine.ask("How many wells did the village dig?", reader=outsider)
     assert "wells.txt" not in {c.source for c in hidden.citations} | {p.chunk.doc_id for p in hidden.passages}
     assert "22,295" in engine.ask("How many wells did the village dig?", reader=member).answer
+
+
+def test_eval_questions_through_milvus_lite(tmp_path, fake_model):
+    from qa.measure.corpora import Setup, folder_engine
+    from qa.measure.evaluate import eval_questions
+
+    engine = folder_engine(_folder(tmp_path), Setup(tmp_path / "cache", embedder=fake_model), "milvus")
+    assert isinstance(engine.index, MilvusIndex)
+    cases = [{"question": "How many wells did the village dig?", "answers": ["22,295"], "source": "wells.txt"}]
+    result = eval_questions(cases, engine, mode="bm25")
+    assert result["answer_accuracy"] == 1.0 and result["citation_precision"] == 1.0
