@@ -6,7 +6,7 @@ import re
 
 from qa.answer.candidates import Candidate
 from qa.answer.scoring import Reading
-from qa.answer.types import phrase_fits, question_type
+from qa.answer.types import question_type
 from qa.records import Short
 
 _FACT = re.compile(
@@ -40,13 +40,11 @@ def wants_fact(question: str) -> bool:
 
 def short_answer(question: str, chosen: Candidate, reading: Reading, doc_text: str, floor: float) -> Short | None:
     """The exact phrase of the first sentence that answers a fact question, in document offsets, when its
-    confidence reaches `floor` and it is of the kind the question asks for ("violence" answers no who-question)."""
+    confidence reaches `floor`."""
     if not wants_fact(question) or reading.confidence < floor:
         return None
     start, end = chosen.span.start + reading.start, chosen.span.start + reading.end
     text = doc_text[start:end]
     if not text.strip() or len(text.split()) > 12 or text.strip() == chosen.text.strip():
-        return None
-    if not phrase_fits(text, question):
         return None
     return Short(text, start, end)

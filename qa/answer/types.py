@@ -98,18 +98,3 @@ def holds_type(sentence: str, kind: str | None, question: str) -> bool:
     if kind == PLACE and re.search(r"\d", fresh):
         return True  # an address
     return bool(_new_names(sentence, question_words))
-
-
-def phrase_fits(phrase: str, question: str) -> bool:
-    """Whether a short answer phrase is of the kind the question asks for (a number for how many, a date for when,
-    a name for who, a name or address for where); any phrase fits a question that names no kind."""
-    kind = question_type(question)
-    if kind is None:
-        return True
-    question_words = {w.casefold() for w in re.findall(r"\w+", question)}
-    fresh = [w for w in re.findall(r"[\w%$.,'’-]+", phrase) if w.casefold().strip(".,") not in question_words]
-    if kind == NUMBER:
-        return bool(_HAS_NUMBER.search(" ".join(fresh)))
-    if kind == DATE:
-        return bool(_HAS_DATE.search(" ".join(fresh)) or re.search(r"\d", " ".join(fresh)))
-    return any(w[:1].isupper() or (kind == PLACE and w[:1].isdigit()) for w in fresh)
