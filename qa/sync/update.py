@@ -146,7 +146,7 @@ def _embed(writing: Writing, chunks: list[Chunk]) -> tuple[DenseVectors | None, 
 
 def _place(writing: Writing, documents: list[Document], chunks: list[Chunk]):
     """(FAISS vectors, None, what it took) for a local index; (None, dimension, ...) once Milvus holds the chunks."""
-    if writing.backend.kind == "milvus":  # chunks, vectors and BM25 ranking in Milvus; the rest stays in the folder
+    if writing.backend.kind == "milvus":  # chunks and vectors in Milvus; the BM25 matrix and the rest in the folder
         placed = write_milvus(writing, documents, chunks)
         written = Written(0, len(chunks), "hybrid", writing.model, placed.embedded, len(chunks) - placed.embedded,
                           seconds=placed.seconds)  # fmt: skip
