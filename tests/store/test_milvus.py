@@ -319,3 +319,39 @@ def test_eval_questions_through_milvus_lite(tmp_path, fake_model):
     cases = [{"question": "How many wells did the village dig?", "answers": ["22,295"], "source": "wells.txt"}]
     result = eval_questions(cases, engine, mode="bm25")
     assert result["answer_accuracy"] == 1.0 and result["citation_precision"] == 1.0
+
+
+def _old_collection(client, name: str, dimension: int) -> None:
+    """A collection as qa made it before BM25 moved out of Milvus: a terms field feeding a BM25 function."""
+    from pymilvus import DataType, Function, FunctionType, MilvusClient
+
+    schema = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
+    schema.add_field("pk", DataType.INT64, is_primary=True)
+    for field, size in (("source", 4096), ("key", 64), ("text", 65535)):
+        schema.add_field(field, DataType.VARCHAR, max_length=size)
+    schema.add_field("terms", DataType.VARCHAR, max_length=65535, enable_analyzer=True,
+                     analyzer_params={"tokenizer": "standard"})  # fmt: skip
+    schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
+    schema.add_field("dense", DataType.FLOAT_VECTOR, dim=dimension)
+    for field in ("start", "end", "line_start", "line_end", "page"):
+        schema.add_field(field, DataType.INT64)
+    for field in ("sentences", "heading_path"):
+        schema.add_field(field, DataType.VARCHAR, max_length=65535)
+    schema.add_function(Function(name="bm25", function_type=FunctionType.BM25, input_field_names=["terms"],
+                                 output_field_names=["sparse"]))  # fmt: skip
+    params = client.prepare_index_params()
+    params.add_index("dense", index_type="FLAT", metric_type="IP")
+    params.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
+    client.create_collection(name, schema=schema, index_params=params)
+
+
+def test_a_collection_made_with_a_bm25_field_is_still_written_and_searched(tmp_path, fake_model):
+    backend = _backend(tmp_path, "old_style")
+    _old_collection(milvus.connect(backend.uri), backend.collection, fake_model.dimension)
+    engine = Engine(tmp_path / "index", embedder=fake_model)
+    report = engine.sync(_folder(tmp_path), backend=backend)
+    assert report.documents == 3 and _count(engine.index) == len(engine.index.chunks)
+    assert milvus.has_old_bm25(engine.index.client, backend.collection)
+    for mode in ("bm25", "dense", "hybrid"):
+        hits, _ = engine.search("how many wells were dug", mode=mode)
+        assert hits[0].chunk.doc_id == "wells.txt", mode
