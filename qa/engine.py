@@ -189,7 +189,7 @@ class Engine:
         if asked.warning:
             self.translation_warning = f"{asked.warning}; questions not in English are answered from BM25"
         resolved = resolve(asked.text, history, word_weight(index))
-        asked = with_query(asked, resolved.query)
+        as_asked, asked = asked, with_query(asked, resolved.query)
         if asked.language != ENGLISH and ENGLISH not in asked.by_language:
             mode = "bm25"  # the embedding model reads English only
         vector, embedder = self._query_vector(index, asked.text, mode)
@@ -197,7 +197,8 @@ class Engine:
         lexical = asked.lexical if len(asked.lexical) > 1 else asked.text
         lookup = Lookup(lexical, vector, served, scope(index, sources, self.visible(reader, index)), resolved.prefer)
         passages = Passages(tuple(answer_passages(index, lookup, max(top_k, ANSWER_POOL))), index, served)
-        reply = answer(asked.text, passages, shipped_scorer(embedder, self.weights), asked.by_language)
+        reading = as_asked if resolved.read_as_asked else asked
+        reply = answer(reading.text, passages, shipped_scorer(embedder, self.weights), reading.by_language)
         if resolved.unresolvable:
             reply = decline(reply)
         reply = localize(reply, asked.language, {c.source: index.document(c.source).language for c in reply.citations})

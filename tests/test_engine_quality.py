@@ -39,3 +39,12 @@ def test_a_bullet_that_answers_a_one_fact_question_is_quoted_without_its_sibling
     ]
     assert not any("Employs 46 staff" in c.quote for c in reply.citations)
     assert reply.short is not None and reply.short.text == "2009"
+
+
+def test_a_definite_reference_finds_the_last_turns_office_and_answers_the_question_asked(engine):
+    from qa.records import Turn
+
+    first = "Where is the Lima office of Semillas del Sur?"
+    reply = engine.ask("When is the office open?", history=[Turn(first, engine.ask(first))])
+    assert reply.searched is not None and "Semillas del Sur" in reply.searched
+    assert reply.citations[0].quote == "Opening hours\n\nMonday to Friday, 8:30 to 17:00"

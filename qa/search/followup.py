@@ -1,7 +1,9 @@
 """Follow-up questions without an LLM: decide whether a question leans on the conversation, and if so
 search a standalone query made of the question plus what it refers to.
 
-A question is a follow-up when it refers back (a pronoun, "there", "then", "that agreement"), is an
+A question is a follow-up when it refers back (a pronoun, "there", "then", "that agreement", or a definite
+"the programme" / "the network's" naming a thing the last turn was about, in a question that names nothing of
+its own: searched with the last turn's subject, but read as asked, since it names what it wants), is an
 ellipsis ("And in 2021?", "What about women?") or is too short to stand alone ("Between which
 countries?"). Its query adds the subject of the previous turn: the names and rarest words of the
 previous (resolved) question, and the rarest name the last answer brought in (the "he" of "Who led
@@ -39,6 +41,7 @@ _CALENDAR = frozenset(  # months and days are capitalized but name no subject
     + ("november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 )
 _YEAR_OR_NUMBER = re.compile(r"\b\d[\d,.]*\b")
+_DEFINITE = re.compile(r"\bthe\s+([a-z]+)")
 SUBJECT_WORDS = 3  # rare words carried over from the previous question when it names nothing rare
 ANSWER_NAMES = 1  # names carried over from the last answer
 
@@ -51,6 +54,7 @@ class Resolved:
     follow_up: bool = False
     prefer: tuple[str, ...] = ()  # documents cited in the last turn
     unresolvable: bool = False  # refers to something the documents never supplied
+    read_as_asked: bool = False  # a definite reference: the query finds its documents, the question is answered
 
 
 def content_words(text: str) -> list[str]:
@@ -105,6 +109,16 @@ def subject(previous: str, answer: Answer, weight: Callable[[str], float], prono
     return list(dict.fromkeys(carried))
 
 
+def refers_to_last_turn(question: str, previous: str, answer: Answer) -> bool:
+    """Whether a question that names nothing of its own says "the X" of an X the last turn asked or answered
+    about ("the programme" after a question about one programme); a name ("the ICRC") stands on its own."""
+    if names(question):
+        return False
+    nouns = " ".join(_DEFINITE.findall(question))
+    said = f"{previous} {answer.citations[0].quote if answer.found and answer.citations else ''}"
+    return bool(set(tokenize(nouns)) & set(tokenize(said)))
+
+
 def _ellipsis_base(previous: str, fragment: str) -> str:
     """The previous question with what the fragment replaces (a figure for a figure) taken out."""
     if _YEAR_OR_NUMBER.search(fragment):
@@ -118,11 +132,17 @@ def resolve(question: str, history: Sequence[Turn], weight: Callable[[str], floa
     `weight(word)` ranks words by rarity (the index's IDF); `history` holds each turn's resolved
     question in `answer.searched`, so a chain of follow-ups keeps its subject.
     """
-    if not history or not is_follow_up(question):
+    if not history:
         return Resolved(question)
     last = history[-1]
     previous = last.answer.searched or last.question
     prefer = tuple(dict.fromkeys(c.source for c in last.answer.citations))
+    plain = not is_follow_up(question) or not REFERRING.search(question) and not ELLIPSIS.match(question)
+    if plain and refers_to_last_turn(question, previous, last.answer):
+        carried = [w for w in subject(previous, last.answer, weight) if w.casefold() not in question.casefold()]
+        return Resolved(" ".join([question, *carried]), True, prefer, read_as_asked=True)
+    if not is_follow_up(question):
+        return Resolved(question)
     if ELLIPSIS.match(question) or is_short(question) and not REFERRING.search(question):
         base = _ellipsis_base(previous, question)
         return Resolved(" ".join(f"{question} {base}".split()), True, prefer)

@@ -120,3 +120,13 @@ def test_engine_scopes_a_question_to_matching_sources(seeds_engine):
     assert all(c.source[:3] in ("001", "004") for c in reply.citations)
     with pytest.raises(InputError, match="'nothing\\*'"):
         engine.ask("Since when?", sources=["nothing*"])
+
+
+def test_a_definite_reference_to_the_last_turns_subject_is_searched_with_it_and_read_as_asked():
+    history = [_turn("What does the Semillas del Sur programme do?", "Semillas del Sur helps smallholder farmers.")]
+    resolved = resolve("What was the programme's budget in 2023?", history)
+    assert resolved.query == "What was the programme's budget in 2023? Semillas del Sur"
+    assert resolved.follow_up and resolved.read_as_asked and resolved.prefer == ("a.txt",)
+    assert not resolve("What does the ICRC do in Lima?", history).follow_up, "a name stands on its own"
+    assert not resolve("What is the capital of Peru?", history).follow_up, "'the capital' was not talked about"
+    assert not resolve("What does it cost?", history).read_as_asked, "a pronoun is read with what it stands for"
