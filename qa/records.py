@@ -156,6 +156,40 @@ class Short:
 
 
 @dataclass(frozen=True)
+class TableCondition:
+    """A condition a computed table answer put on the rows: `column` `op` `value` ('Year', '=', '2023')."""
+
+    column: str
+    op: str  # '=', '>', '>=', '<', '<=', 'between', 'in' (a year or month)
+    value: str  # as the table writes it; 'a and b' for between
+
+
+@dataclass(frozen=True)
+class TableResult:
+    """How a table answer was computed: the operation over `column` on the rows meeting `conditions` (per
+    `group_by` value), its `value`, and the rows used (`rows`: their numbers as cited). `headers` and `cells`
+    are the cited rows as a small table. `declined` says why no value was given, when none was."""
+
+    operation: str  # lookup, filter, count, sum, average, min, max, argmax, argmin; group_sum, group_count, ...
+    column: str | None
+    conditions: tuple[TableCondition, ...]
+    group_by: str | None
+    value: float | int | str | tuple | dict | None  # a number, a cell's text, texts (filter), {group: number}
+    shown: str  # the value as the table writes it ('2,500', 'S/ 6,800', '11.5%')
+    rows: tuple[int, ...]
+    source: str
+    sheet: str | None = None
+    headers: tuple[str, ...] = ()
+    cells: tuple[tuple[str, ...], ...] = ()
+    declined: str | None = None
+
+    def to_dict(self) -> dict:
+        out = asdict(self)
+        out["value"] = dict(self.value) if isinstance(self.value, dict) else self.value
+        return out
+
+
+@dataclass(frozen=True)
 class Answer:
     """An extractive answer: quoted sentences with markers, their citations and the passages."""
 
@@ -168,6 +202,7 @@ class Answer:
     searched: str | None = None  # the query actually searched, when it is not the question as asked
     language: str = "en"  # the question's language; fixed messages and translations are in it
     short: Short | None = None  # the exact answer phrase (document offsets, in the first citation's source)
+    table: TableResult | None = None  # how a table answer was computed (qa.answer.table), else None
 
     def to_dict(self) -> dict:
         """The JSON object of `qa ask --json` and of the app's `ask` API."""
@@ -181,6 +216,7 @@ class Answer:
             "mode": self.mode,
             "citations": [c.to_dict() for c in self.citations],
             "passages": [h.to_dict() for h in self.passages],
+            "table": self.table.to_dict() if self.table else None,
         }
 
 

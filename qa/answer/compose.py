@@ -47,21 +47,25 @@ def select(question: str, best_first: list[Candidate], weights: Weights, index: 
 
 def citation(n: int, c: Candidate, index: Searchable) -> Citation:
     """Citation number `n` of a candidate sentence: its quote and where it is."""
-    document = index.document(c.hit.chunk.doc_id)
+    return cite(n, index.document(c.hit.chunk.doc_id), c.span.start, c.span.end, c.score, index)
+
+
+def cite(n: int, document, start: int, end: int, score: float, index: Searchable) -> Citation:
+    """Citation number `n` of text[start:end] of a document: the quote and where it is."""
     return Citation(
         n=n,
         source=document.doc_id,
         title=document.title,
-        quote=c.text,
-        start=c.span.start,
-        end=c.span.end,
-        line_start=document.line_at(c.span.start),
-        line_end=document.line_at(c.span.end - 1),
-        page=document.page_at(c.span.start),
-        score=round(c.score, 4),
-        ocr=document.ocr_at(c.span.start),
+        quote=document.text[start:end],
+        start=start,
+        end=end,
+        line_start=document.line_at(start),
+        line_end=document.line_at(end - 1),
+        page=document.page_at(start),
+        score=round(score, 4),
+        ocr=document.ocr_at(start),
         kind=document.kind,
-        sheet=(document.sheet_at(c.span.start) or (None,))[0],
+        sheet=(document.sheet_at(start) or (None,))[0],
         doc_sha256=document.content_hash,
         index_version=getattr(index, "version", None),
     )

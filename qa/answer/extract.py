@@ -11,6 +11,7 @@ from qa.answer.features import Encoded, encode, featurize, ranked
 from qa.answer.pick import learned_pick
 from qa.answer.scorer import Scorer
 from qa.answer.support import supported
+from qa.answer.table import table_answer
 from qa.records import Answer
 
 
@@ -34,7 +35,11 @@ def rank_sentences(question: str, passages: Passages, scorer: Scorer, by_languag
 
 
 def answer(question: str, passages: Passages, scorer: Scorer, by_language: dict | None = None) -> Answer:
-    """The answer to `question` from `passages`: cited sentences, or not found when nothing is evidence enough."""
+    """The answer to `question` from `passages`: a value computed from a table (qa.answer.table), cited
+    sentences, or not found when nothing is evidence enough."""
+    computed = table_answer(question, passages, scorer.embedder, by_language)
+    if computed is not None:
+        return computed
     ranking = rank_sentences(question, passages, scorer, by_language)
     best_first = list(ranking.best_first)
     versions = tuple(t for t in (by_language or {}).values() if t != question)

@@ -23,6 +23,11 @@ def run_eval(args) -> int:
 
         conversations = read_conversations(args.file)
         result = eval_chat(conversations, folder_engine(args.corpus, setup, backend), args.mode, args.top_k)
+    elif args.kind == "tables":
+        from qa.measure.tables import eval_tables, read_table_cases
+
+        cases = read_table_cases(args.file)
+        result = eval_tables(cases, folder_engine(args.corpus, setup, backend), args.mode, args.top_k)
     elif args.kind == "beir":
         from qa.measure.evaluate import eval_beir
 

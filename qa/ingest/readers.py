@@ -6,7 +6,9 @@ import io
 import re
 
 from qa.ingest.extracted import Extracted, check_zip, decode_text, join_pages
+from qa.ingest.html_tables import TableCollector
 from qa.ingest.ocr import ocr_scanned_pages
+from qa.ingest.tables import table_lines
 from qa.records import DocumentError
 
 BLOCK_TAGS = [
@@ -71,6 +73,7 @@ class _HtmlText:
         self.hidden = 0
         self.found: dict[str, list[str]] = {}  # "title" / "heading" -> its text pieces
         self.open: dict[str, int] = {}  # captures in progress -> depth of their tag
+        self.table = TableCollector()  # the table being read, a line a row
 
     def start(self, tag, attrib) -> None:
         tag = tag.lower() if isinstance(tag, str) else ""
@@ -79,20 +82,28 @@ class _HtmlText:
         if kind and kind not in self.found:
             self.found[kind], self.open[kind] = [], len(self.stack)
         self.hidden += tag in HIDDEN_TAGS
-        if tag in _BLOCKS:
+        if tag == "table" or self.table.depth:
+            self.table.start(tag, attrib)
+        elif tag in _BLOCKS:
             self.parts.append("\n")
 
     def end(self, tag) -> None:
         tag = self.stack.pop() if self.stack else ""
         self.open = {kind: depth for kind, depth in self.open.items() if depth <= len(self.stack)}
         self.hidden -= tag in HIDDEN_TAGS
-        if tag in _BLOCKS:
+        if self.table.depth:
+            lines = self.table.end(tag)
+            if lines is not None:
+                self.parts.append("\n" + "\n".join(lines) + "\n")
+        elif tag in _BLOCKS:
             self.parts.append("\n")
 
     def data(self, text: str) -> None:
         if "title" in self.open:
             self.found["title"].append(text)
-        if not self.hidden:
+        if not self.hidden and self.table.depth:
+            self.table.data(text)
+        elif not self.hidden:
             self.parts.append(text)
             if "heading" in self.open:
                 self.found["heading"].append(text)
@@ -148,9 +159,10 @@ def read_pdf(data: bytes, source: str) -> Extracted:
 
 
 def read_docx(data: bytes, source: str) -> Extracted:
-    """Paragraph text of a Word document; the first Title/Heading paragraph is the title."""
+    """Paragraphs and tables (a line a row) of a Word document; the first Title/Heading paragraph is the title."""
     check_zip(data, source)
     import docx
+    from docx.table import Table
 
     try:
         document = docx.Document(io.BytesIO(data))
@@ -158,11 +170,15 @@ def read_docx(data: bytes, source: str) -> Extracted:
         raise DocumentError(source, f"malformed DOCX ({type(exc).__name__})") from None
     title = document.core_properties.title or None
     paragraphs = []
-    for paragraph in document.paragraphs:
-        text = " ".join(paragraph.text.split())
+    for block in document.iter_inner_content():
+        if isinstance(block, Table):
+            rows = [[" ".join(cell.text.split()) for cell in row.cells] for row in block.rows]
+            paragraphs += [line for line in table_lines(rows) if line]
+            continue
+        text = " ".join(block.text.split())
         if not text:
             continue
-        style = (paragraph.style.name if paragraph.style is not None else "") or ""
+        style = (block.style.name if block.style is not None else "") or ""
         if title is None and (style == "Title" or style.startswith("Heading")):
             title = text
         paragraphs.append(text)

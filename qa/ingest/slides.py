@@ -6,6 +6,7 @@ import io
 import re
 
 from qa.ingest.extracted import Extracted, check_zip, join_pages
+from qa.ingest.tables import table_lines
 from qa.records import DocumentError
 
 MAX_SLIDES = 500
@@ -24,12 +25,12 @@ def _position(shape) -> tuple[int, int]:
 
 
 def _shape_lines(shape, depth: int = 0) -> list[str]:
-    """The paragraphs of a text shape, the rows of a table, or the lines of a group's shapes."""
+    """The paragraphs of a text shape, the rows of a table ('Header: value; ...'), or the lines of a group's shapes."""
     if getattr(shape, "shape_type", None) == 6 and depth < MAX_SHAPE_DEPTH:  # MSO_SHAPE_TYPE.GROUP
         return [line for child in sorted(shape.shapes, key=_position) for line in _shape_lines(child, depth + 1)]
     if getattr(shape, "has_table", False):
-        rows = (" | ".join(" ".join(cell.text.split()) for cell in row.cells) for row in shape.table.rows)
-        return [_line(row) for row in rows if row.strip(" |")]
+        rows = [[" ".join(cell.text.split()) for cell in row.cells] for row in shape.table.rows]
+        return [line for line in table_lines(rows) if line]
     if getattr(shape, "has_text_frame", False):
         return [_line(p.text) for p in shape.text_frame.paragraphs if p.text.strip()]
     return []

@@ -53,19 +53,57 @@ def _letter(j: int) -> str:
     return out
 
 
+def _second_header(rows: list[list[str]], at: int) -> bool:
+    """Whether the row under the header completes it: a header cell spans several columns (merged, so repeated,
+    or left blank), the next row names each of them and leaves the first column to the header above."""
+    if at + 2 >= len(rows) or not rows[at + 1]:
+        return False
+    top, under = rows[at], rows[at + 1]
+    spans = [j for j in range(1, min(len(top), len(under))) if under[j] and top[j - 1] and top[j] in ("", top[j - 1])]
+    named = [v for v in under if v]
+    return bool(spans) and under[0] in ("", top[0]) and len(set(named)) == len(named)
+
+
+def _joined(top: list[str], under: list[str]) -> list[str]:
+    """The two header rows read as one: 'Funding (USD)' over '2022' is 'Funding (USD) 2022'."""
+    out, above = [], ""
+    for j in range(max(len(top), len(under))):
+        head = top[j] if j < len(top) else ""
+        above = head or (above if j < len(under) and under[j] else "")
+        low = under[j] if j < len(under) else ""
+        out.append(" ".join(v for v in dict.fromkeys((above, low)) if v))
+    return out
+
+
+def _unique(headers: list[str]) -> list[str]:
+    """Headers with repeats numbered, 'Year', 'Year (2)', so that each names one column."""
+    seen: dict[str, int] = {}
+    out = []
+    for h in headers:
+        if h:
+            seen[h] = seen.get(h, 0) + 1
+            h = h if seen[h] == 1 else f"{h} ({seen[h]})"
+        out.append(h)
+    return out
+
+
 def table_lines(rows: list[list[str]], letters: bool = False) -> list[str]:
-    """One line a row: blank when empty, titles above the header as they are, then 'Header: value; ...' rows."""
+    """One line a row: blank when empty, titles above the header as they are, then 'Header: value; ...' rows.
+
+    A header of two rows (a spanning cell over the names under it) is read as one: its first row is written as
+    a title, its second as the 'Columns:' line with the joined names."""
     at = _header_at(rows)
-    headers = rows[at] if rows else []
+    two = _second_header(rows, at)
+    headers = _unique(_joined(rows[at], rows[at + 1]) if two else rows[at] if rows else [])
     lines = []
     for i, row in enumerate(rows):
         values = [v for v in row if v]
         if not values:
             lines.append("")
-        elif i < at:
-            lines.append(_sentence(" ".join(values)))
-        elif i == at:
-            lines.append(_sentence("Columns: " + "; ".join(values)))
+        elif i < at or (two and i == at):
+            lines.append(_sentence(" ".join(dict.fromkeys(values))))
+        elif i == at + two:
+            lines.append(_sentence("Columns: " + "; ".join(h for h in headers if h)))
         else:
             pairs = [f"{_label(headers, j, letters)}: {v}" for j, v in enumerate(row) if v]
             lines.append(_sentence("; ".join(pairs)))

@@ -41,7 +41,7 @@ def test_tables_on_slides_and_untitled_slides_are_read():
     out = io.BytesIO()
     deck.save(out)
     document = parse_document(out.getvalue(), "t.pptx")
-    assert document.text == "## Slide 1\n\nRegion | Wells.\n\nLoreto | 48."
+    assert document.text == "## Slide 1\n\nColumns: Region; Wells.\n\nRegion: Loreto; Wells: 48."  # rows as tables are
 
 
 def test_slides_are_capped_with_a_note(monkeypatch, caplog):

@@ -1,0 +1,163 @@
+"""The conditions a question puts on a table's rows: a value of a text column ('in Loreto'), a comparison with a
+number ('over S/ 10,000', 'between 400,000 and 700,000'), a year or a month ('in 2023', 'in March 2023')."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from qa.answer.table.frame import Frame
+from qa.answer.table.words import contains, plain
+from qa.ingest.quantities import MONTHS, read_number
+
+_AMOUNT = r"(?:(?:us\$|s/\.?|\$|€)\s?)?\d[\d,.]*(?:\s?(?:million|billion|thousand|k))?\s?%?"
+_ABOVE = (r"more than|greater than|higher than|larger than|bigger than|over|above|exceeding|exceeds|beyond|mas de|"
+          r"mayor(?:es)? (?:a|que)|superior(?:es)? a")  # fmt: skip
+_AT_LEAST = r"at least|no less than|or more|minimum of|al menos|como minimo"
+_BELOW = (r"less than|fewer than|lower than|smaller than|under|below|menos de|menor(?:es)? (?:a|que)|"
+          r"inferior(?:es)? a")  # fmt: skip
+_AT_MOST = r"at most|no more than|up to|or less|maximum of|como maximo|hasta"
+_COMPARE = re.compile(
+    rf"(?P<op>{_ABOVE}|{_AT_LEAST}|{_BELOW}|{_AT_MOST})\s+(?:(?:a|an|the)\s+)?(?:\w+\s+(?:of\s+)?)?(?P<a>{_AMOUNT})"
+    rf"|(?:between|entre|from|de)\s+(?P<lo>{_AMOUNT})\s+(?:and|y|to|a)\s+(?P<hi>{_AMOUNT})"
+)
+_YEAR = re.compile(r"(?<![\d,.$/])((?:19|20)\d\d)(?![\d,.%])")
+_MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
+_OF_YEAR = r"(?:\s+(?:of\s+|de\s+)?((?:19|20)\d\d))?"
+_MONTHS_IN = re.compile(
+    rf"\b(?:between|from|entre|de)\s+({_MONTH})\s+(?:and|to|y|a)\s+({_MONTH}){_OF_YEAR}|\b({_MONTH}){_OF_YEAR}\b"
+)
+_YEAR_AFTER = re.compile(r"\b(after|since|from|before|until|prior to|desde|antes de|despues de)\s+((?:19|20)\d\d)\b")
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A condition on a column: `op` is '=' (one of `values`), '>', '>=', '<', '<=', 'between', 'year' or 'month'."""
+
+    column: str
+    op: str
+    values: tuple = ()
+
+    def words(self, frame: Frame) -> str:
+        """'Year = 2023', 'Budget (soles) > 1,000,000', 'Date drilled in March 2023'."""
+        from qa.ingest.quantities import write_number
+
+        style = frame.column(self.column).style
+        shown = [write_number(v, style) if style and isinstance(v, float) else str(v) for v in self.values]
+        if self.op == "=":
+            return f"{self.column} = {' or '.join(shown)}"
+        if self.op == "between":
+            return f"{self.column} between {shown[0]} and {shown[1]}"
+        if self.op in ("year", "month", "months"):
+            return f"{self.column} in {self.describe_period()}"
+        return f"{self.column} {self.op} {shown[0]}"
+
+    def describe_period(self) -> str:
+        names = ["", "January", "February", "March", "April", "May", "June", "July", "August", "September",
+                 "October", "November", "December"]  # fmt: skip
+        if self.op == "year":
+            return str(self.values[0])
+        if self.op == "month":
+            month, year = self.values
+            return f"{names[month]} {year}" if year else names[month]
+        first, last, year = self.values
+        return f"{names[first]} to {names[last]}" + (f" {year}" if year else "")
+
+
+@dataclass(frozen=True)
+class Found:
+    """What the question says of a table's rows: its conditions, the question's words they used up, and the
+    proper names or years it asks for that the table does not have (the question cannot be answered here)."""
+
+    conditions: tuple[Condition, ...]
+    used: tuple[tuple[int, int], ...]  # spans of the plain English question
+    missing: tuple[str, ...]
+
+
+def value_conditions(frame: Frame, texts: list[str], mentioned: set[str]) -> tuple[list[Condition], list]:
+    """'= value' conditions for the text columns' values the question names, whole values, longest first; a
+    value in two columns belongs to the one the question names, else to the one further left."""
+    order = {c.name: (c.name not in mentioned, i) for i, c in enumerate(frame.columns)}
+    named = [
+        (-len(v), order[c.name], c.name, v) for c in frame.of_kind("text") for v in frame.data[c.name].cat.categories
+    ]
+    found: dict[str, list[str]] = {}
+    taken: dict[int, list[tuple[int, int]]] = {t: [] for t in range(len(texts))}
+    for _, _, column, value in sorted(named):
+        for t, text in enumerate(texts):
+            m = contains(text, value)
+            if m and not any(a < m.end() and m.start() < b for a, b in taken[t]):
+                taken[t].append(m.span())
+                if value not in found.setdefault(column, []):
+                    found[column].append(value)
+                break
+    return [Condition(c, "=", tuple(v)) for c, v in found.items()], taken[0]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A number the question compares a column with, before its column is known: the words around it tell."""
+
+    op: str
+    values: tuple[float, ...]
+    span: tuple[int, int]
+    unit: str  # 's/', '$', '%' or ''
+
+
+def _op(word: str) -> str:
+    for pattern, op in ((_AT_LEAST, ">="), (_AT_MOST, "<="), (_ABOVE, ">"), (_BELOW, "<")):
+        if re.fullmatch(pattern, word):
+            return op
+    return ">"
+
+
+def _amount(text: str, decimal_comma: bool) -> tuple[float, str] | None:
+    number = read_number(text.strip().replace("s/", "S/").replace("us$", "US$"), decimal_comma)
+    if number is None:
+        return None
+    prefix = number.style.prefix.strip().lower()
+    unit = "%" if number.style.suffix == "%" else "s/" if prefix.startswith("s/") else "$" if "$" in prefix else ""
+    return number.value, unit
+
+
+def comparisons(text: str, decimal_comma: bool) -> list[Comparison]:
+    """The comparisons with numbers in the plain question ('more than 10,000', 'between 1 and 5')."""
+    out = []
+    for m in _COMPARE.finditer(text):
+        parts = [m["a"]] if m["a"] else [m["lo"], m["hi"]]
+        read = [_amount(p, decimal_comma) for p in parts]
+        if any(r is None for r in read) or all(_YEAR.fullmatch(p.strip()) for p in parts):
+            continue
+        values = tuple(sorted(r[0] for r in read))
+        op = "between" if m["lo"] else _op(m["op"])
+        out.append(Comparison(op, values, m.span(), next((r[1] for r in read if r[1]), "")))
+    return out
+
+
+def years(text: str) -> list[tuple[str, int, tuple[int, int]]]:
+    """('=', '>', '<'...) comparisons with years in the plain question, as (op, year, span)."""
+    out, seen = [], set()
+    for m in _YEAR_AFTER.finditer(text):
+        op = ">=" if m[1] in ("since", "from", "desde") else ">" if m[1] in ("after", "despues de") else "<"
+        out.append((op, int(m[2]), m.span(2)))
+        seen.add(m.start(2))
+    for m in re.finditer(rf"(?:between|entre|from|de)\s+({_YEAR.pattern})\s+(?:and|y|to|a)\s+({_YEAR.pattern})", text):
+        out += [(">=", int(m[1]), m.span(1)), ("<=", int(m[3]), m.span(3))]
+        seen |= {m.start(1), m.start(3)}
+    out += [("=", int(m[1]), m.span(1)) for m in _YEAR.finditer(text) if m.start(1) not in seen]
+    return out
+
+
+def months(text: str) -> list[tuple[int, int, int | None, tuple[int, int]]]:
+    """(first month, last month, year or None, span) of each month or range of months the plain question names."""
+    out = []
+    for m in _MONTHS_IN.finditer(text):
+        if m[1]:
+            out.append((MONTHS[m[1]], MONTHS[m[2]], int(m[3]) if m[3] else None, m.span()))
+        elif m[4] not in ("may", "mar", "set", "dic", "jun", "jul") or m[5]:  # 'may' is a verb without a year
+            out.append((MONTHS[m[4]], MONTHS[m[4]], int(m[5]) if m[5] else None, m.span()))
+    return out
+
+
+def plain_question(text: str) -> str:
+    return plain(text)
