@@ -185,7 +185,10 @@ class TableResult:
 
     def to_dict(self) -> dict:
         out = asdict(self)
-        out["value"] = dict(self.value) if isinstance(self.value, dict) else self.value
+        value = self.value
+        out["value"] = dict(value) if isinstance(value, dict) else list(value) if isinstance(value, tuple) else value
+        out["conditions"] = [asdict(c) for c in self.conditions]
+        out.update(rows=list(self.rows), headers=list(self.headers), cells=[list(row) for row in self.cells])
         return out
 
 

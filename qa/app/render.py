@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from qa.app.render_table import rows_html
 from qa.lang.crosslingual import message as say
 from qa.records import Answer, Citation
 
@@ -135,7 +136,7 @@ def answer_html(answer: Answer) -> str:
         hint = esc(say("The closest passages are listed under Sources, marked", answer.language))
         label = esc(say(NOT_FOUND_LABEL, answer.language))
         return (
-            f'<div class="qa-answer qa-notfound"><p>{esc(answer.answer)}</p>'
+            f'<div class="qa-answer qa-notfound"><p>{esc(answer.answer)}</p>{rows_html(answer)}'
             f'<p class="qa-hint">{hint} “{label}”.</p>{searched}</div>'
         )
     text = _MARKER.sub(r'<span class="qa-ref">[\1]</span>', short_bold(answer))
@@ -143,7 +144,8 @@ def answer_html(answer: Answer) -> str:
         translation_html(c.translation, answer.language, f"[{c.n}]") for c in answer.citations if c.translation
     )
     chips = "".join(_chip(c) for c in answer.citations)
-    return f'<div class="qa-answer"><p>{text}</p>{translations}{searched}<div class="qa-chips">{chips}</div></div>'
+    rows = rows_html(answer)
+    return f'<div class="qa-answer"><p>{text}</p>{rows}{translations}{searched}<div class="qa-chips">{chips}</div></div>'
 
 
 def short_bold(answer: Answer) -> str:

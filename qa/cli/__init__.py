@@ -219,6 +219,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="a folder of documents or a BEIR directory (default: ./seeds)",
     )
     p.add_argument("--chunks", type=int, default=None, help="instead, a synthetic corpus of N chunks")
+    p.add_argument("--table-rows", type=int, default=None, metavar="N",
+                   help="instead, time table questions (sums, averages, most, counts, per group) over one sheet of N "
+                   "rows, warm")  # fmt: skip
+    p.add_argument("--cache", type=Path, default=Path(os.environ.get("QA_CACHE", ".cache")),
+                   help="where --table-rows keeps its sheet and index (default ./.cache or $QA_CACHE)")  # fmt: skip
     p.add_argument("--serve", action="store_true",
                    help="instead, time answering: one-shot qa ask, qa serve's readiness, POST /api/ask serially, "
                    "at saturation and at 5 questions/s (JSON with --json)")  # fmt: skip

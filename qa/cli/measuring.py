@@ -47,6 +47,12 @@ def run_bench(args) -> int:
         if args.chunks is not None or args.backend == "milvus":
             raise InputError("qa bench --serve measures a folder of documents served locally; drop --chunks/--backend")
         result = bench_serving(args.target, args.questions, args.model)
+    elif args.table_rows is not None:
+        from qa.measure.table_bench import bench_tables
+
+        result = bench_tables(args.table_rows, args.cache)
+        print(json.dumps(result, ensure_ascii=False) if args.json else "\n".join(text.evaluation(result)))
+        return 0
     elif args.chunks is not None:
         from qa.measure.synthetic import bench_synthetic
 

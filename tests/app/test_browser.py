@@ -325,3 +325,37 @@ def test_two_users_each_see_only_their_groups_documents(browser, team_url):
     assert "000_" in ann[0] and "001_" not in ann[0] and "001_" in bob[0] and "000_" not in bob[0]
     assert ann[1].split()[0] == bob[1].split()[0] == "4", (ann[1], bob[1])  # four documents each
     assert "000_" in ann[2] and "000_" not in bob[2]
+
+
+@pytest.fixture(scope="module")
+def tables_url(tmp_path_factory):
+    """The app over a folder holding one sheet, one of whose cells is hostile markup."""
+    folder = tmp_path_factory.mktemp("tables") / "docs"
+    folder.mkdir()
+    (folder / "wells.csv").write_text(
+        "Region,Year,Wells\nLoreto,2022,3\nPuno,2023,4\n\"<img src=x onerror=window.__pwned=6>Cusco\",2023,5\n",
+        encoding="utf-8",
+    )
+    engine = Engine(tmp_path_factory.mktemp("tables") / "index")
+    engine.sync(folder)
+    demo = build_app(engine)
+    port = free_port()
+    launch(demo, Listen(port=port), block=False, quiet=True)
+    yield f"http://127.0.0.1:{port}/"
+    demo.close()
+
+
+def test_a_table_answer_shows_the_rows_used_under_it(browser, tables_url):
+    context, page = open_page(browser, tables_url)
+    try:
+        ask(page, "How many wells were drilled in 2023 in total?")
+        rows = page.locator("#qa-chat .qa-rows")
+        rows.wait_for(timeout=60_000)
+        assert page.locator("#qa-chat .qa-answer p").first.inner_text().startswith("9 \u2014 the sum of Wells")
+        assert rows.locator("th").all_inner_texts() == ["Row", "Region", "Year", "Wells"]
+        cells = [row.locator("td").all_inner_texts() for row in rows.locator("tbody tr").all()]
+        assert cells == [["3", "Puno", "2023", "4"], ["4", "<img src=x onerror=window.__pwned=6>Cusco", "2023", "5"]]
+        assert page.evaluate("() => typeof window.__pwned") == "undefined"
+        assert_only_loopback(page)
+    finally:
+        context.close()

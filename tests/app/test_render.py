@@ -64,3 +64,24 @@ def test_the_exact_answer_is_bold_inside_the_first_quote_and_escaped():
     html = render.answer_html(answer)
     assert "&lt;b&gt;<strong>22,295</strong>&lt;/b&gt; people went missing." in html
     assert "<b>22,295" not in html
+
+
+def _table_answer(declined: str | None = None) -> Answer:
+    from qa.records import TableResult
+
+    hostile = '<img src=x onerror="window.__pwned=1">Loreto'
+    table = TableResult("sum", "Wells", (), None, None if declined else 7.0, "" if declined else "7", (2, 3),
+                        "wells.csv", None, ("Region", "Wells"), ((hostile, "3"), ("Puno", "4")), declined)  # fmt: skip
+    return Answer("How many wells?", "7 \u2014 the sum of Wells over 2 rows [1][2]", not declined, "hybrid", table=table)
+
+
+def test_a_table_answer_shows_its_rows_as_a_table_of_escaped_text():
+    markup = render.answer_html(_table_answer())
+    assert '<div class="qa-rows">' in markup and "<th>Row</th><th>Region</th><th>Wells</th>" in markup
+    assert "<td>2</td><td>&lt;img src=x onerror=&quot;window.__pwned=1&quot;&gt;Loreto</td><td>3</td>" in markup
+    assert "<img" not in markup.replace("&lt;img", "")
+
+
+def test_a_declined_table_answer_shows_the_closest_rows():
+    markup = render.answer_html(_table_answer("no row meets the conditions"))
+    assert "Closest rows (no value computed)" in markup and "<td>Puno</td>" in markup

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from qa.answer.table.frame import Frame
-from qa.answer.table.words import contains, plain
+from qa.answer.table.words import contains, plain, tokens
 from qa.ingest.quantities import MONTHS, read_number
 
 _AMOUNT = r"(?:(?:us\$|s/\.?|\$|€)\s?)?\d[\d,.]*(?:\s?(?:million|billion|thousand|k))?\s?%?"
@@ -43,7 +43,10 @@ class Condition:
         from qa.ingest.quantities import write_number
 
         style = frame.column(self.column).style
-        shown = [write_number(v, style) if style and isinstance(v, float) else str(v) for v in self.values]
+        shown = [
+            write_number(v, style) if style and isinstance(v, float) else f"{v:g}" if isinstance(v, float) else str(v)
+            for v in self.values
+        ]
         if self.op == "=":
             return f"{self.column} = {' or '.join(shown)}"
         if self.op == "between":
@@ -78,9 +81,8 @@ def value_conditions(frame: Frame, texts: list[str], mentioned: set[str]) -> tup
     """'= value' conditions for the text columns' values the question names, whole values, longest first; a
     value in two columns belongs to the one the question names, else to the one further left."""
     order = {c.name: (c.name not in mentioned, i) for i, c in enumerate(frame.columns)}
-    named = [
-        (-len(v), order[c.name], c.name, v) for c in frame.of_kind("text") for v in frame.data[c.name].cat.categories
-    ]
+    words = {w for text in texts for w in tokens(text)}
+    named = [(-len(v), order[c], c, v) for w in words for c, v in frame.by_first_word.get(w, ())]
     found: dict[str, list[str]] = {}
     taken: dict[int, list[tuple[int, int]]] = {t: [] for t in range(len(texts))}
     for _, _, column, value in sorted(named):

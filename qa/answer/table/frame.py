@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter, OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from qa.answer.table.words import content_stems, plain
+from qa.answer.table.words import content_stems, plain, tokens
 from qa.ingest.quantities import Style, read_date, read_number
 from qa.ingest.table_text import Table
 
@@ -37,6 +37,8 @@ class Frame:
     columns: tuple[Column, ...]
     data: object  # pandas.DataFrame: numbers as floats, dates as datetimes, years as ints, text as strings
     positions: tuple[int, ...]
+    by_first_word: dict = field(default_factory=dict)  # first word of a text value -> ((column, value), ...)
+    value_words: frozenset[str] = frozenset()  # every word of every text value
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -86,7 +88,17 @@ def build_frame(table: Table) -> Frame:
             data[name] = pd.Series(values, dtype="float64")
         else:
             data[name] = pd.Series([plain(v) if v else None for v in values], dtype="object").astype("category")
-    return Frame(table, tuple(columns), pd.DataFrame(data), positions)
+    frame = pd.DataFrame(data)
+    by_first_word: dict[str, list[tuple[str, str]]] = {}
+    words: set[str] = set()
+    for column in columns:
+        if column.kind == "text":
+            for value in frame[column.name].cat.categories:
+                parts = tokens(value)
+                if parts:
+                    by_first_word.setdefault(parts[0], []).append((column.name, value))
+                    words.update(parts)
+    return Frame(table, tuple(columns), frame, positions, by_first_word, frozenset(words))
 
 
 _FRAMES: OrderedDict[tuple, Frame] = OrderedDict()

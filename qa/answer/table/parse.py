@@ -68,8 +68,7 @@ def _left_words(text: str, used: list[tuple[int, int]]) -> list[str]:
 
 def _missing_names(asked: Asked, frame: Frame) -> list[str]:
     """Names the question uses that appear nowhere in the table: it asks about rows the table does not have."""
-    known = {plain(v) for c in frame.of_kind("text") for v in frame.data[c.name].cat.categories}
-    words = set(tokens(" ".join(known) + " " + " ".join(frame.table.columns) + " " + frame.table.caption))
+    words = frame.value_words | set(tokens(" ".join(frame.table.columns) + " " + frame.table.caption))
     words |= set(tokens(frame.table.sheet or "")) | ops.CUE_WORDS | set(MONTHS)
     out = []
     for name in asked.names:

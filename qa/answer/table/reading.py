@@ -62,7 +62,7 @@ def _operation(cues: dict[str, bool], which: bool) -> str | None:
         return "count"
     if cues["total"] or cues["how_much"]:
         return "sum"
-    return None
+    return "share" if cues["share"] else None
 
 
 def _which(frame: Frame, asked: Asked, cues: dict[str, bool]) -> Column | None:
@@ -119,11 +119,13 @@ def read(frame: Frame, asked: Asked, embedder) -> Reading:
         return _lookup(conditions, measure, fit, missing, unknown)
     if fit == 0:
         return Reading(None)
-    if unknown:  # the question says something the table does not hold
-        about_rows = bool(values)
-        why = f"the table has nothing for {' '.join(repr(w) for w in unknown[:3])}"
-        return Reading(None, why if about_rows else None, fit, tuple(conditions))
-    why = _doubt(missing, no_year, unclear, cues, measure, operation, frame, left, group)
+    why = _named_doubt(missing, no_year, unclear, cues)
+    if why:
+        return Reading(None, why, fit, tuple(conditions))
+    if unknown:  # the question says something the table does not hold: declined when it names rows of it
+        why = f"no column of the table holds {' '.join(repr(w) for w in unknown[:3])}"
+        return Reading(None, why if values else None, fit, tuple(conditions))
+    why = _column_doubt(measure, operation, left, group)
     if why:
         return Reading(None, why, fit, tuple(conditions))
     if operation == "count":
@@ -149,8 +151,9 @@ def _only_measure(frame: Frame, taken: set) -> Column | None:
     return numbers[0] if len(numbers) == 1 else None
 
 
-def _doubt(missing, no_year, unclear, cues, measure: Named, operation, frame, left, group) -> str | None:
-    """Why a computed answer would not be sure, or None."""
+def _named_doubt(missing: list, no_year: list, unclear: str | None, cues: dict) -> str | None:
+    """Why the question is not one this table answers for sure: rows or years it lacks, a number with no column,
+    a share asked for; else None."""
     if missing:
         return f"no row of the table mentions {', '.join(repr(n) for n in missing)}"
     if no_year:
@@ -159,9 +162,13 @@ def _doubt(missing, no_year, unclear, cues, measure: Named, operation, frame, le
         return unclear
     if cues["share"]:
         return "it asks for a share or percentage, which the table path does not compute"
+    return None
+
+
+def _column_doubt(measure: Named, operation: str, left: list[str], group) -> str | None:
+    """Why the column to compute is unclear (two are meant equally, none is named, units mixed); else None."""
     if measure.tied:
-        names = " or ".join(repr(c.name) for c in measure.tied)
-        return f"two columns could be meant: {names}"
+        return f"two columns could be meant: {' or '.join(repr(c.name) for c in measure.tied)}"
     if operation not in ("count", "filter") and measure.best is None and left and not group:
         return f"no column of the table holds {' '.join(repr(w) for w in left[:3])}"
     if measure.best is not None and measure.best.mixed_units and operation in ("sum", "average"):
@@ -174,8 +181,8 @@ def _unknown(frame: Frame, left: list[str], embedder) -> list[str]:
     their endings, units and the table's own caption aside)."""
     table = frame.table
     known = {s for c in frame.columns for s in c.stems}
-    words = set(tokens(" ".join(v for c in frame.of_kind("text") for v in frame.data[c.name].cat.categories)))
-    words |= set(tokens(f"{table.caption} {table.sheet or ''} {table.doc_id}")) | set(MONTHS) | UNIT_WORDS
+    words = frame.value_words | set(tokens(f"{table.caption} {table.sheet or ''} {table.doc_id}"))
+    words |= set(MONTHS) | UNIT_WORDS
     out = []
     for word in left:
         if stem(word) in known or word in words or word.endswith(("ed", "ly", "ing")):
