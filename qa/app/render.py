@@ -145,7 +145,8 @@ def answer_html(answer: Answer) -> str:
     )
     chips = "".join(_chip(c) for c in answer.citations)
     rows = rows_html(answer)
-    return f'<div class="qa-answer"><p>{text}</p>{rows}{translations}{searched}<div class="qa-chips">{chips}</div></div>'
+    chips = f'<div class="qa-chips">{chips}</div>'
+    return f'<div class="qa-answer"><p>{text}</p>{rows}{translations}{searched}{chips}</div>'
 
 
 def short_bold(answer: Answer) -> str:

@@ -11,7 +11,8 @@ from pathlib import Path
 from qa.measure.corpora import Setup, folder_engine
 
 REGIONS = ("Loreto", "Cusco", "Puno", "Piura", "Ayacucho", "Lima", "Junín", "Áncash", "Cajamarca", "San Martín",
-           "Ucayali", "Huánuco", "Apurímac", "Tacna", "Moquegua", "Tumbes", "Pasco", "Amazonas", "Ica", "Arequipa")  # fmt: skip
+           "Ucayali", "Huánuco", "Apurímac", "Tacna", "Moquegua", "Tumbes", "Pasco", "Amazonas", "Ica",
+           "Arequipa")  # fmt: skip
 ORGANISATIONS = ("COOPI", "Cáritas", "CARE Perú", "Plan International", "Oxfam", "World Vision", "Save the Children",
                  "Ayuda en Acción")  # fmt: skip
 QUESTIONS = (

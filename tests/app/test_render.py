@@ -72,7 +72,8 @@ def _table_answer(declined: str | None = None) -> Answer:
     hostile = '<img src=x onerror="window.__pwned=1">Loreto'
     table = TableResult("sum", "Wells", (), None, None if declined else 7.0, "" if declined else "7", (2, 3),
                         "wells.csv", None, ("Region", "Wells"), ((hostile, "3"), ("Puno", "4")), declined)  # fmt: skip
-    return Answer("How many wells?", "7 \u2014 the sum of Wells over 2 rows [1][2]", not declined, "hybrid", table=table)
+    words = "7 \u2014 the sum of Wells over 2 rows [1][2]"
+    return Answer("How many wells?", words, not declined, "hybrid", table=table)
 
 
 def test_a_table_answer_shows_its_rows_as_a_table_of_escaped_text():

@@ -67,7 +67,8 @@ def test_a_word_table_is_read_between_its_paragraphs():
     document = docx.Document()
     document.add_paragraph("Contributions by partner.")
     grid = document.add_table(rows=3, cols=2)
-    for r, row in enumerate([("Organisation", "Contribution (EUR)"), ("COOPI", "125.430,50"), ("Cáritas", "98.250,75")]):
+    rows = [("Organisation", "Contribution (EUR)"), ("COOPI", "125.430,50"), ("Cáritas", "98.250,75")]
+    for r, row in enumerate(rows):
         for c, text in enumerate(row):
             grid.cell(r, c).text = text
     document.add_paragraph("Figures are provisional.")
@@ -83,7 +84,8 @@ def test_a_word_table_is_read_between_its_paragraphs():
 def test_an_html_table_with_a_spanning_header_and_a_caption():
     page = (b"<p>Offices.</p><table><caption>Staff by office</caption><thead><tr><th>Office</th><th colspan=2>Staff"
             b"</th></tr><tr><th></th><th>2022</th><th>2023</th></tr></thead><tbody><tr><td>Lima</td><td>30</td>"
-            b"<td>34</td></tr><tr><td>Iquitos</td><td>10</td><td>12</td></tr></tbody></table><p>After.</p>")  # fmt: skip
+            b"<td>34</td></tr><tr><td>Iquitos</td><td>10</td><td>12</td></tr></tbody></table>"
+            b"<p>After.</p>")  # fmt: skip
     document = parse_document(page, "s.html")
     (table,) = read_tables(document)
     assert table.columns == ("Office", "Staff 2022", "Staff 2023")
