@@ -30,7 +30,7 @@ def write_sheet(path: Path, rows: int, seed: int = 7) -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
         out = csv.writer(handle)
         out.writerow(["Project", "Region", "Organisation", "Year", "Budget (soles)", "Beneficiaries"])
-        for i in range(rows):
+        for i in range(rows - 1):  # the header is a row too
             out.writerow([f"Project {i + 1:05d}", pick.choice(REGIONS), pick.choice(ORGANISATIONS),
                           pick.randint(2019, 2024), f"{pick.randint(50, 5000) * 1000:,}",
                           f"{pick.randint(20, 9000):,}"])  # fmt: skip

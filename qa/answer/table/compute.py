@@ -17,6 +17,7 @@ class Computed:
     value: object = None
     rows: tuple[int, ...] = ()
     unsure: str | None = None
+    extreme: float | str | None = None  # argmax/argmin: the highest or lowest value (a total when by_total)
 
 
 def _mask(frame: Frame, condition: Condition):
@@ -84,12 +85,23 @@ def compute(frame: Frame, plan: Plan) -> Computed:
     if plan.operation in ("sum", "average"):
         total = float(values.sum()) if plan.operation == "sum" else float(values.mean())
         return Computed(total, _rows(frame, values.index))
+    if plan.by_total:
+        return _best_total(frame, plan, data, values)
     best = values.max() if plan.operation in ("max", "argmax") else values.min()
     winners = values.index[values == best]
+    number = frame.column(plan.column).kind == "number"
+    extreme = float(best) if number else _cell(frame, winners[0], plan.column)
     if plan.operation in ("argmax", "argmin"):
-        return Computed(_cell(frame, winners[0], plan.answer_column), _rows(frame, winners))
-    shown = float(best) if frame.column(plan.column).kind == "number" else _cell(frame, winners[0], plan.column)
-    return Computed(shown, _rows(frame, winners))
+        return Computed(_cell(frame, winners[0], plan.answer_column), _rows(frame, winners), extreme=extreme)
+    return Computed(extreme, _rows(frame, winners))
+
+
+def _best_total(frame: Frame, plan: Plan, data, values) -> Computed:
+    """The value of the answer column whose rows add up to the most (or least), and those rows."""
+    totals = values.groupby(data.loc[values.index, plan.answer_column], observed=True).sum()
+    best = totals.idxmax() if plan.operation == "argmax" else totals.idxmin()
+    rows = values.index[data.loc[values.index, plan.answer_column] == best]
+    return Computed(_cell(frame, rows[0], plan.answer_column), _rows(frame, rows), extreme=float(totals[best]))
 
 
 def _grouped(frame: Frame, plan: Plan, data) -> Computed:

@@ -44,7 +44,13 @@ class Condition:
 
         style = frame.column(self.column).style
         shown = [
-            write_number(v, style) if style and isinstance(v, float) else f"{v:g}" if isinstance(v, float) else str(v)
+            write_number(v, style)
+            if style and isinstance(v, float)
+            else f"{v:g}"
+            if isinstance(v, float)
+            else frame.as_written(self.column, v)
+            if isinstance(v, str)
+            else str(v)
             for v in self.values
         ]
         if self.op == "=":
@@ -82,7 +88,9 @@ def value_conditions(frame: Frame, texts: list[str], mentioned: set[str]) -> tup
     value in two columns belongs to the one the question names, else to the one further left."""
     order = {c.name: (c.name not in mentioned, i) for i, c in enumerate(frame.columns)}
     words = {w for text in texts for w in tokens(text)}
-    named = [(-len(v), order[c], c, v) for w in words for c, v in frame.by_first_word.get(w, ())]
+    named = [
+        (-len(v), order[c], c, v) for w in words for c, v, parts in frame.by_first_word.get(w, ()) if parts <= words
+    ]
     found: dict[str, list[str]] = {}
     taken: dict[int, list[tuple[int, int]]] = {t: [] for t in range(len(texts))}
     for _, _, column, value in sorted(named):

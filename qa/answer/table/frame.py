@@ -37,8 +37,12 @@ class Frame:
     columns: tuple[Column, ...]
     data: object  # pandas.DataFrame: numbers as floats, dates as datetimes, years as ints, text as strings
     positions: tuple[int, ...]
-    by_first_word: dict = field(default_factory=dict)  # first word of a text value -> ((column, value), ...)
+    by_first_word: dict = field(default_factory=dict)  # first word of a text value -> [(column, value, words)]
     value_words: frozenset[str] = frozenset()  # every word of every text value
+    written: dict = field(default_factory=dict)  # (column, plain value) -> the value as the table writes it
+
+    def as_written(self, column: str, value: str) -> str:
+        return self.written.get((column, value), value)
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -89,6 +93,12 @@ def build_frame(table: Table) -> Frame:
         else:
             data[name] = pd.Series([plain(v) if v else None for v in values], dtype="object").astype("category")
     frame = pd.DataFrame(data)
+    written = {}
+    for j, column in enumerate(columns):
+        if column.kind == "text":
+            for i in positions:
+                cell = table.rows[i].cells[j]
+                written.setdefault((column.name, plain(cell)), cell)
     by_first_word: dict[str, list[tuple[str, str]]] = {}
     words: set[str] = set()
     for column in columns:
@@ -96,9 +106,9 @@ def build_frame(table: Table) -> Frame:
             for value in frame[column.name].cat.categories:
                 parts = tokens(value)
                 if parts:
-                    by_first_word.setdefault(parts[0], []).append((column.name, value))
+                    by_first_word.setdefault(parts[0], []).append((column.name, value, frozenset(parts)))
                     words.update(parts)
-    return Frame(table, tuple(columns), frame, positions, by_first_word, frozenset(words))
+    return Frame(table, tuple(columns), frame, positions, by_first_word, frozenset(words), written)
 
 
 _FRAMES: OrderedDict[tuple, Frame] = OrderedDict()

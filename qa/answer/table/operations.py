@@ -25,6 +25,7 @@ MOST = re.compile(_any(*_MOST).pattern + "|" + _any("larger", "bigger", "higher"
 LEAST = re.compile(_any(*_LEAST).pattern + "|" + _any("smaller", "lower", "fewer", after="(?! than)").pattern)
 LIST = re.compile(r"^(?:list|show|name|enumerate|which|what are|what were|cuales|nombra|lista|muestra)\b|\b(?:list|show me)\b")  # fmt: skip  # noqa: E501
 SUPERLATIVE = re.compile(r"\b(\w+est)\b")
+AMOUNT_WORDS = frozenset({"highest", "lowest", "largest", "biggest", "greatest", "smallest", "fewest"})
 SHARE = _any("share", "percentage", "proportion", "ratio", "fraction", "percent", "porcentaje", "proporcion")
 GROUP = re.compile(r"\b(?:per|by|for each|in each|each|for every|broken down by|para cada|en cada|por cada|por)\s+"
                    r"(?:the\s+|la\s+|el\s+)?(\w+)")  # fmt: skip

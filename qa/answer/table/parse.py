@@ -27,6 +27,7 @@ class Plan:
     group_by: str | None = None
     answer_column: str | None = None  # argmax/argmin and filter: the column that names the rows found
     distinct: bool = False  # count the distinct values of `column`, not the rows
+    by_total: bool = False  # argmax/argmin over the totals of `answer_column`'s values ('which region had the most')
 
 
 @dataclass(frozen=True)

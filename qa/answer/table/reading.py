@@ -9,7 +9,7 @@ from qa.answer.table.columns import LOOKUP_NEAR, UNIT_WORDS, Named, by_meaning, 
 from qa.answer.table.conditions import Condition, comparisons, value_conditions
 from qa.answer.table.frame import Column, Frame
 from qa.answer.table.parse import Asked, Plan, Reading, _compared, _left_words, _missing_names, _period_conditions
-from qa.answer.table.words import stem, tokens
+from qa.answer.table.words import VERBS, stem, tokens
 from qa.ingest.quantities import MONTHS
 
 
@@ -141,9 +141,18 @@ def read(frame: Frame, asked: Asked, embedder) -> Reading:
         if operation in ("argmax", "argmin", "filter")
         else None
     )  # noqa: E501
+    by_total = operation in ("argmax", "argmin") and _totals_meant(frame, asked, answer)
     plan = Plan(operation, column.name if column else None, tuple(conditions), group.name if group else None,
-                answer.name if answer else None)  # fmt: skip
+                answer.name if answer else None, by_total=by_total)  # fmt: skip
     return Reading(plan, None, fit, tuple(conditions))
+
+
+def _totals_meant(frame: Frame, asked: Asked, answer: Column | None) -> bool:
+    """Whether 'which X had the most' compares X's totals: X repeats over rows and the question asks for an
+    amount ('most', 'fewest'), not a property of one row ('deepest', 'oldest')."""
+    if answer is None or frame.data[answer.name].nunique() == len(frame.data):
+        return False
+    return not any(m[1] not in ops.AMOUNT_WORDS for m in ops.SUPERLATIVE.finditer(asked.english))
 
 
 def _only_measure(frame: Frame, taken: set) -> Column | None:
@@ -176,6 +185,11 @@ def _column_doubt(measure: Named, operation: str, left: list[str], group) -> str
     return None
 
 
+def _verb_like(word: str) -> bool:
+    """A verb or adverb by the word list or its ending ('runs', 'drilled', 'actually', 'spending')."""
+    return word in VERBS or word.endswith(("ed", "ly", "ing")) or word[:-1] in VERBS or word[:-2] in VERBS
+
+
 def _unknown(frame: Frame, left: list[str], embedder) -> list[str]:
     """The question's left-over words that name nothing in the table, not even by meaning (verbs and adverbs by
     their endings, units and the table's own caption aside)."""
@@ -185,7 +199,7 @@ def _unknown(frame: Frame, left: list[str], embedder) -> list[str]:
     words |= set(MONTHS) | UNIT_WORDS
     out = []
     for word in left:
-        if stem(word) in known or word in words or word.endswith(("ed", "ly", "ing")):
+        if stem(word) in known or word in words or _verb_like(word):
             continue
         if by_meaning(list(frame.columns), [word], embedder).best is None:
             out.append(word)

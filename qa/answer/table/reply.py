@@ -58,13 +58,17 @@ def _how(frame: Frame, plan: Plan, computed: Computed) -> str:
         what = _PHRASE["count"] if plan.operation == "count" else _PHRASE[plan.operation].format(c=plan.column)
         return f"{what} per {plan.group_by}, over {rows}{where}"
     if plan.operation in ("argmax", "argmin"):
-        best = shown(_extreme(frame, plan, computed), frame, plan.column, "max")
+        best = shown(computed.extreme, frame, plan.column, "max")
         word = "highest" if plan.operation == "argmax" else "lowest"
+        if plan.by_total:
+            return f"the {plan.answer_column} with the {word} total {plan.column} ({best}, over {rows}){where}"
         return (
             f"{plan.answer_column} of the row with the {word} {plan.column} ({best}) among {_count(frame, plan)}{where}"
         )
     if plan.operation == "filter":
         return f"{plan.answer_column} of the {rows}{where}"
+    if plan.operation == "count" and not plan.distinct:
+        return f"the number of rows{where}"
     if plan.operation == "count" and plan.distinct:
         return f"the number of different {plan.column} values over {rows}{where}"
     if plan.operation == "lookup":
@@ -77,11 +81,6 @@ def _count(frame: Frame, plan: Plan) -> str:
 
     n = int(selected(frame, plan.conditions).sum())
     return f"{n} row{'s' if n != 1 else ''}"
-
-
-def _extreme(frame: Frame, plan: Plan, computed: Computed) -> float:
-    i = frame.positions.index(computed.rows[0])
-    return float(frame.data[plan.column].iloc[i])
 
 
 def _cited(passages: Passages, frame: Frame, positions) -> tuple:

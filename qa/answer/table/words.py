@@ -16,6 +16,13 @@ STOPWORDS = frozenset(
 )
 
 
+VERBS = frozenset(
+    """run ran give gave given make made go went take took receive get got reach serve hold held work start begin
+    began open build built provide support carry drill implement manage lead led employ help become happen see saw
+    do does""".split()  # noqa: SIM905 - a word list reads best as text
+)  # what was done, not what was measured: a question's verb need not name a column
+
+
 def plain(text: str) -> str:
     """Lower case without accents: 'Región' and 'region' read alike."""
     decomposed = unicodedata.normalize("NFKD", text)

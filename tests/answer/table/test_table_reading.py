@@ -129,3 +129,9 @@ def test_two_columns_equally_meant_are_declined(embedder):
 
 def test_a_question_not_about_the_table_is_left_alone(projects, embedder):
     assert solve(projects, "Who founded the programme?", embedder) == ("unsure", None, ())
+
+
+def test_which_value_has_the_most_compares_totals_when_values_repeat(projects, embedder):
+    operation, value, rows = solve(projects, "Which region had the most beneficiaries?", embedder)
+    assert (operation, value, rows) == ("argmax", "Loreto", (2, 5))  # 3,400 + 2,600: more than Cusco's 2,150
+    assert solve(projects, "Which organisation started the latest project?", embedder) == ("argmax", "COOPI", (6,))
