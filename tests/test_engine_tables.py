@@ -18,10 +18,13 @@ CORPUS = ROOT / "tests" / "data" / "tables_corpus"
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory):
     folder = tmp_path_factory.mktemp("tables") / "docs"
-    shutil.copytree(CORPUS, folder, ignore=shutil.ignore_patterns("*.py", "*.md"))
+    shutil.copytree(CORPUS, folder)
     rows = "\n".join(f"Well {i:02d},{'Loreto' if i % 2 else 'Puno'},{30 + i}" for i in range(1, 31))
     (folder / "many_wells.csv").write_text("Borehole,Province,Depth (m)\n" + rows + "\n", encoding="utf-8")
-    (folder / "history.txt").write_text("The programme was founded in 1998 by three parishes in Iquitos.\n")
+    (folder / "history.txt").write_text(
+        "The programme was founded in 1998 by three parishes in Iquitos.\n\n"
+        "Four interpreters of Amazonian languages work at the Iquitos office.\n"
+    )
     engine = Engine(tmp_path_factory.mktemp("tables") / "index")
     engine.sync(folder)
     return engine
@@ -47,6 +50,11 @@ def test_over_twenty_rows_the_first_twenty_are_cited_and_the_count_said(engine):
 
 def test_a_question_not_about_a_table_goes_the_usual_way(engine):
     reply = engine.ask("When was the programme founded?")
+    assert reply.found and reply.table is None and reply.citations[0].source == "history.txt"
+
+
+def test_a_question_the_tables_cannot_answer_is_answered_from_text_that_can(engine):
+    reply = engine.ask("How many interpreters work at the Iquitos office?")
     assert reply.found and reply.table is None and reply.citations[0].source == "history.txt"
 
 

@@ -11,7 +11,7 @@ from qa.answer.features import Encoded, encode, featurize, ranked
 from qa.answer.pick import learned_pick
 from qa.answer.scorer import Scorer
 from qa.answer.support import supported
-from qa.answer.table import table_answer
+from qa.answer.table import quotes_a_row, table_answer
 from qa.records import Answer
 
 
@@ -36,10 +36,19 @@ def rank_sentences(question: str, passages: Passages, scorer: Scorer, by_languag
 
 def answer(question: str, passages: Passages, scorer: Scorer, by_language: dict | None = None) -> Answer:
     """The answer to `question` from `passages`: a value computed from a table (qa.answer.table), cited
-    sentences, or not found when nothing is evidence enough."""
+    sentences, or not found when nothing is evidence enough. When the table path declines, sentences that answer
+    from outside any table still do (the question was not about the table after all)."""
     computed = table_answer(question, passages, scorer.embedder, by_language)
-    if computed is not None:
+    if computed is not None and computed.found:
         return computed
+    quoted = quoted_answer(question, passages, scorer, by_language)
+    if computed is None or (quoted.found and not any(quotes_a_row(c, passages.index) for c in quoted.citations)):
+        return quoted
+    return computed
+
+
+def quoted_answer(question: str, passages: Passages, scorer: Scorer, by_language: dict | None = None) -> Answer:
+    """The answer quoting the passages' best sentences, or not found."""
     ranking = rank_sentences(question, passages, scorer, by_language)
     best_first = list(ranking.best_first)
     versions = tuple(t for t in (by_language or {}).values() if t != question)

@@ -333,7 +333,7 @@ def tables_url(tmp_path_factory):
     folder = tmp_path_factory.mktemp("tables") / "docs"
     folder.mkdir()
     (folder / "wells.csv").write_text(
-        "Region,Year,Wells\nLoreto,2022,3\nPuno,2023,4\n\"<img src=x onerror=window.__pwned=6>Cusco\",2023,5\n",
+        'Region,Year,Wells\nLoreto,2022,3\nPuno,2023,4\n"<img src=x onerror=window.__pwned=6>Cusco",2023,5\n',
         encoding="utf-8",
     )
     engine = Engine(tmp_path_factory.mktemp("tables") / "index")

@@ -16,7 +16,7 @@ def _checkable(document, table) -> None:
 
 
 def test_a_header_under_a_title_and_blank_rows_is_found_and_rows_keep_their_places():
-    data = b"Projects in Peru\n\n\nRegion,Year,Beneficiaries\nLoreto,2022,\"1,250\"\nCusco,2023,\n"
+    data = b'Projects in Peru\n\n\nRegion,Year,Beneficiaries\nLoreto,2022,"1,250"\nCusco,2023,\n'
     document = parse_document(data, "p.csv")
     (table,) = read_tables(document)
     assert table.columns == ("Region", "Year", "Beneficiaries") and table.caption == "Projects in Peru"

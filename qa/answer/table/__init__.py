@@ -10,7 +10,7 @@ from qa.answer.table.parse import asked_question
 from qa.answer.table.reading import read
 from qa.answer.table.reply import computed_answer, declined_answer
 from qa.ingest.table_text import tables_of
-from qa.records import Answer
+from qa.records import Answer, Citation
 
 DOCUMENTS_READ = 8  # the table documents among the passages whose tables are read
 
@@ -24,6 +24,12 @@ def _frames(passages: Passages):
         document = passages.index.document(doc_id)
         for table in tables_of(document):
             yield frame_of(table, document.content_hash)
+
+
+def quotes_a_row(citation: Citation, index) -> bool:
+    """Whether a citation quotes (part of) a row of a table."""
+    document = index.document(citation.source)
+    return any(r.start <= citation.start < r.end for t in tables_of(document) for r in t.rows)
 
 
 def table_answer(question: str, passages: Passages, embedder, by_language: dict | None = None) -> Answer | None:

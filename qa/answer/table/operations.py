@@ -14,7 +14,8 @@ def _any(*phrases: str, after: str = "") -> re.Pattern:
 AVERAGE = _any("average", "mean", "avg", "typical", "on average", "promedio", "media")
 TOTAL = _any("total", "totals", "in all", "altogether", "sum", "combined", "overall", "all together",
              r"add(?:ed)? up", "cumulative", "suma", "en total", "en conjunto")  # fmt: skip
-COUNT = _any("how many", "number of", "count", "cuant[oa]s", "numero de")
+COUNT = re.compile(r"\bhow many\b|(?<!phone )(?<!telephone )(?<!fax )(?<!account )(?<!reference )(?<!serial )"
+                   r"(?<!registration )(?<!contact )\bnumber of\b|\bcount\b|\bcuant[oa]s\b|\bnumero de\b")  # fmt: skip
 HOW_MUCH = _any("how much", "cuant[oa]")
 _MOST = ("most", "highest", "largest", "biggest", "greatest", "maximum", "max", "deepest", "longest", "latest",
          "newest", "most recent", "costliest", "most expensive", "mayor", "maxim[oa]", r"mas alt[oa]",

@@ -1,10 +1,30 @@
 # ruff: noqa: E501, E741, SIM108 - a data generator: one long line a question reads best
 """Write the invented table corpus (and, with --questions, the gold question files).
 
-    python make_tables.py              # (re)write the table documents next to this script
-    python make_tables.py --questions  # also rewrite ../tables_dev.jsonl and ../tables_heldout.jsonl
+    python make_tables_corpus.py              # (re)write the table documents in tables_corpus/
+    python make_tables_corpus.py --questions  # also rewrite tables_dev.jsonl and tables_heldout.jsonl beside it
 
-All data is invented.  Gold values are computed with pandas from the source data below.
+All data is invented.
+
+What each file holds (the documents only live in tables_corpus/, so that the folder can be indexed as it is):
+
+- `projects.csv`: 14 projects (Project, Region, Organisation, Year, Sector, Budget (soles), Beneficiaries, Status);
+  numbers quoted with thousands commas ("1,250,000"), 2 empty Beneficiaries + 1 empty Sector, final `Total` row that
+  is NOT data.
+- `wells.tsv`: 12 wells, tab separated; `Date drilled` mixes 2023-03-15, 15/04/2023 (DD/MM) and "March 2023"; `Cost`
+  written "S/ 3,400".
+- `budget.xlsx` sheet `2023`: title in A1, blank row 2, header on row 3; `#,##0` amounts; `Execution rate` is a real
+  percent cell (0.78 shown 78%).
+- `budget.xlsx` sheet `Donors`: two-row header, "Funding (USD)" merged over C1:D1 with "2022"/"2023" below (other
+  headers merged vertically); amounts are text ("$52.3 million") or numbers.
+- `report.docx`: paragraphs + one Word table; contributions in European format (125.430,50; 1.250,5), one empty 2022
+  cell.
+- `slides.pptx`: slide 1 text, slide 2 a table (District, Region, Workshops, Participants, Women (%) as "58%" text).
+- `staff.html`: table 1 with `<th>` row and no thead (Office, Region, Staff, Opened); table 2 with thead/tbody
+  (Vehicles, Boats, Field trips 2023).
+
+Gold values are computed with pandas from the source lists below; non-integer values are rounded to 6 decimals;
+`rows` identify rows by key cells (name, or Well ID + Community).
 """
 
 import csv
@@ -17,7 +37,7 @@ from pathlib import Path
 
 import pandas as pd
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parent / "tables_corpus"
 FIXED = dt.datetime(2024, 1, 15, 12, 0, 0)
 
 # ---------------------------------------------------------------- source data
