@@ -26,6 +26,11 @@ def _frames(passages: Passages):
             yield frame_of(table, document.content_hash)
 
 
+def _weight(reading) -> float:
+    """How well a table accounts for the question; a table that can compute it beats one that cannot by a little."""
+    return reading.fit + (0.5 if reading.plan is not None else 0.0)
+
+
 def quotes_a_row(citation: Citation, index) -> bool:
     """Whether a citation quotes (part of) a row of a table."""
     document = index.document(citation.source)
@@ -41,7 +46,7 @@ def table_answer(question: str, passages: Passages, embedder, by_language: dict 
     best = None
     for frame in _frames(passages):
         reading = read(frame, asked, embedder)
-        if (reading.plan or reading.unsure) and (best is None or reading.fit > best[1].fit):
+        if (reading.plan or reading.unsure) and (best is None or _weight(reading) > _weight(best[1])):
             best = (frame, reading)
     if best is None:
         return None

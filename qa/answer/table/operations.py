@@ -11,19 +11,22 @@ def _any(*phrases: str, after: str = "") -> re.Pattern:
     return re.compile(r"\b(?:" + "|".join(phrases) + r")\b" + after)
 
 
-AVERAGE = _any("average", "mean", "avg", "typical", "on average", "promedio", "media")
+AVERAGE = _any("average", "mean", "avg", "typical", "on average", "promedio", "media", "medio")
 TOTAL = _any("total", "totals", "in all", "altogether", "sum", "combined", "overall", "all together",
              r"add(?:ed)? up", "cumulative", "suma", "en total", "en conjunto")  # fmt: skip
 COUNT = re.compile(r"\bhow many\b|(?<!phone )(?<!telephone )(?<!fax )(?<!account )(?<!reference )(?<!serial )"
                    r"(?<!registration )(?<!contact )\bnumber of\b|\bcount\b|\bcuant[oa]s\b|\bnumero de\b")  # fmt: skip
 HOW_MUCH = _any("how much", "cuant[oa]")
-_MOST = ("most", "highest", "largest", "biggest", "greatest", "maximum", "max", "deepest", "longest", "latest",
+_MOST = ("most", "best", "highest", "largest", "biggest", "greatest", "maximum", "max", "deepest", "longest", "latest",
          "newest", "most recent", "costliest", "most expensive", "mayor", "maxim[oa]", r"mas alt[oa]",
          "mas grande")  # fmt: skip
-_LEAST = ("least", "lowest", "smallest", "fewest", "minimum", "min", "cheapest", "shallowest", "earliest", "oldest",
-          "least expensive", "menor", "minim[oa]", r"mas baj[oa]", r"mas pequen[oa]")  # fmt: skip
-MOST = re.compile(_any(*_MOST).pattern + "|" + _any("larger", "bigger", "higher", "greater", after="(?! than)").pattern)
-LEAST = re.compile(_any(*_LEAST).pattern + "|" + _any("smaller", "lower", "fewer", after="(?! than)").pattern)
+_LEAST = ("least", "worst", "lowest", "smallest", "fewest", "minimum", "min", "cheapest", "shallowest", "earliest",
+          "oldest", "least expensive", "menor", "minim[oa]", r"mas baj[oa]", r"mas pequen[oa]")  # fmt: skip
+_NOT_A_BOUND = r"(?<!\bat )(?<!\bno )"  # 'at least 2,000' and 'no more than' compare; they ask for no extreme
+_MORE = _any("larger", "bigger", "higher", "greater", after="(?! than)").pattern
+_LESS = _any("smaller", "lower", "fewer", after="(?! than)").pattern
+MOST = re.compile(_NOT_A_BOUND + _any(*_MOST).pattern + "|" + _MORE)
+LEAST = re.compile(_NOT_A_BOUND + _any(*_LEAST).pattern + "|" + _LESS)
 LIST = re.compile(r"^(?:list|show|name|enumerate|which|what are|what were|cuales|nombra|lista|muestra)\b|\b(?:list|show me)\b")  # fmt: skip  # noqa: E501
 SUPERLATIVE = re.compile(r"\b(\w+est)\b")
 AMOUNT_WORDS = frozenset({"highest", "lowest", "largest", "biggest", "greatest", "smallest", "fewest"})
@@ -38,7 +41,7 @@ CUE_WORDS = frozenset(
     highest largest biggest greatest maximum deepest longest latest newest costliest expensive least lowest smallest
     fewest minimum cheapest shallowest earliest oldest larger bigger higher greater smaller lower fewer list show name
     which what who whose each per promedio media suma mayor menor maximo minimo cuantos cuantas cuanto cuanta cada
-    single any there break breakdown down""".split()  # noqa: SIM905 - a word list reads best as text
+    single any there break breakdown down best worst""".split()  # noqa: SIM905 - a word list reads best as text
 )
 
 

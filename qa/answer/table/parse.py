@@ -50,6 +50,7 @@ class Asked:
     versions: tuple[str, ...]
     names: tuple[str, ...]
     decimal_comma: bool = False
+    typed_spanish: bool = False  # asked in Spanish: `english` is apertium's translation
 
 
 def asked_question(english: str, versions: list[str], language: str) -> Asked:
@@ -58,7 +59,7 @@ def asked_question(english: str, versions: list[str], language: str) -> Asked:
     typed = versions[0] if versions and language != "en" else english
     names = tuple(m.group(1) for m in _NAME.finditer(typed.replace("¿", "")))
     return Asked(plain(english), tuple(plain(v) for v in versions if plain(v) != plain(english)), names,
-                 language == "es")  # fmt: skip
+                 language == "es", language == "es")  # fmt: skip
 
 
 def _left_words(text: str, used: list[tuple[int, int]]) -> list[str]:
@@ -107,6 +108,15 @@ def _period_conditions(frame: Frame, asked: Asked, used: list) -> tuple[list[Con
     return out, unmatched
 
 
+def _in_unit(columns: list[Column], unit: str) -> list[Column]:
+    """The columns whose numbers are in this unit ('%', 's/', '$'; '' matches none)."""
+    if not unit:
+        return []
+    names = {"s/": ("s/", "sole", "pen"), "$": ("$", "usd", "us$"), "%": ("%",)}[unit]
+    return [c for c in columns if c.style and (c.style.prefix.strip().lower() in names or c.style.suffix in names)
+            or any(n in c.stems for n in names)]  # fmt: skip
+
+
 def _compared(frame: Frame, asked: Asked, measure: Column | None, used: list) -> tuple[list[Condition], str | None]:
     """Conditions for the numbers the question compares a column with; the column is the one named next to the
     number, else the one its unit says, else the measured one."""
@@ -115,13 +125,9 @@ def _compared(frame: Frame, asked: Asked, measure: Column | None, used: list) ->
     for comparison in comparisons(asked.english, asked.decimal_comma):
         a, b = comparison.span
         near = content_stems(asked.english[max(0, a - 40) : min(len(asked.english), b + 25)])
-        named = by_words(numbers, set(near)).best
-        if named is None and comparison.unit:
-            unit = {"s/": ("s/", "sole"), "$": ("$", "usd"), "%": ("%",)}[comparison.unit]
-            fits = [c for c in numbers if c.style and (c.style.prefix.strip().lower() in unit or c.style.suffix in unit)
-                    or any(u in c.stems for u in unit)]  # fmt: skip
-            named = fits[0] if len(fits) == 1 else None
-        named = named or measure or (numbers[0] if len(numbers) == 1 else None)
+        pool = _in_unit(numbers, comparison.unit) or numbers
+        named = by_words(pool, set(near)).best or (pool[0] if len(pool) == 1 else None)
+        named = named or (measure if measure in pool else None)
         if named is None:
             return out, "which column the number is compared with"
         out.append(Condition(named.name, comparison.op, comparison.values))
