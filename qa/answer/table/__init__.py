@@ -8,7 +8,7 @@ from qa.answer.table.compute import compute
 from qa.answer.table.frame import frame_of
 from qa.answer.table.parse import asked_question
 from qa.answer.table.reading import read
-from qa.answer.table.reply import computed_answer, declined_answer
+from qa.answer.table.reply import Decline, Place, computed_answer, declined_answer
 from qa.ingest.table_text import tables_of
 from qa.records import Answer, Citation
 
@@ -51,9 +51,10 @@ def table_answer(question: str, passages: Passages, embedder, by_language: dict 
     if best is None:
         return None
     frame, reading = best
+    place = Place(passages, frame, typed)
     if reading.plan is None:
-        return declined_answer(question, passages, frame, None, reading.unsure, reading.conditions)
+        return declined_answer(question, place, Decline(None, reading.unsure, reading.conditions))
     computed = compute(frame, reading.plan)
     if computed.unsure:
-        return declined_answer(question, passages, frame, reading.plan, computed.unsure, reading.plan.conditions)
-    return computed_answer(question, passages, frame, reading.plan, computed)
+        return declined_answer(question, place, Decline(reading.plan, computed.unsure, reading.plan.conditions))
+    return computed_answer(question, place, reading.plan, computed)

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from qa.answer.table.frame import Frame
-from qa.answer.table.words import contains, plain, tokens
+from qa.answer.table.words import contains, tokens
 from qa.ingest.quantities import MONTHS, read_number
 
 _AMOUNT = r"(?:(?:us\$|s/\.?|\$|€)\s?)?\d[\d,.]*(?:\s?(?:million|billion|thousand|k))?\s?%?"
@@ -37,50 +37,6 @@ class Condition:
     column: str
     op: str
     values: tuple = ()
-
-    def words(self, frame: Frame) -> str:
-        """'Year = 2023', 'Budget (soles) > 1,000,000', 'Date drilled in March 2023'."""
-        from qa.ingest.quantities import write_number
-
-        style = frame.column(self.column).style
-        shown = [
-            write_number(v, style)
-            if style and isinstance(v, float)
-            else f"{v:g}"
-            if isinstance(v, float)
-            else frame.as_written(self.column, v)
-            if isinstance(v, str)
-            else str(v)
-            for v in self.values
-        ]
-        if self.op == "=":
-            return f"{self.column} = {' or '.join(shown)}"
-        if self.op == "between":
-            return f"{self.column} between {shown[0]} and {shown[1]}"
-        if self.op in ("year", "month", "months"):
-            return f"{self.column} in {self.describe_period()}"
-        return f"{self.column} {self.op} {shown[0]}"
-
-    def describe_period(self) -> str:
-        names = ["", "January", "February", "March", "April", "May", "June", "July", "August", "September",
-                 "October", "November", "December"]  # fmt: skip
-        if self.op == "year":
-            return str(self.values[0])
-        if self.op == "month":
-            month, year = self.values
-            return f"{names[month]} {year}" if year else names[month]
-        first, last, year = self.values
-        return f"{names[first]} to {names[last]}" + (f" {year}" if year else "")
-
-
-@dataclass(frozen=True)
-class Found:
-    """What the question says of a table's rows: its conditions, the question's words they used up, and the
-    proper names or years it asks for that the table does not have (the question cannot be answered here)."""
-
-    conditions: tuple[Condition, ...]
-    used: tuple[tuple[int, int], ...]  # spans of the plain English question
-    missing: tuple[str, ...]
 
 
 def value_conditions(frame: Frame, texts: list[str], mentioned: set[str]) -> tuple[list[Condition], list]:
@@ -167,7 +123,3 @@ def months(text: str) -> list[tuple[int, int, int | None, tuple[int, int]]]:
         elif m[4] not in ("may", "mar", "set", "dic", "jun", "jul") or m[5]:  # 'may' is a verb without a year
             out.append((MONTHS[m[4]], MONTHS[m[4]], int(m[5]) if m[5] else None, m.span()))
     return out
-
-
-def plain_question(text: str) -> str:
-    return plain(text)

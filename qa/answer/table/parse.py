@@ -62,13 +62,13 @@ def asked_question(english: str, versions: list[str], language: str) -> Asked:
                  language == "es", language == "es")  # fmt: skip
 
 
-def _left_words(text: str, used: list[tuple[int, int]]) -> list[str]:
+def left_words(text: str, used: list[tuple[int, int]]) -> list[str]:
     """The words of the question outside the spans conditions used, without stop and cue words."""
     kept = "".join(" " if any(a <= i < b for a, b in used) else ch for i, ch in enumerate(text))
     return [w for w in tokens(kept) if w not in STOPWORDS and w not in ops.CUE_WORDS and not w.isdigit()]
 
 
-def _missing_names(asked: Asked, frame: Frame) -> list[str]:
+def missing_names(asked: Asked, frame: Frame) -> list[str]:
     """Names the question uses that appear nowhere in the table: it asks about rows the table does not have."""
     words = frame.value_words | set(tokens(" ".join(frame.table.columns) + " " + frame.table.caption))
     words |= set(tokens(frame.table.sheet or "")) | ops.CUE_WORDS | set(MONTHS)
@@ -80,7 +80,7 @@ def _missing_names(asked: Asked, frame: Frame) -> list[str]:
     return out
 
 
-def _period_conditions(frame: Frame, asked: Asked, used: list) -> tuple[list[Condition], list[str]]:
+def period_conditions(frame: Frame, asked: Asked, used: list) -> tuple[list[Condition], list[str]]:
     """Conditions for the years and months named, and the years the table has no way to match."""
     text = asked.english
     out, unmatched = [], []
@@ -117,7 +117,9 @@ def _in_unit(columns: list[Column], unit: str) -> list[Column]:
             or any(n in c.stems for n in names)]  # fmt: skip
 
 
-def _compared(frame: Frame, asked: Asked, measure: Column | None, used: list) -> tuple[list[Condition], str | None]:
+def compared_conditions(
+    frame: Frame, asked: Asked, measure: Column | None, used: list
+) -> tuple[list[Condition], str | None]:
     """Conditions for the numbers the question compares a column with; the column is the one named next to the
     number, else the one its unit says, else the measured one."""
     out = []

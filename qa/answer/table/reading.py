@@ -10,7 +10,15 @@ from qa.answer.table import operations as ops
 from qa.answer.table.columns import LOOKUP_NEAR, Named
 from qa.answer.table.conditions import Condition, comparisons, value_conditions
 from qa.answer.table.frame import Column, Frame
-from qa.answer.table.parse import Asked, Plan, Reading, _compared, _left_words, _missing_names, _period_conditions
+from qa.answer.table.parse import (
+    Asked,
+    Plan,
+    Reading,
+    compared_conditions,
+    left_words,
+    missing_names,
+    period_conditions,
+)
 from qa.answer.table.words import stem, tokens
 
 
@@ -36,7 +44,7 @@ def said(frame: Frame, asked: Asked) -> tuple[Said, list]:
     all_stems = {stem(w) for t in texts for w in tokens(t)}
     mentioned = {c.name for c in frame.columns if set(c.stems) & all_stems}
     values, used = value_conditions(frame, texts, mentioned)
-    periods, no_year = _period_conditions(frame, asked, used)
+    periods, no_year = period_conditions(frame, asked, used)
     group, group_words = clues.grouped_by(frame, asked)
     which = clues.answer_column(frame, asked, cues)
     key = frame.columns[0]  # what the rows are: a question naming it (not to group by) is about this table
@@ -46,8 +54,8 @@ def said(frame: Frame, asked: Asked) -> tuple[Said, list]:
     taken = {c.column for c in values + periods} | {group.name if group else None, which.name if which else None}
     rows_named = {key.name} if key.kind == "text" and key.name in mentioned else set()  # 'the projects'
     spent = {s for c in frame.columns if c.name in taken | rows_named for s in c.stems}
-    left = [w for w in _left_words(asked.english, used) if w not in group_words and stem(w) not in spent]
-    clue = Said(cues, tuple(values + periods), len(values), tuple(_missing_names(asked, frame)), tuple(no_year),
+    left = [w for w in left_words(asked.english, used) if w not in group_words and stem(w) not in spent]
+    clue = Said(cues, tuple(values + periods), len(values), tuple(missing_names(asked, frame)), tuple(no_year),
                 group, which, tuple(left), fit)  # fmt: skip
     return clue, used
 
@@ -74,7 +82,7 @@ def read(frame: Frame, asked: Asked, embedder) -> Reading:
             operation, measure, counted = "sum", Named(counted), None
         elif kind == "unknown":  # 'how many families' of a table of wells: not rows it counts
             return Reading(None)
-    compared, unclear = _compared(frame, asked, measure.best, used)
+    compared, unclear = compared_conditions(frame, asked, measure.best, used)
     conditions = clue.conditions + tuple(compared)
     fit = clue.fit + len(compared) + 0.5 * measure.by_meaning
     unknown = clues.unknown_words(frame, asked, list(clue.left), embedder)
@@ -91,21 +99,32 @@ def read(frame: Frame, asked: Asked, embedder) -> Reading:
     why = _column_doubt(measure, operation, clue)
     if why:
         return Reading(None, why, fit, conditions)
-    return Reading(_plan(frame, asked, operation, measure, counted, clue, conditions, taken), None, fit, conditions)
+    chosen = Chosen(operation, measure.best or clues.only_measure(frame, taken), counted, conditions)
+    return Reading(_plan(frame, asked, clue, chosen), None, fit, conditions)
 
 
-def _plan(frame, asked, operation, measure, counted, clue, conditions, taken) -> Plan | None:  # noqa: PLR0913
+@dataclass(frozen=True)
+class Chosen:
+    """The operation read, the column it measures, the column 'how many' counts, and the conditions."""
+
+    operation: str
+    measure: Column | None
+    counted: Column | None
+    conditions: tuple[Condition, ...]
+
+
+def _plan(frame: Frame, asked: Asked, clue: Said, chosen: Chosen) -> Plan:
     """The plan for a question whose reading raised no doubt."""
     group = clue.group.name if clue.group else None
+    operation, counted, conditions = chosen.operation, chosen.counted, chosen.conditions
     if operation == "count":
         distinct = counted is not None and frame.data[counted.name].nunique() < len(frame.data)
         return Plan("count", counted.name if distinct else None, conditions, group, None, distinct)
-    column = measure.best or clues.only_measure(frame, taken)
     texts = frame.of_kind("text")
     answer = (clue.which or (texts[0] if texts else None)) if operation in ("argmax", "argmin", "filter") else None
     by_total = operation in ("argmax", "argmin") and clues.totals_meant(frame, asked, answer)
-    return Plan(operation, column.name if column else None, conditions, group, answer.name if answer else None,
-                by_total=by_total)  # fmt: skip
+    column = chosen.measure.name if chosen.measure else None
+    return Plan(operation, column, conditions, group, answer.name if answer else None, by_total=by_total)
 
 
 def _named_doubt(clue: Said, unclear: str | None, measure: Named) -> str | None:

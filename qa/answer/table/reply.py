@@ -3,18 +3,37 @@ each row used (the first MAX_CITED); or, when unsure, what was unclear and the c
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from qa.answer.candidates import Passages
 from qa.answer.compose import cite
-from qa.answer.table.compute import Computed
+from qa.answer.table.compute import Computed, selected
 from qa.answer.table.conditions import Condition
 from qa.answer.table.frame import Frame
 from qa.answer.table.parse import Plan
+from qa.answer.table.wording import rows_phrase, say, value_words, where
 from qa.ingest.quantities import Style, write_number
 from qa.records import Answer, TableCondition, TableResult
 
 MAX_CITED = 20
-_PHRASE = {"sum": "the sum of {c}", "average": "the average of {c}", "max": "the highest {c}", "min": "the lowest {c}",
-           "count": "the number of rows", "lookup": "{c}"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a table answer is read from: the passages (and their index), the table, the question's language."""
+
+    passages: Passages
+    frame: Frame
+    language: str = "en"
+
+
+@dataclass(frozen=True)
+class Decline:
+    """Why no value is given: the plan if there was one, the reason, and the conditions to find close rows by."""
+
+    plan: Plan | None
+    why: str
+    conditions: tuple[Condition, ...]
 
 
 def shown(value, frame: Frame, column: str | None, operation: str) -> str:
@@ -27,60 +46,31 @@ def shown(value, frame: Frame, column: str | None, operation: str) -> str:
         return value
     if operation in ("count", "group_count") or column is None:
         return f"{int(value):,}"
-    style = frame.column(column).style or Style()
-    return write_number(value, style)
+    return write_number(value, frame.column(column).style or Style())
 
 
-def _conditions(frame: Frame, conditions: tuple[Condition, ...]) -> tuple[TableCondition, ...]:
-    out = []
-    for c in conditions:
-        text = c.words(frame)
-        op = {"year": "in", "month": "in", "months": "in"}.get(c.op, c.op)
-        value = (
-            text.split(f"{c.column} {c.op if op != 'in' else 'in'} ", 1)[-1]
-            if op != "="
-            else " or ".join(text.split(" = ", 1)[1:])
-        )
-        out.append(TableCondition(c.column, op, value))
-    return tuple(out)
-
-
-def _where(frame: Frame, conditions: tuple[Condition, ...]) -> str:
-    return (" where " + " and ".join(c.words(frame) for c in conditions)) if conditions else ""
-
-
-def _how(frame: Frame, plan: Plan, computed: Computed) -> str:
-    """'the sum of Beneficiaries over 2 rows where Year = 2023'."""
-    n = len(computed.rows)
-    rows = f"{n} row{'s' if n != 1 else ''}"
-    where = _where(frame, plan.conditions)
+def _how(frame: Frame, plan: Plan, computed: Computed, language: str) -> str:
+    """'the sum of Beneficiaries over 2 rows where Year = 2023', in the question's language."""
+    rows = rows_phrase(len(computed.rows), language)
+    over, condition = say("over", language, rows=rows), where(frame, plan.conditions, language)
+    c, a = plan.column, plan.answer_column
     if plan.group_by:
-        what = _PHRASE["count"] if plan.operation == "count" else _PHRASE[plan.operation].format(c=plan.column)
-        return f"{what} per {plan.group_by}, over {rows}{where}"
+        what = say("count", language) if plan.operation == "count" else say(plan.operation, language, c=c)
+        return f"{what} {say('per', language, g=plan.group_by)}, {over}{condition}"
     if plan.operation in ("argmax", "argmin"):
-        best = shown(computed.extreme, frame, plan.column, "max")
-        word = "highest" if plan.operation == "argmax" else "lowest"
+        best = shown(computed.extreme, frame, c, "max")
+        word = say("higher" if plan.operation == "argmax" else "lower", language)
         if plan.by_total:
-            return f"the {plan.answer_column} with the {word} total {plan.column} ({best}, over {rows}){where}"
-        return (
-            f"{plan.answer_column} of the row with the {word} {plan.column} ({best}) among {_count(frame, plan)}{where}"
-        )
+            return say("total", language, a=a, word=word, c=c, v=best, rows=rows) + condition
+        among = rows_phrase(int(selected(frame, plan.conditions).sum()), language)
+        return say("argmax", language, a=a, word=word, c=c, v=best, rows=among) + condition
     if plan.operation == "filter":
-        return f"{plan.answer_column} of the {rows}{where}"
-    if plan.operation == "count" and not plan.distinct:
-        return f"the number of rows{where}"
-    if plan.operation == "count" and plan.distinct:
-        return f"the number of different {plan.column} values over {rows}{where}"
+        return say("filter", language, a=a, rows=rows) + condition
+    if plan.operation == "count":
+        return (say("distinct", language, c=c) + f" {over}" if plan.distinct else say("count", language)) + condition
     if plan.operation == "lookup":
-        return f"{plan.column}{where}"
-    return f"{_PHRASE[plan.operation].format(c=plan.column)} over {rows}{where}"
-
-
-def _count(frame: Frame, plan: Plan) -> str:
-    from qa.answer.table.compute import selected
-
-    n = int(selected(frame, plan.conditions).sum())
-    return f"{n} row{'s' if n != 1 else ''}"
+        return f"{c}{condition}"
+    return f"{say(plan.operation, language, c=c)} {over}{condition}"
 
 
 def _cited(passages: Passages, frame: Frame, positions) -> tuple:
@@ -89,50 +79,56 @@ def _cited(passages: Passages, frame: Frame, positions) -> tuple:
     return tuple(cite(n, document, r.start, r.end, 1.0, passages.index) for n, r in enumerate(rows, start=1))
 
 
-def _result(frame: Frame, plan: Plan, value, text: str, rows: tuple[int, ...], declined: str | None = None):
-    table = frame.table
+def _result(frame: Frame, plan: Plan, computed: Computed, text: str, declined: str | None = None) -> TableResult:
+    table, rows = frame.table, computed.rows
     operation = f"group_{plan.operation}" if plan.group_by else plan.operation
     if operation == "sum" and len(rows) == 1 and plan.conditions:
         operation = "lookup"
-    numbers = tuple(table.rows[p].number for p in rows)
-    return TableResult(operation, plan.column, _conditions(frame, plan.conditions), plan.group_by, value, text,
-                       numbers, table.doc_id, table.sheet, table.columns,
+    conditions = tuple(
+        TableCondition(c.column, {"year": "in", "month": "in", "months": "in"}.get(c.op, c.op),
+                       value_words(c, frame, "en"))
+        for c in plan.conditions
+    )  # fmt: skip
+    value = list(computed.value) if isinstance(computed.value, tuple) else computed.value
+    return TableResult(operation, plan.column or plan.answer_column, conditions, plan.group_by, value, text,
+                       tuple(table.rows[p].number for p in rows), table.doc_id, table.sheet, table.columns,
                        tuple(table.rows[p].cells for p in rows[:MAX_CITED]), declined)  # fmt: skip
 
 
-def computed_answer(question: str, passages: Passages, frame: Frame, plan: Plan, computed: Computed) -> Answer:
+def _place_words(place: Place) -> str:
+    sheet = f" ({place.frame.table.sheet})" if place.frame.table.sheet else ""
+    return f"{place.frame.table.doc_id}{sheet}"
+
+
+def computed_answer(question: str, place: Place, plan: Plan, computed: Computed) -> Answer:
     """The answer giving the computed value, how, and the rows used."""
-    value = computed.value
-    operation = f"group_{plan.operation}" if plan.group_by else plan.operation
-    text = shown(value, frame, plan.column, operation)
-    citations = _cited(passages, frame, computed.rows)
+    frame, language = place.frame, place.language
+    text = shown(computed.value, frame, plan.column, f"group_{plan.operation}" if plan.group_by else plan.operation)
+    citations = _cited(place.passages, frame, computed.rows)
     markers = "".join(f"[{c.n}]" for c in citations)
-    more = f"; the first {MAX_CITED} of {len(computed.rows)} rows are cited" if len(computed.rows) > MAX_CITED else ""
-    place = f" ({frame.table.sheet})" if frame.table.sheet else ""
-    words = f"{text} \u2014 {_how(frame, plan, computed)}, in {frame.table.doc_id}{place}{more} {markers}"
-    result = _result(frame, plan, value if not isinstance(value, tuple) else list(value), text, computed.rows)
-    return Answer(question, words, True, passages.mode, citations, passages.hits, table=result)
+    n = len(computed.rows)
+    more = say("more", language, k=MAX_CITED, n=n) if n > MAX_CITED else ""
+    where_from = say("doc", language, doc=_place_words(place))
+    words = f"{text} \u2014 {_how(frame, plan, computed, language)}, {where_from}{more} {markers}"
+    result = _result(frame, plan, computed, text)
+    return Answer(question, words, True, place.passages.mode, citations, place.passages.hits, table=result)
 
 
 def closest_rows(frame: Frame, conditions: tuple[Condition, ...], limit: int = 5) -> tuple[int, ...]:
     """The data rows meeting the most of the conditions, in table order."""
-    from qa.answer.table.compute import _mask
-
     if not conditions:
         return frame.positions[:limit]
-    met = sum(_mask(frame, c).fillna(False).astype(int) for c in conditions)
+    met = sum(selected(frame, (c,)).astype(int) for c in conditions)
     best = met.max()
     return tuple(frame.positions[i] for i in met.index[met == best][:limit]) if best > 0 else frame.positions[:limit]
 
 
-def declined_answer(question: str, passages: Passages, frame: Frame, plan: Plan | None, why: str,
-                    conditions: tuple[Condition, ...]) -> Answer:  # fmt: skip
+def declined_answer(question: str, place: Place, decline: Decline) -> Answer:
     """No number: the table path was unsure; say why, and cite the closest rows."""
-    rows = closest_rows(frame, conditions)
-    citations = _cited(passages, frame, rows)
-    place = f" ({frame.table.sheet})" if frame.table.sheet else ""
-    words = (f"Not computed from the table in {frame.table.doc_id}{place}: {why}. "
-             f"The closest rows are cited {''.join(f'[{c.n}]' for c in citations)}")  # fmt: skip
-    plan = plan or Plan("unsure", None, conditions)
-    result = _result(frame, plan, None, "", rows, why)
-    return Answer(question, words, False, passages.mode, citations, passages.hits, table=result)
+    rows = closest_rows(place.frame, decline.conditions)
+    citations = _cited(place.passages, place.frame, rows)
+    words = say("declined", place.language, doc=_place_words(place), why=decline.why)
+    words += " " + "".join(f"[{c.n}]" for c in citations)
+    plan = decline.plan or Plan("unsure", None, decline.conditions)
+    result = _result(place.frame, plan, Computed(None, rows), "", decline.why)
+    return Answer(question, words, False, place.passages.mode, citations, place.passages.hits, table=result)
