@@ -89,10 +89,17 @@ def _result(frame: Frame, plan: Plan, computed: Computed, text: str, declined: s
                        value_words(c, frame, "en"))
         for c in plan.conditions
     )  # fmt: skip
-    value = list(computed.value) if isinstance(computed.value, tuple) else computed.value
+    value = _whole(list(computed.value) if isinstance(computed.value, tuple) else computed.value)
     return TableResult(operation, plan.column or plan.answer_column, conditions, plan.group_by, value, text,
                        tuple(table.rows[p].number for p in rows), table.doc_id, table.sheet, table.columns,
                        tuple(table.rows[p].cells for p in rows[:MAX_CITED]), declined)  # fmt: skip
+
+
+def _whole(value):
+    """Whole numbers as ints (11755, not 11755.0), in groups too."""
+    if isinstance(value, dict):
+        return {k: _whole(v) for k, v in value.items()}
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def _place_words(place: Place) -> str:
