@@ -11,9 +11,10 @@ MAX_SPAN = 50  # a colspan repeats a cell this many times at most
 LAYOUT_TAGS = frozenset({"p", "div", "ul", "ol", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "form"})
 
 
-def _span(attrib) -> int:
+def _span(attrib, name: str) -> int:
+    """A cell's colspan or rowspan, 1 when missing or unreadable, at most MAX_SPAN."""
     try:
-        return max(1, min(MAX_SPAN, int(str(attrib.get("colspan", "1")).strip() or 1)))
+        return max(1, min(MAX_SPAN, int(str(attrib.get(name, "1")).strip() or 1)))
     except ValueError:
         return 1
 
@@ -25,7 +26,8 @@ class TableCollector:
         self.depth = 0
         self.rows: list[list[str]] = []
         self.cell: list[str] | None = None
-        self.spans: list[int] = []
+        self.span = (1, 1)  # the open cell's (colspan, rowspan)
+        self.below: dict[int, tuple[int, str]] = {}  # column -> (rows still to fill, text) of cells spanning rows
         self.caption: list[str] = []
         self.in_caption = False
         self.layout = False
@@ -35,12 +37,12 @@ class TableCollector:
             self.depth += 1
         elif self.depth == 1 and tag == "tr":
             self._close_cell()
-            self.rows.append([])
+            self._new_row()
         elif self.depth == 1 and tag in ("td", "th"):
             self._close_cell()
             if not self.rows:
-                self.rows.append([])
-            self.cell, self.spans = [], [*self.spans, _span(attrib)]
+                self._new_row()
+            self.cell, self.span = [], (_span(attrib, "colspan"), _span(attrib, "rowspan"))
         elif self.depth == 1 and tag == "caption":
             self.in_caption = True
         elif tag in LAYOUT_TAGS:
@@ -64,13 +66,34 @@ class TableCollector:
         elif self.cell is not None:
             self.cell.append(text)
 
+    def _new_row(self) -> None:
+        if self.rows:
+            self._fill_below(self.rows[-1], 10**6)
+        self.rows.append([])
+
+    def _fill_below(self, row: list[str], upto: int) -> None:
+        """Carry the cells of rows above that span down into this row, at their columns up to `upto`."""
+        while len(row) in self.below and len(row) <= upto:
+            left, text = self.below.pop(len(row))
+            if left > 1:
+                self.below[len(row)] = (left - 1, text)
+            row.append(text)
+
     def _close_cell(self) -> None:
         if self.cell is not None and self.rows:
-            self.rows[-1] += [" ".join("".join(self.cell).split())] * self.spans[-1]
+            row, text = self.rows[-1], " ".join("".join(self.cell).split())
+            self._fill_below(row, len(row))
+            columns, rows = self.span
+            for _ in range(columns):
+                if rows > 1:
+                    self.below[len(row)] = (rows - 1, text)
+                row.append(text)
         self.cell = None
 
     def _lines(self) -> list[str]:
         self._close_cell()
+        if self.rows:
+            self._fill_below(self.rows[-1], 10**6)
         rows = [row for row in self.rows if any(row)]
         caption = " ".join("".join(self.caption).split())
         if self.layout or len(rows) < 2 or max(len(r) for r in rows) < 2:

@@ -4,6 +4,7 @@ readers write (qa.ingest.tables), so that every row keeps its exact place in the
 from __future__ import annotations
 
 import re
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -111,15 +112,18 @@ def read_tables(document: Document) -> tuple[Table, ...]:
 
 
 _CACHE: OrderedDict[tuple[str, str], tuple[Table, ...]] = OrderedDict()
+_LOCK = threading.Lock()
 
 
 def tables_of(document: Document) -> tuple[Table, ...]:
     """The document's tables, read once per version of the document (a small cache, safe across threads)."""
     key = (document.doc_id, document.content_hash)
-    found = _CACHE.get(key)
+    with _LOCK:
+        found = _CACHE.get(key)
     if found is None:
         found = read_tables(document)
-        _CACHE[key] = found
-        while len(_CACHE) > CACHE_DOCUMENTS:
-            _CACHE.popitem(last=False)
+        with _LOCK:
+            _CACHE[key] = found
+            while len(_CACHE) > CACHE_DOCUMENTS:
+                _CACHE.popitem(last=False)
     return found

@@ -114,3 +114,13 @@ def test_a_slide_table_is_a_table():
     deck.save(out)
     (table,) = tables_of(parse_document(out.getvalue(), "t.pptx"))
     assert table.columns == ("District", "Workshops") and [r.cells[1] for r in table.rows] == ["12", "8"]
+
+
+def test_html_cells_spanning_rows_fill_the_rows_they_span():
+    page = (b"<table><tr><th rowspan=2>Donor</th><th colspan=2>Funding</th><th rowspan=2>Sector</th></tr>"
+            b"<tr><th>2022</th><th>2023</th></tr><tr><td>EU</td><td>1</td><td>2</td><td>Governance</td></tr>"
+            b"<tr><td rowspan=2>KOICA</td><td>3</td><td>4</td><td>Education</td></tr>"
+            b"<tr><td>5</td><td>6</td><td>Water</td></tr></table>")  # fmt: skip
+    (table,) = read_tables(parse_document(page, "d.html"))
+    assert table.columns == ("Donor", "Funding 2022", "Funding 2023", "Sector")
+    assert [r.cells for r in table.rows][1:] == [("KOICA", "3", "4", "Education"), ("KOICA", "5", "6", "Water")]

@@ -4,6 +4,7 @@ frame of its data rows (totals rows left out), built once per table."""
 from __future__ import annotations
 
 import re
+import threading
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 
@@ -112,14 +113,18 @@ def build_frame(table: Table) -> Frame:
 
 
 _FRAMES: OrderedDict[tuple, Frame] = OrderedDict()
+_LOCK = threading.Lock()
 
 
 def frame_of(table: Table, version: str) -> Frame:
-    """The table's frame, built once per version of its document."""
+    """The table's frame, built once per version of its document (a small cache, safe across threads)."""
     key = (table.doc_id, version, table.header_start)
-    found = _FRAMES.get(key)
+    with _LOCK:
+        found = _FRAMES.get(key)
     if found is None:
-        found = _FRAMES[key] = build_frame(table)
-        while len(_FRAMES) > CACHE_TABLES:
-            _FRAMES.popitem(last=False)
+        found = build_frame(table)
+        with _LOCK:
+            _FRAMES[key] = found
+            while len(_FRAMES) > CACHE_TABLES:
+                _FRAMES.popitem(last=False)
     return found
