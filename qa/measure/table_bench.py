@@ -36,8 +36,16 @@ def write_sheet(path: Path, rows: int, seed: int = 7) -> None:
                           f"{pick.randint(20, 9000):,}"])  # fmt: skip
 
 
+def _cased(question: str, i: int) -> str:
+    """The question with its words' first letters in the i-th pattern of cases: the same question to the (uncased)
+    model and the table path, but new text to every cache, so each warm answer encodes its question again."""
+    words = question.split()
+    return " ".join(w.swapcase() if i >> k & 1 and k else w for k, w in enumerate(words))
+
+
 def bench_tables(rows: int, cache: Path, repeats: int = 20) -> dict:
-    """Per question: the first answer (the sheet read and its frame built) and warm answers (p50, p95, in ms)."""
+    """Per question: the first answer (the sheet read and its frame built) and warm answers (p50, p95, in ms),
+    each warm one with its question encoded anew."""
     folder = cache / f"table-bench-{rows}"
     folder.mkdir(parents=True, exist_ok=True)
     sheet = folder / "projects.csv"
@@ -51,9 +59,10 @@ def bench_tables(rows: int, cache: Path, repeats: int = 20) -> dict:
         reply = engine.ask(question)
         first = (time.perf_counter() - start) * 1000
         warm = []
-        for _ in range(repeats):
+        for i in range(1, repeats + 1):
+            asked = _cased(question, i)
             start = time.perf_counter()
-            engine.ask(question)
+            engine.ask(asked)
             warm.append((time.perf_counter() - start) * 1000)
         warm.sort()
         table = reply.table
