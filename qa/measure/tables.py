@@ -73,7 +73,7 @@ def checkable(reply: Answer, engine: Engine) -> bool:
 def eval_tables(cases: list[dict], engine: Engine, mode: str = "hybrid", top_k: int = 5) -> dict:
     """Right answers (value and rows), declines, and wrong numbers given on questions the tables cannot answer."""
     mode, top_k = check_mode(mode), check_top_k(top_k)
-    right, wrong_numbers, uncheckable, failures = 0, 0, 0, []
+    right, value_right, wrong_numbers, uncheckable, failures = 0, 0, 0, 0, []
     by_operation: dict[str, list[int]] = {}
     by_language: dict[str, list[int]] = {}
     for case in tqdm(cases, desc="table questions", leave=False):
@@ -81,7 +81,9 @@ def eval_tables(cases: list[dict], engine: Engine, mode: str = "hybrid", top_k: 
         uncheckable += not checkable(reply, engine)
         if case["answerable"]:
             value = reply.table.value if reply.table is not None else None
-            ok = reply.found and same_value(value, case["value"]) and same_rows(reply, case["rows"])
+            value_ok = reply.found and same_value(value, case["value"])
+            value_right += value_ok
+            ok = value_ok and same_rows(reply, case["rows"])
         else:
             ok = not reply.found
             wrong_numbers += reply.found
@@ -98,6 +100,7 @@ def eval_tables(cases: list[dict], engine: Engine, mode: str = "hybrid", top_k: 
         "mode": mode,
         "right": round(right / max(len(cases), 1), 4),
         "right_count": f"{right}/{len(cases)}",
+        "value_right_on_answerable": f"{value_right}/{len(cases) - unanswerable}",
         "wrong_numbers_on_unanswerable": f"{wrong_numbers}/{unanswerable}",
         "uncheckable_citations": uncheckable,
         "right_by_operation": {k: f"{sum(v)}/{len(v)}" for k, v in sorted(by_operation.items())},
