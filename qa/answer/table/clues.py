@@ -17,13 +17,14 @@ def named(columns: list[Column], words: list[str], embedder) -> Named:
     return found if found.best is not None else by_meaning(columns, words, embedder)
 
 
-def grouped_by(frame: Frame, asked: Asked) -> tuple[Column | None, list[str]]:
+def grouped_by(frame: Frame, asked: Asked, embedder) -> tuple[Column | None, list[str]]:
     """The column the question groups by ('per region', 'in each region') and the words that named groups; a
     column whose values never repeat names the rows themselves ('cost per well'), so it groups nothing."""
     candidates, words = frame.of_kind("text", "year"), []
     for text in (asked.english, *asked.versions):
         for m in ops.GROUP.finditer(text):
-            column = by_words(candidates, {stem(m[1])}).best
+            column = named(candidates, [m[1]], embedder).best if text == asked.english else None
+            column = column or by_words(candidates, {stem(m[1])}).best
             if column is not None:
                 words.append(m[1])
                 if frame.data[column.name].nunique() < len(frame.data):
@@ -38,7 +39,7 @@ def how_many(frame: Frame, asked: Asked, embedder) -> tuple[str, Column | None]:
         m = ops.HOW_MANY.search(text)
         if not m:
             continue
-        words = [w for w in text[m.start() : m.end()].split()[2:] if w not in ("of", "de")]
+        words = [w for w in text[m.start() : m.end()].split()[2:] if w not in ("of", "de") and not verb_like(w)]
         numbers = by_words(frame.of_kind("number"), {stem(w) for w in words})
         if numbers.best is not None:
             return "sum", numbers.best
@@ -50,7 +51,8 @@ def how_many(frame: Frame, asked: Asked, embedder) -> tuple[str, Column | None]:
             return "sum", meaning.best
         table = frame.table
         rows = set(frame.columns[0].stems) | {stem(w) for w in tokens(f"{table.caption} {table.sheet} {table.doc_id}")}
-        return ("count" if any(stem(w) in rows for w in words) or asked.typed_spanish else "unknown"), None
+        named_rows = any(stem(w) in rows for w in words) or by_meaning(frame.columns[:1], words, embedder).best
+        return ("count" if named_rows or asked.typed_spanish else "unknown"), None
     return "count", None
 
 
@@ -111,11 +113,16 @@ def unknown_words(frame: Frame, asked: Asked, left: list[str], embedder) -> list
     untranslated = {w for v in asked.versions for w in tokens(v)} if asked.typed_spanish else set()
     out = []
     for word in left:
-        if stem(word) in known or word in words or verb_like(word) or word in untranslated:
+        if stem(word) in known or word in words or verb_like(word) or word in untranslated or _extreme(word):
             continue
         if by_meaning(list(frame.columns), [word], embedder, NEAR).best is None:
             out.append(word)
     return out
+
+
+def _extreme(word: str) -> bool:
+    """A superlative ('tallest', 'cheapest'): it says which end, not what the table must hold."""
+    return bool(ops.MOST.fullmatch(word) or ops.LEAST.fullmatch(word) or ops.SUPERLATIVE.fullmatch(word))
 
 
 def totals_meant(frame: Frame, asked: Asked, answer: Column | None) -> bool:

@@ -10,16 +10,16 @@ from qa.answer.table.frame import Frame
 from qa.answer.table.words import contains, tokens
 from qa.ingest.quantities import MONTHS, read_number
 
-_AMOUNT = r"(?:(?:us\$|s/\.?|\$|€)\s?)?\d[\d,.]*(?:\s?(?:million|billion|thousand|k))?\s?%?"
-_ABOVE = (r"more than|greater than|higher than|larger than|bigger than|over|above|exceeding|exceeds|beyond|mas de|"
-          r"mayor(?:es)? (?:a|que)|superior(?:es)? a")  # fmt: skip
+_AMOUNT = r"(?:(?:us\$|s/\.?|\$|€)\s?)?\d(?:[\d,.]*\d)?(?:\s?(?:million|billion|thousand|k))?\s?%?"
+_ABOVE = (r"more than|greater than|higher than|larger than|bigger than|over|above|exceeding|exceeds|beyond|"
+          r"mas del?|more of|mayor(?:es)? (?:a|que)|superior(?:es)? a")  # fmt: skip
 _AT_LEAST = r"at least|no less than|or more|minimum of|al menos|como minimo"
-_BELOW = (r"less than|fewer than|lower than|smaller than|under|below|menos de|menor(?:es)? (?:a|que)|"
+_BELOW = (r"less than|fewer than|lower than|smaller than|under|below|menos del?|less of|menor(?:es)? (?:a|que)|"
           r"inferior(?:es)? a")  # fmt: skip
 _AT_MOST = r"at most|no more than|up to|or less|maximum of|como maximo|hasta"
 _COMPARE = re.compile(
     rf"(?P<op>{_ABOVE}|{_AT_LEAST}|{_BELOW}|{_AT_MOST})\s+(?:(?:a|an|the)\s+)?(?:\w+\s+(?:of\s+)?)?(?P<a>{_AMOUNT})"
-    rf"|(?:between|entre|from|de)\s+(?P<lo>{_AMOUNT})\s+(?:and|y|to|a)\s+(?P<hi>{_AMOUNT})"
+    rf"|(?:between|among|entre|from|de)\s+(?P<lo>{_AMOUNT})\s+(?:and|y|to|a)\s+(?P<hi>{_AMOUNT})"
 )
 _YEAR = re.compile(r"(?<![\d,.$/])((?:19|20)\d\d)(?![\d,.%])")
 _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
@@ -82,8 +82,20 @@ def _amount(text: str, decimal_comma: bool) -> tuple[float, str] | None:
     if number is None:
         return None
     prefix = number.style.prefix.strip().lower()
-    unit = "%" if number.style.suffix == "%" else "s/" if prefix.startswith("s/") else "$" if "$" in prefix else ""
+    unit = ("%" if number.style.suffix == "%" else "s/" if prefix.startswith("s/") else "$" if "$" in prefix
+            else "€" if "€" in prefix or prefix == "eur" else "")  # fmt: skip
     return number.value, unit
+
+
+_UNIT_AFTER = {"euro": "€", "eur": "€", "sole": "s/", "sol": "s/", "pen": "s/", "dollar": "$", "usd": "$",
+               "percent": "%", "por ciento": "%"}  # fmt: skip
+
+
+def _unit_after(text: str) -> str:
+    """The unit a word after a number names ('10,000 soles', '90,000 euros'), else ''."""
+    m = re.match(r"\s*([a-z]+(?: ciento)?)", text)
+    word = m[1].rstrip("s") if m else ""
+    return _UNIT_AFTER.get(word, _UNIT_AFTER.get(m[1], "") if m else "")
 
 
 def comparisons(text: str, decimal_comma: bool) -> list[Comparison]:
@@ -96,7 +108,8 @@ def comparisons(text: str, decimal_comma: bool) -> list[Comparison]:
             continue
         values = tuple(sorted(r[0] for r in read))
         op = "between" if m["lo"] else _op(m["op"])
-        out.append(Comparison(op, values, m.span(), next((r[1] for r in read if r[1]), "")))
+        unit = next((r[1] for r in read if r[1]), "") or _unit_after(text[m.end() : m.end() + 12])
+        out.append(Comparison(op, values, m.span(), unit))
     return out
 
 
@@ -107,7 +120,9 @@ def years(text: str) -> list[tuple[str, int, tuple[int, int]]]:
         op = ">=" if m[1] in ("since", "from", "desde") else ">" if m[1] in ("after", "despues de") else "<"
         out.append((op, int(m[2]), m.span(2)))
         seen.add(m.start(2))
-    for m in re.finditer(rf"(?:between|entre|from|de)\s+({_YEAR.pattern})\s+(?:and|y|to|a)\s+({_YEAR.pattern})", text):
+    for m in re.finditer(
+        rf"(?:between|among|entre|from|de)\s+({_YEAR.pattern})\s+(?:and|y|to|a)\s+({_YEAR.pattern})", text
+    ):
         out += [(">=", int(m[1]), m.span(1)), ("<=", int(m[3]), m.span(3))]
         seen |= {m.start(1), m.start(3)}
     out += [("=", int(m[1]), m.span(1)) for m in _YEAR.finditer(text) if m.start(1) not in seen]

@@ -17,11 +17,11 @@ TOTAL = _any("total", "totals", "in all", "altogether", "sum", "combined", "over
 COUNT = re.compile(r"\bhow many\b|(?<!phone )(?<!telephone )(?<!fax )(?<!account )(?<!reference )(?<!serial )"
                    r"(?<!registration )(?<!contact )\bnumber of\b|\bcount\b|\bcuant[oa]s\b|\bnumero de\b")  # fmt: skip
 HOW_MUCH = _any("how much", "cuant[oa]")
-_MOST = ("most", "best", "highest", "largest", "biggest", "greatest", "maximum", "max", "deepest", "longest", "latest",
-         "newest", "most recent", "costliest", "most expensive", "mayor", "maxim[oa]", r"mas alt[oa]",
-         "mas grande")  # fmt: skip
-_LEAST = ("least", "worst", "lowest", "smallest", "fewest", "minimum", "min", "cheapest", "shallowest", "earliest",
-          "oldest", "least expensive", "menor", "minim[oa]", r"mas baj[oa]", r"mas pequen[oa]")  # fmt: skip
+_MOST = ("most", "best", "highest", "tallest", "largest", "biggest", "greatest", "maximum", "max", "deepest",
+         "longest", "latest", "newest", "most recent", "costliest", "most expensive", "mayor", "maxim[oa]",
+         r"mas alt[oa]", "mas grande")  # fmt: skip
+_LEAST = ("least", "worst", "lowest", "shortest", "smallest", "fewest", "minimum", "min", "cheapest", "shallowest",
+          "earliest", "oldest", "least expensive", "menor", "minim[oa]", r"mas baj[oa]", r"mas pequen[oa]")  # fmt: skip
 _NOT_A_BOUND = r"(?<!\bat )(?<!\bno )"  # 'at least 2,000' and 'no more than' compare; they ask for no extreme
 _MORE = _any("larger", "bigger", "higher", "greater", after="(?! than)").pattern
 _LESS = _any("smaller", "lower", "fewer", after="(?! than)").pattern
@@ -29,7 +29,7 @@ MOST = re.compile(_NOT_A_BOUND + _any(*_MOST).pattern + "|" + _MORE)
 LEAST = re.compile(_NOT_A_BOUND + _any(*_LEAST).pattern + "|" + _LESS)
 LIST = re.compile(r"^(?:list|show|name|enumerate|which|what are|what were|cuales|nombra|lista|muestra)\b|\b(?:list|show me)\b")  # fmt: skip  # noqa: E501
 SUPERLATIVE = re.compile(r"\b(\w+est)\b")
-AMOUNT_WORDS = frozenset({"highest", "lowest", "largest", "biggest", "greatest", "smallest", "fewest"})
+AMOUNT_WORDS = frozenset({"highest", "lowest", "largest", "biggest", "greatest", "smallest", "fewest", "tallest"})
 SHARE = _any("share", "percentage", "proportion", "ratio", "fraction", "percent", "porcentaje", "proporcion")
 GROUP = re.compile(r"\b(?:per|by|for each|in each|each|for every|broken down by|para cada|en cada|por cada|por)\s+"
                    r"(?:the\s+|la\s+|el\s+)?(\w+)")  # fmt: skip

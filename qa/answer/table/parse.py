@@ -112,7 +112,7 @@ def _in_unit(columns: list[Column], unit: str) -> list[Column]:
     """The columns whose numbers are in this unit ('%', 's/', '$'; '' matches none)."""
     if not unit:
         return []
-    names = {"s/": ("s/", "sole", "pen"), "$": ("$", "usd", "us$"), "%": ("%",)}[unit]
+    names = {"s/": ("s/", "sole", "pen"), "$": ("$", "usd", "us$"), "%": ("%",), "€": ("€", "eur", "euro")}[unit]
     return [c for c in columns if c.style and (c.style.prefix.strip().lower() in names or c.style.suffix in names)
             or any(n in c.stems for n in names)]  # fmt: skip
 
@@ -127,7 +127,9 @@ def compared_conditions(
     for comparison in comparisons(asked.english, asked.decimal_comma):
         a, b = comparison.span
         near = content_stems(asked.english[max(0, a - 40) : min(len(asked.english), b + 25)])
-        pool = _in_unit(numbers, comparison.unit) or numbers
+        pool = _in_unit(numbers, comparison.unit) if comparison.unit else numbers
+        if not pool:  # '90,000 euros' of a table with no amounts in euros
+            return out, f"no column of the table is in {comparison.unit}"
         named = by_words(pool, set(near)).best or (pool[0] if len(pool) == 1 else None)
         named = named or (measure if measure in pool else None)
         if named is None:

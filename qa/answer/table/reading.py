@@ -37,7 +37,7 @@ class Said:
     fit: float  # how much of the question the table accounts for
 
 
-def said(frame: Frame, asked: Asked) -> tuple[Said, list]:
+def said(frame: Frame, asked: Asked, embedder) -> tuple[Said, list]:
     """The clues of the question about this table, and the spans of the question they used."""
     texts = [asked.english, *asked.versions]
     cues = ops.asked(texts)
@@ -45,7 +45,7 @@ def said(frame: Frame, asked: Asked) -> tuple[Said, list]:
     mentioned = {c.name for c in frame.columns if set(c.stems) & all_stems}
     values, used = value_conditions(frame, texts, mentioned)
     periods, no_year = period_conditions(frame, asked, used)
-    group, group_words = clues.grouped_by(frame, asked)
+    group, group_words = clues.grouped_by(frame, asked, embedder)
     which = clues.answer_column(frame, asked, cues)
     key = frame.columns[0]  # what the rows are: a question naming it (not to group by) is about this table
     named_key = bool(set(key.stems) & (all_stems - {stem(w) for w in group_words}))
@@ -62,7 +62,7 @@ def said(frame: Frame, asked: Asked) -> tuple[Said, list]:
 
 def read(frame: Frame, asked: Asked, embedder) -> Reading:
     """The question read against this table."""
-    clue, used = said(frame, asked)
+    clue, used = said(frame, asked, embedder)
     operation = clues.operation_asked(clue.cues, clue.which is not None)
     if operation is None and clue.cues["list"] and (clue.conditions or re.search(r"\d", asked.english)):
         operation = "filter"
@@ -80,11 +80,12 @@ def read(frame: Frame, asked: Asked, embedder) -> Reading:
         kind, counted = clues.how_many(frame, asked, embedder)
         if kind == "sum":
             operation, measure, counted = "sum", Named(counted), None
-        elif kind == "unknown":  # 'how many families' of a table of wells: not rows it counts
-            return Reading(None)
+        elif kind == "unknown":  # 'how many hours' of a table of workshops: not rows it counts
+            why = "the question counts something the table does not list"
+            return Reading(None, why if clue.values else None, clue.fit, clue.conditions)
     compared, unclear = compared_conditions(frame, asked, measure.best, used)
     conditions = clue.conditions + tuple(compared)
-    fit = clue.fit + len(compared) + 0.5 * measure.by_meaning
+    fit = clue.fit + len(compared) + (measure.score if measure.by_meaning else 0.0)
     unknown = clues.unknown_words(frame, asked, list(clue.left), embedder)
     if operation is None:
         return _lookup(clue, conditions, measure, fit, unknown)
@@ -144,7 +145,7 @@ def _named_doubt(clue: Said, unclear: str | None, measure: Named) -> str | None:
 
 def _column_doubt(measure: Named, operation: str, clue: Said) -> str | None:
     """Why the column to compute is unclear (two are meant equally, none is named, units mixed); else None."""
-    if measure.tied:
+    if measure.tied and operation != "count":
         return f"two columns could be meant: {' or '.join(repr(c.name) for c in measure.tied)}"
     if operation not in ("count", "filter", "share") and measure.best is None and clue.left and not clue.group:
         return f"no column of the table holds {' '.join(repr(w) for w in clue.left[:3])}"

@@ -12,14 +12,14 @@ STOPWORDS = frozenset(
     over under into than as our your we you they i me my total sum average mean overall combined altogether number
     amount count list show give tell name most least highest lowest largest smallest biggest fewest maximum minimum
     top table row rows during s get got up every de la el los las en del por que cual cuantos cuantas cuanto cuanta
-    hay fue fueron se""".split()  # noqa: SIM905 - a word list reads best as text
+    hay fue fueron se among""".split()  # noqa: SIM905 - a word list reads best as text
 )
 
 
 VERBS = frozenset(
     """run ran give gave given make made go went take took receive get got reach serve hold held work start begin
     began open build built provide support carry drill implement manage lead led employ help become happen see saw
-    do does""".split()  # noqa: SIM905 - a word list reads best as text
+    do does put spend spent add adding""".split()  # noqa: SIM905 - a word list reads best as text
 )  # what was done, not what was measured: a question's verb need not name a column
 
 
