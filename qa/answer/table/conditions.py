@@ -32,7 +32,8 @@ _YEAR_AFTER = re.compile(r"\b(after|since|from|before|until|prior to|desde|antes
 
 @dataclass(frozen=True)
 class Condition:
-    """A condition on a column: `op` is '=' (one of `values`), '>', '>=', '<', '<=', 'between', 'year' or 'month'."""
+    """A condition on a column: `op` is '=' (one of `values`), '>', '>=', '<', '<=', 'between' (low, high), 'year'
+    (year,), 'month' (month, year or None) or 'months' (first, last, year or None)."""
 
     column: str
     op: str
