@@ -27,7 +27,8 @@ _MORE = _any("larger", "bigger", "higher", "greater", after="(?! than)").pattern
 _LESS = _any("smaller", "lower", "fewer", after="(?! than)").pattern
 MOST = re.compile(_NOT_A_BOUND + _any(*_MOST).pattern + "|" + _MORE)
 LEAST = re.compile(_NOT_A_BOUND + _any(*_LEAST).pattern + "|" + _LESS)
-LIST = re.compile(r"^(?:list|show|name|enumerate|which|what are|what were|cuales|nombra|lista|muestra)\b|\b(?:list|show me)\b")  # fmt: skip  # noqa: E501
+LIST = re.compile(r"^(?:list|show|name|enumerate|which|what are|what were|cuales|nombra|lista|muestra)\b"
+                  r"|\b(?:list|show me)\b")  # fmt: skip
 SUPERLATIVE = re.compile(r"\b(\w+est)\b")
 AMOUNT_WORDS = frozenset({"highest", "lowest", "largest", "biggest", "greatest", "smallest", "fewest", "tallest"})
 SHARE = _any("share", "percentage", "proportion", "ratio", "fraction", "percent", "porcentaje", "proporcion")
