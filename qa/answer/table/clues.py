@@ -17,19 +17,26 @@ def named(columns: list[Column], words: list[str], embedder) -> Named:
     return found if found.best is not None else by_meaning(columns, words, embedder)
 
 
-def grouped_by(frame: Frame, asked: Asked, embedder) -> tuple[Column | None, list[str]]:
-    """The column the question groups by ('per region', 'in each region') and the words that named groups; a
-    column whose values never repeat names the rows themselves ('cost per well'), so it groups nothing."""
+PARTS = {"year": "year", "years": "year", "ano": "year", "month": "month", "months": "month", "mes": "month"}
+
+
+def grouped_by(frame: Frame, asked: Asked, embedder) -> tuple[Column | None, list[str], str | None]:
+    """The column the question groups by ('per region', 'in each region'), the words that named groups, and
+    'year' or 'month' when it groups a date column by them ('each year' of a table with dates, no Year column);
+    a column whose values never repeat names the rows themselves ('cost per well'), so it groups nothing."""
     candidates, words = frame.of_kind("text", "year"), []
     for text in (asked.english, *asked.versions):
         for m in ops.GROUP.finditer(text):
+            part = PARTS.get(m[1])
+            if part and frame.of_kind("date") and not (part == "year" and frame.of_kind("year")):
+                return frame.of_kind("date")[0], [m[1]], part
             column = named(candidates, [m[1]], embedder).best if text == asked.english else None
             column = column or by_words(candidates, {stem(m[1])}).best
             if column is not None:
                 words.append(m[1])
                 if frame.data[column.name].nunique() < len(frame.data):
-                    return column, words
-    return None, words
+                    return column, words, None
+    return None, words, None
 
 
 def how_many(frame: Frame, asked: Asked, embedder) -> tuple[str, Column | None]:

@@ -104,20 +104,31 @@ def _best_total(frame: Frame, plan: Plan, data, values) -> Computed:
     return Computed(_cell(frame, rows[0], plan.answer_column), _rows(frame, rows), extreme=float(totals[best]))
 
 
+def _group_keys(column, part: str | None):
+    """The values to group by: the column's own, or the year ('2023') or month ('2023-03') of its dates."""
+    if part == "year":
+        return column.dt.year.astype("Int64").astype(str).where(column.notna())
+    if part == "month":
+        return column.dt.strftime("%Y-%m").where(column.notna())
+    return column
+
+
 def _grouped(frame: Frame, plan: Plan, data) -> Computed:
-    """{group: value} for each value of the group column, in the table's order."""
-    groups = data[plan.group_by]
+    """{group: value} for each value of the group column (or each year or month of a date column), in the table's
+    order."""
+    groups = _group_keys(data[plan.group_by], plan.group_part)
+    data = data.assign(_group=groups).dropna(subset=["_group"])
     labels = {}
     for i in data.index:
-        labels.setdefault(groups[i], _cell(frame, i, plan.group_by))
+        labels.setdefault(groups[i], _cell(frame, i, plan.group_by) if not plan.group_part else str(groups[i]))
     if plan.operation == "count":
-        counts = (data.groupby(plan.group_by, observed=True)[plan.column].nunique() if plan.distinct
-                  else data.groupby(plan.group_by, observed=True).size())  # fmt: skip
+        counts = (data.groupby("_group", observed=True)[plan.column].nunique() if plan.distinct
+                  else data.groupby("_group", observed=True).size())  # fmt: skip
         used = data.index
     else:
         measured = data.dropna(subset=[plan.column])
         how = {"sum": "sum", "average": "mean", "max": "max", "min": "min"}.get(plan.operation, "sum")
-        counts = measured.groupby(plan.group_by, observed=True)[plan.column].agg(how)
+        counts = measured.groupby("_group", observed=True)[plan.column].agg(how)
         used = measured.index
     value = {labels[k]: float(counts[k]) for k in labels if k in counts.index}
     return Computed(value, _rows(frame, used))

@@ -28,6 +28,7 @@ class Plan:
     answer_column: str | None = None  # argmax/argmin and filter: the column that names the rows found
     distinct: bool = False  # count the distinct values of `column`, not the rows
     by_total: bool = False  # argmax/argmin over the totals of `answer_column`'s values ('which region had the most')
+    group_part: str | None = None  # 'year' or 'month': `group_by` is a date column grouped by the year or month
 
 
 @dataclass(frozen=True)

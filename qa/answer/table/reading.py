@@ -32,6 +32,7 @@ class Said:
     missing: tuple[str, ...]  # names the table does not have
     no_year: tuple[str, ...]  # years it has no way to match
     group: Column | None
+    group_part: str | None  # 'year' or 'month' of a date column
     which: Column | None
     left: tuple[str, ...]  # words no condition, group or answer column used
     fit: float  # how much of the question the table accounts for
@@ -45,7 +46,7 @@ def said(frame: Frame, asked: Asked, embedder) -> tuple[Said, list]:
     mentioned = {c.name for c in frame.columns if set(c.stems) & all_stems}
     values, used = value_conditions(frame, texts, mentioned)
     periods, no_year = period_conditions(frame, asked, used)
-    group, group_words = clues.grouped_by(frame, asked, embedder)
+    group, group_words, group_part = clues.grouped_by(frame, asked, embedder)
     which = clues.answer_column(frame, asked, cues)
     key = frame.columns[0]  # what the rows are: a question naming it (not to group by) is about this table
     named_key = bool(set(key.stems) & (all_stems - {stem(w) for w in group_words}))
@@ -56,7 +57,7 @@ def said(frame: Frame, asked: Asked, embedder) -> tuple[Said, list]:
     spent = {s for c in frame.columns if c.name in taken | rows_named for s in c.stems}
     left = [w for w in left_words(asked.english, used) if w not in group_words and stem(w) not in spent]
     clue = Said(cues, tuple(values + periods), len(values), tuple(missing_names(asked, frame)), tuple(no_year),
-                group, which, tuple(left), fit)  # fmt: skip
+                group, group_part, which, tuple(left), fit)  # fmt: skip
     return clue, used
 
 
@@ -120,12 +121,14 @@ def _plan(frame: Frame, asked: Asked, clue: Said, chosen: Chosen) -> Plan:
     operation, counted, conditions = chosen.operation, chosen.counted, chosen.conditions
     if operation == "count":
         distinct = counted is not None and frame.data[counted.name].nunique() < len(frame.data)
-        return Plan("count", counted.name if distinct else None, conditions, group, None, distinct)
+        return Plan("count", counted.name if distinct else None, conditions, group, None, distinct,
+                    group_part=clue.group_part)  # fmt: skip
     texts = frame.of_kind("text")
     answer = (clue.which or (texts[0] if texts else None)) if operation in ("argmax", "argmin", "filter") else None
     by_total = operation in ("argmax", "argmin") and clues.totals_meant(frame, asked, answer)
     column = chosen.measure.name if chosen.measure else None
-    return Plan(operation, column, conditions, group, answer.name if answer else None, by_total=by_total)
+    return Plan(operation, column, conditions, group, answer.name if answer else None, by_total=by_total,
+                group_part=clue.group_part)  # fmt: skip
 
 
 def _named_doubt(clue: Said, unclear: str | None, measure: Named) -> str | None:

@@ -56,7 +56,8 @@ def _how(frame: Frame, plan: Plan, computed: Computed, language: str) -> str:
     c, a = plan.column, plan.answer_column
     if plan.group_by:
         what = say("count", language) if plan.operation == "count" else say(plan.operation, language, c=c)
-        return f"{what} {say('per', language, g=plan.group_by)}, {over}{condition}"
+        group = f"{plan.group_by} ({plan.group_part})" if plan.group_part else plan.group_by
+        return f"{what} {say('per', language, g=group)}, {over}{condition}"
     if plan.operation in ("argmax", "argmin"):
         best = shown(computed.extreme, frame, c, "max")
         word = say("higher" if plan.operation == "argmax" else "lower", language)
@@ -90,7 +91,8 @@ def _result(frame: Frame, plan: Plan, computed: Computed, text: str, declined: s
         for c in plan.conditions
     )  # fmt: skip
     value = _whole(list(computed.value) if isinstance(computed.value, tuple) else computed.value)
-    return TableResult(operation, plan.column or plan.answer_column, conditions, plan.group_by, value, text,
+    group = f"{plan.group_by} ({plan.group_part})" if plan.group_part else plan.group_by
+    return TableResult(operation, plan.column or plan.answer_column, conditions, group, value, text,
                        tuple(table.rows[p].number for p in rows), table.doc_id, table.sheet, table.columns,
                        tuple(table.rows[p].cells for p in rows[:MAX_CITED]), declined)  # fmt: skip
 

@@ -135,3 +135,9 @@ def test_which_value_has_the_most_compares_totals_when_values_repeat(projects, e
     operation, value, rows = solve(projects, "Which region had the most beneficiaries?", embedder)
     assert (operation, value, rows) == ("argmax", "Loreto", (2, 5))  # 3,400 + 2,600: more than Cusco's 2,150
     assert solve(projects, "Which organisation started the latest project?", embedder) == ("argmax", "COOPI", (6,))
+
+
+def test_a_date_column_groups_by_month(projects, embedder):
+    operation, value, _ = solve(projects, "How many projects started per month?", embedder)
+    assert operation == "group_count"
+    assert value == {"2022-03": 1, "2022-06": 1, "2023-03": 1, "2023-07": 1, "2023-09": 1}
